@@ -1,0 +1,291 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"costbot/models"
+)
+
+// Scanner runs every collector in every region it applies to.
+type Scanner struct {
+	Base        awssdk.Config // never mutated: each task gets its own copy
+	Regions     []string
+	Services    []string
+	Concurrency int
+	TaskTimeout time.Duration
+	Now         func() time.Time
+	// Collectors overrides the registry (tests); nil means Collectors(Services).
+	Collectors []Collector
+}
+
+// TaskResult is the outcome of one (service, region) task.
+type TaskResult struct {
+	Service   string
+	Region    string
+	Resources []models.Resource
+	Err       error
+	Duration  time.Duration
+}
+
+// TaskError is a failed task as shown to a user.
+type TaskError struct {
+	Service string `json:"service"`
+	Region  string `json:"region"`
+	Error   string `json:"error"`
+}
+
+// ScanResult is one scan of the account.
+type ScanResult struct {
+	ScannedAt time.Time
+	Account   string
+	Regions   []string
+	Resources []models.Resource
+	Errors    []TaskError
+	Tasks     []TaskResult
+	Duration  time.Duration
+}
+
+// globalTaskRegion is the real region a global task's SDK clients talk to.
+const globalTaskRegion = "us-east-1"
+
+// Scan lists the account's resources. It fails only when the account itself cannot be
+// identified; a failing task is reported in the result and never spoils the others.
+func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	start := now()
+	account, err := AccountID(ctx, s.Base)
+	if err != nil {
+		return nil, err
+	}
+	collectors := s.Collectors
+	if collectors == nil {
+		collectors = Collectors(s.Services)
+	}
+	type task struct {
+		c      Collector
+		region string
+	}
+	var tasks []task
+	for _, c := range collectors {
+		for _, r := range taskRegions(c, s.Regions) {
+			tasks = append(tasks, task{c, r})
+		}
+	}
+	limit := s.Concurrency
+	if limit < 1 {
+		limit = 1
+	}
+	results := make([]TaskResult, len(tasks))
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = TaskResult{Service: t.c.Name(), Region: t.region, Err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			results[i] = s.runTask(ctx, t.c, t.region)
+		}()
+	}
+	wg.Wait()
+
+	res := &ScanResult{ScannedAt: start.UTC(), Account: account, Regions: slices.Clone(s.Regions), Tasks: results}
+	for _, r := range results {
+		for _, rsc := range r.Resources {
+			rsc.AccountID = account
+			res.Resources = append(res.Resources, rsc)
+		}
+	}
+	res.Resources = dedupe(res.Resources)
+	sort.SliceStable(res.Resources, func(i, j int) bool {
+		a, b := res.Resources[i], res.Resources[j]
+		if a.Service != b.Service {
+			return serviceOrder(a.Service) < serviceOrder(b.Service)
+		}
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		return a.ID < b.ID
+	})
+	res.Errors = summarizeErrors(results)
+	res.Duration = now().Sub(start)
+	return res, nil
+}
+
+func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out TaskResult) {
+	out = TaskResult{Service: c.Name(), Region: region}
+	started := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			out.Err = fmt.Errorf("%s %s: collector panicked: %v", c.Name(), region, p)
+		}
+		out.Duration = time.Since(started)
+	}()
+	if s.TaskTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.TaskTimeout)
+		defer cancel()
+	}
+	cfg := s.Base.Copy()
+	cfg.Region = region
+	if region == models.GlobalRegion {
+		cfg.Region = globalTaskRegion
+	}
+	rs, err := c.Collect(ctx, cfg)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	for i := range rs {
+		if rs[i].Service == "" {
+			rs[i].Service = c.Name()
+		}
+		if rs[i].Region == "" {
+			rs[i].Region = region
+		}
+		if rs[i].Usage == nil {
+			rs[i].Usage = map[string]float64{}
+		}
+	}
+	out.Resources = rs
+	return out
+}
+
+// dedupe keeps the first of resources with the same key (a global listing can meet a
+// regional one).
+func dedupe(rs []models.Resource) []models.Resource {
+	seen := make(map[string]bool, len(rs))
+	out := rs[:0]
+	for _, r := range rs {
+		k := r.Key()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+func serviceOrder(s string) int {
+	order := []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail"}
+	if i := slices.Index(order, s); i >= 0 {
+		return i
+	}
+	return len(order)
+}
+
+// AccountID asks STS who the credentials belong to.
+func AccountID(ctx context.Context, cfg awssdk.Config) (string, error) {
+	c := cfg.Copy()
+	if c.Region == "" {
+		c.Region = globalTaskRegion
+	}
+	out, err := sts.NewFromConfig(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("sts: get caller identity: %w", err)
+	}
+	return awssdk.ToString(out.Account), nil
+}
+
+// Identity is who the credentials are, for `costbot doctor`.
+func Identity(ctx context.Context, cfg awssdk.Config) (account, arn string, err error) {
+	c := cfg.Copy()
+	if c.Region == "" {
+		c.Region = globalTaskRegion
+	}
+	out, err := sts.NewFromConfig(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("sts: get caller identity: %w", err)
+	}
+	return awssdk.ToString(out.Account), awssdk.ToString(out.Arn), nil
+}
+
+// regionNotEnabledCodes are the error codes AWS answers with in a region the account has
+// not opted in to.
+var regionNotEnabledCodes = []string{"OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure"}
+
+// IsRegionNotEnabled reports whether err is AWS refusing a region the account has not
+// enabled.
+func IsRegionNotEnabled(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return slices.Contains(regionNotEnabledCodes, ae.ErrorCode())
+	}
+	return false
+}
+
+// summarizeErrors turns failed tasks into what a user reads: a region that is not
+// enabled is said once, in words; other failures one per task with the AWS message.
+func summarizeErrors(results []TaskResult) []TaskError {
+	byRegion := map[string][]TaskResult{}
+	for _, r := range results {
+		byRegion[r.Region] = append(byRegion[r.Region], r)
+	}
+	var out []TaskError
+	notEnabled := map[string]bool{}
+	for region, rs := range byRegion {
+		failed, optIn := 0, 0
+		for _, r := range rs {
+			if r.Err != nil {
+				failed++
+				if IsRegionNotEnabled(r.Err) {
+					optIn++
+				}
+			}
+		}
+		if optIn > 0 && optIn == failed && failed == len(rs) {
+			notEnabled[region] = true
+			out = append(out, TaskError{Service: "*", Region: region,
+				Error: fmt.Sprintf("region %s is not enabled for this account (it is an opt-in region): enable it under Account > AWS Regions, or remove it from COST_REGIONS", region)})
+		}
+	}
+	for _, r := range results {
+		if r.Err == nil || notEnabled[r.Region] {
+			continue
+		}
+		out = append(out, TaskError{Service: r.Service, Region: r.Region, Error: describeError(r.Err)})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		return out[i].Service < out[j].Service
+	})
+	return out
+}
+
+// describeError shortens an SDK error to its code and message, the part a user can act on.
+func describeError(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		msg := ae.ErrorMessage()
+		if ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "UnauthorizedOperation" {
+			return "access denied: " + strings.TrimSpace(msg) + " (see deploy/iam-policy.json)"
+		}
+		return ae.ErrorCode() + ": " + msg
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out: " + err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,210 @@
+// Package models holds costbot's domain types and its Store: every query lives here.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+)
+
+// Store is costbot's SQLite database.
+type Store struct {
+	db   *gorm.DB
+	path string
+}
+
+// Open opens (creating if needed, with mode 0600) the SQLite file at path, turns on WAL,
+// a busy timeout and foreign keys, and migrates every table.
+func Open(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create folder %s: %w", dir, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:  logger.Discard,
+		NowFunc: func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// One writer at a time is what SQLite allows; a single connection also keeps
+	// every pragma in force.
+	sqlDB.SetMaxOpenConns(1)
+	if err := db.AutoMigrate(allTables()...); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// DB exposes the GORM handle to the store's own package tests and to benchmarks.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+}
+
+// CheckWritable writes and removes a row, for `costbot doctor`.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		run := JobRun{Job: "doctor", StartedAt: time.Now().UTC(), Outcome: "ok"}
+		if err := tx.Create(&run).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&run).Error
+	})
+}
+
+// SizeBytes is the size of the database file with its WAL.
+func (s *Store) SizeBytes() int64 {
+	var total int64
+	for _, p := range []string{s.path, s.path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
+}
+
+// ChatLang returns the chat's chosen language, or "" when it never chose one.
+func (s *Store) ChatLang(ctx context.Context, chatID int64) (string, error) {
+	var c Chat
+	err := s.db.WithContext(ctx).Where("chat_id = ?", chatID).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: chat %d language: %w", chatID, err)
+	}
+	return c.Lang, nil
+}
+
+// SetChatLang stores the chat's language.
+func (s *Store) SetChatLang(ctx context.Context, chatID int64, lang string) error {
+	c := Chat{ChatID: chatID, Lang: lang, Subscribed: true, UpdatedAt: time.Now().UTC()}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "chat_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"lang", "updated_at"}),
+	}).Create(&c).Error
+	if err != nil {
+		return fmt.Errorf("store: set chat %d language: %w", chatID, err)
+	}
+	return nil
+}
+
+// StartJobRun records that a job started and returns the run to finish later.
+func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (*JobRun, error) {
+	run := &JobRun{Job: job, StartedAt: at.UTC(), Outcome: "running"}
+	if err := s.db.WithContext(ctx).Create(run).Error; err != nil {
+		return nil, fmt.Errorf("store: start job run %s: %w", job, err)
+	}
+	return run, nil
+}
+
+// FinishJobRun records a job run's end, outcome and counts.
+func (s *Store) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, counts string, runErr error) error {
+	end := at.UTC()
+	run.FinishedAt = &end
+	run.Counts = counts
+	run.Outcome = "ok"
+	run.Error = ""
+	if runErr != nil {
+		run.Outcome = "failed"
+		run.Error = runErr.Error()
+	}
+	if err := s.db.WithContext(ctx).Save(run).Error; err != nil {
+		return fmt.Errorf("store: finish job run %s: %w", run.Job, err)
+	}
+	return nil
+}
+
+// LastJobRuns returns the latest run of every job that has run, by job name.
+func (s *Store) LastJobRuns(ctx context.Context) ([]JobRun, error) {
+	var runs []JobRun
+	err := s.db.WithContext(ctx).Raw(`SELECT * FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY job) ORDER BY job`).Scan(&runs).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: last job runs: %w", err)
+	}
+	return runs, nil
+}
+
+// LastFailedJobRun returns the job's latest failed run, or nil.
+func (s *Store) LastFailedJobRun(ctx context.Context, job string) (*JobRun, error) {
+	var run JobRun
+	err := s.db.WithContext(ctx).Where("job = ? AND outcome = ?", job, "failed").Order("id DESC").Take(&run).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last failed run of %s: %w", job, err)
+	}
+	return &run, nil
+}
+
+// CachedPrice returns a cached price document and when it was fetched.
+func (s *Store) CachedPrice(ctx context.Context, key string) (value string, fetchedAt time.Time, ok bool, err error) {
+	var e PriceCacheEntry
+	err = s.db.WithContext(ctx).Where("key = ?", key).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, fmt.Errorf("store: cached price %s: %w", key, err)
+	}
+	return e.Value, e.FetchedAt, true, nil
+}
+
+// PutPrice stores a price fetched from the Pricing API.
+func (s *Store) PutPrice(ctx context.Context, key, value string, fetchedAt time.Time) error {
+	e := PriceCacheEntry{Key: key, Value: value, FetchedAt: fetchedAt.UTC()}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value", "fetched_at"}),
+	}).Create(&e).Error
+	if err != nil {
+		return fmt.Errorf("store: put price %s: %w", key, err)
+	}
+	return nil
+}
+
+// ClearPrices empties the price cache and says how many entries it removed.
+func (s *Store) ClearPrices(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("1 = 1").Delete(&PriceCacheEntry{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: clear price cache: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -1,0 +1,179 @@
+package models
+
+import "time"
+
+// ResourceRow is the latest known state of a resource (table resources).
+type ResourceRow struct {
+	ID          uint   `gorm:"primaryKey"`
+	Key         string `gorm:"uniqueIndex;not null"`
+	AccountID   string `gorm:"index"`
+	Service     string `gorm:"index"`
+	Region      string
+	ResourceID  string
+	Name        string
+	Kind        string
+	Type        string
+	State       string
+	Waste       bool
+	WasteReason string
+	Attrs       string // JSON object
+	Usage       string // JSON object
+	HourlyUSD   float64
+	MonthlyUSD  float64
+	PriceSource string
+	Priced      bool
+	FirstSeen   time.Time
+	LastSeen    time.Time `gorm:"index"`
+}
+
+func (ResourceRow) TableName() string { return "resources" }
+
+// CostRecord is one resource's cost for one hour (table cost_records).
+type CostRecord struct {
+	ID          uint      `gorm:"primaryKey"`
+	Hour        time.Time `gorm:"uniqueIndex:idx_cost_hour_res,priority:1;not null"`
+	Service     string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:2;not null"`
+	Region      string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:3;not null"`
+	ResourceID  string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:4;not null"`
+	AccountID   string
+	Name        string
+	Type        string
+	CostUSD     float64
+	PriceSource string
+	Estimated   bool
+}
+
+func (CostRecord) TableName() string { return "cost_records" }
+
+// CostSummary is the cost of one service in one region for one hour (table cost_summary).
+type CostSummary struct {
+	ID            uint      `gorm:"primaryKey"`
+	Hour          time.Time `gorm:"uniqueIndex:idx_summary_hour,priority:1;not null"`
+	Service       string    `gorm:"uniqueIndex:idx_summary_hour,priority:2;not null"`
+	Region        string    `gorm:"uniqueIndex:idx_summary_hour,priority:3;not null"`
+	CostUSD       float64
+	ResourceCount int
+	Estimated     bool
+}
+
+func (CostSummary) TableName() string { return "cost_summary" }
+
+// LambdaRecord is one function's usage and cost for one hour (table lambda_records).
+type LambdaRecord struct {
+	ID           uint      `gorm:"primaryKey"`
+	Hour         time.Time `gorm:"uniqueIndex:idx_lambda_hour,priority:1;not null"`
+	Region       string    `gorm:"uniqueIndex:idx_lambda_hour,priority:2;not null"`
+	FunctionName string    `gorm:"uniqueIndex:idx_lambda_hour,priority:3;not null"`
+	Invocations  float64
+	DurationMS   float64
+	GBSeconds    float64
+	CostUSD      float64
+}
+
+func (LambdaRecord) TableName() string { return "lambda_records" }
+
+// MonthlySummary is one service's bill for one month (table monthly_summary). A closed
+// month is final.
+type MonthlySummary struct {
+	ID             uint   `gorm:"primaryKey"`
+	Month          string `gorm:"uniqueIndex:idx_month_service,priority:1;not null"` // YYYY-MM
+	Service        string `gorm:"uniqueIndex:idx_month_service,priority:2;not null"`
+	CostUSD        float64
+	Hours          int
+	EstimatedHours int
+	Closed         bool
+	ClosedAt       *time.Time
+	UpdatedAt      time.Time
+}
+
+func (MonthlySummary) TableName() string { return "monthly_summary" }
+
+// PriceCacheEntry is one price looked up from the Pricing API (table price_cache).
+type PriceCacheEntry struct {
+	Key       string `gorm:"primaryKey"`
+	Value     string // JSON, as pricing/ encodes it
+	FetchedAt time.Time
+}
+
+func (PriceCacheEntry) TableName() string { return "price_cache" }
+
+// LightsailUsage is one guard check of one instance (table lightsail_usage).
+type LightsailUsage struct {
+	ID             uint      `gorm:"primaryKey"`
+	CheckedAt      time.Time `gorm:"index"`
+	Region         string    `gorm:"index:idx_ls_usage_inst,priority:1"`
+	Instance       string    `gorm:"index:idx_ls_usage_inst,priority:2"`
+	Cycle          string    // YYYY-MM (UTC)
+	State          string
+	UsedBytes      float64
+	AllowanceBytes float64
+	Percent        float64
+}
+
+func (LightsailUsage) TableName() string { return "lightsail_usage" }
+
+// LightsailAction is every warning, stop and start, by the guard or a person
+// (table lightsail_actions).
+type LightsailAction struct {
+	ID       uint      `gorm:"primaryKey"`
+	At       time.Time `gorm:"index"`
+	Cycle    string    `gorm:"index"` // YYYY-MM (UTC)
+	Region   string
+	Instance string `gorm:"index"`
+	Action   string // warn, stop, start
+	Level    float64
+	Actor    string // "guard" or a Telegram user ID
+	Reason   string
+	Result   string // ok, failed, dry-run
+	Error    string
+}
+
+func (LightsailAction) TableName() string { return "lightsail_actions" }
+
+// OutboxMessage is a push waiting for delivery (table outbox).
+type OutboxMessage struct {
+	ID            uint   `gorm:"primaryKey"`
+	ChatID        int64  `gorm:"index"`
+	DedupKey      *string `gorm:"uniqueIndex"` // nil for messages that need no de-duplication
+	Text          string
+	ParseMode     string
+	CreatedAt     time.Time
+	NextAttemptAt time.Time `gorm:"index"`
+	Attempts      int
+	SentAt        *time.Time `gorm:"index"`
+	LastError     string
+	Dropped       bool
+}
+
+func (OutboxMessage) TableName() string { return "outbox" }
+
+// Chat is a chat's preferences (table chats).
+type Chat struct {
+	ChatID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	Lang       string
+	Subscribed bool `gorm:"default:true"`
+	Blocked    bool
+	UpdatedAt  time.Time
+}
+
+func (Chat) TableName() string { return "chats" }
+
+// JobRun is one run of a scheduled job (table job_runs).
+type JobRun struct {
+	ID         uint      `gorm:"primaryKey"`
+	Job        string    `gorm:"index:idx_job_started,priority:1"`
+	StartedAt  time.Time `gorm:"index:idx_job_started,priority:2"`
+	FinishedAt *time.Time
+	Outcome    string // running, ok, failed
+	Error      string
+	Counts     string // short human summary, e.g. "resources=42 errors=1"
+}
+
+func (JobRun) TableName() string { return "job_runs" }
+
+func allTables() []any {
+	return []any{
+		&ResourceRow{}, &CostRecord{}, &CostSummary{}, &LambdaRecord{}, &MonthlySummary{},
+		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
+	}
+}
