@@ -132,8 +132,8 @@ func (LightsailAction) TableName() string { return "lightsail_actions" }
 
 // OutboxMessage is a push waiting for delivery (table outbox).
 type OutboxMessage struct {
-	ID            uint   `gorm:"primaryKey"`
-	ChatID        int64  `gorm:"index"`
+	ID            uint    `gorm:"primaryKey"`
+	ChatID        int64   `gorm:"index"`
 	DedupKey      *string `gorm:"uniqueIndex"` // nil for messages that need no de-duplication
 	Text          string
 	ParseMode     string
