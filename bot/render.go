@@ -1,0 +1,135 @@
+package bot
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"time"
+
+	costmodels "costbot/models"
+)
+
+// renderHelp lists every command with its one line of help.
+func renderHelp(tr translator, cmds []Command) string {
+	var b strings.Builder
+	b.WriteString(tr.T(msgID{"help.title"}))
+	for _, c := range cmds {
+		b.WriteString("\n/" + c.Name + " — " + tr.T(c.Help))
+		if c.Admin {
+			b.WriteString(" " + tr.T(msgID{"help.admin_only"}))
+		}
+	}
+	return b.String()
+}
+
+// statusView is what /status shows.
+type statusView struct {
+	Version string
+	Uptime  time.Duration
+	DBBytes int64
+	Runs    []costmodels.JobRun
+	TZ      *time.Location
+}
+
+func renderStatus(tr translator, v statusView) string {
+	tz := v.TZ
+	if tz == nil {
+		tz = time.UTC
+	}
+	version := v.Version
+	if version == "" {
+		version = "dev"
+	}
+	lines := []string{
+		tr.T(msgID{"status.title"}),
+		tr.T(msgID{"status.version"}, map[string]any{"Version": version}),
+		tr.T(msgID{"status.uptime"}, map[string]any{"Uptime": formatDuration(v.Uptime)}),
+		tr.T(msgID{"status.db_size"}, map[string]any{"Size": formatBytes(v.DBBytes)}),
+		"",
+		tr.T(msgID{"status.jobs"}),
+	}
+	if len(v.Runs) == 0 {
+		lines = append(lines, tr.T(msgID{"status.no_jobs"}))
+	}
+	for _, run := range v.Runs {
+		took := tr.T(msgID{"status.still_running"})
+		if run.FinishedAt != nil {
+			took = formatDuration(run.FinishedAt.Sub(run.StartedAt))
+		}
+		lines = append(lines, tr.T(msgID{"status.job"}, map[string]any{
+			"Job":      run.Job,
+			"Outcome":  outcomeText(tr, run.Outcome),
+			"Start":    run.StartedAt.In(tz).Format("2006-01-02 15:04:05 MST"),
+			"Duration": took,
+		}))
+		if run.Error != "" {
+			lines = append(lines, tr.T(msgID{"status.job_error"}, map[string]any{"Error": truncate(run.Error, 300)}))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func outcomeText(tr translator, outcome string) string {
+	switch outcome {
+	case "ok":
+		return tr.T(msgID{"status.outcome.ok"})
+	case "failed":
+		return tr.T(msgID{"status.outcome.failed"})
+	case "running":
+		return tr.T(msgID{"status.outcome.running"})
+	}
+	return html.EscapeString(outcome)
+}
+
+// formatDuration is short and language-neutral: 3d4h5m, 2m3s, 850ms.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		d = 0
+		fallthrough
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	}
+	days := int(d / (24 * time.Hour))
+	d -= time.Duration(days) * 24 * time.Hour
+	s := fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	if days > 0 {
+		s = fmt.Sprintf("%dd", days) + s
+	}
+	return s
+}
+
+// formatBytes uses powers of 1024 with binary units.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// truncate keeps at most n characters, marking a cut with an ellipsis.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// stripTags turns Telegram HTML into plain text, for alerts and the command menu.
+func stripTags(s string) string {
+	return html.UnescapeString(tagRE.ReplaceAllString(s, ""))
+}
