@@ -24,6 +24,8 @@ type ResourceRow struct {
 	Priced      bool
 	FirstSeen   time.Time
 	LastSeen    time.Time `gorm:"index"`
+	// Active is true while the resource was in the latest scan of its service and region.
+	Active bool `gorm:"index"`
 }
 
 func (ResourceRow) TableName() string { return "resources" }
