@@ -33,6 +33,7 @@ func commands() []command {
 		{"clear-cache", "empty the price cache so the next scan asks the Pricing API again", cmdClearCache},
 		{"doctor", "check the configuration, Telegram, the database and AWS", cmdDoctor},
 		{"version", "print the version", cmdVersion},
+		{"healthcheck", "ask the running daemon's /healthz (for Docker HEALTHCHECK)", cmdHealthcheck},
 	}
 }
 

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	costaws "costbot/aws"
+	"costbot/bot"
+	"costbot/config"
+	"costbot/models"
+)
+
+// cmdDoctor checks each thing costbot depends on and says, one line each, what is wrong
+// and how to fix it. Exit 1 when anything is wrong.
+func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stdout, "✗ configuration: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	failed := false
+	check := func(name string, fn func() (string, error)) {
+		detail, err := fn()
+		if err != nil {
+			failed = true
+			fmt.Fprintf(stdout, "✗ %s: %s\n", name, bot.Redact(err.Error(), cfg.TelegramToken))
+			return
+		}
+		fmt.Fprintf(stdout, "✓ %s: %s\n", name, detail)
+	}
+	check("configuration", func() (string, error) {
+		if err := cfg.RequireTelegram(); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d chats, %d admins, %d regions, %d services", len(cfg.TelegramChatIDs), len(cfg.TelegramAdminIDs), len(cfg.CostRegions), len(cfg.CostServices)), nil
+	})
+	check("telegram", func() (string, error) {
+		if cfg.TelegramToken == "" {
+			return "", fmt.Errorf("no TELEGRAM_BOT_TOKEN: get one from @BotFather")
+		}
+		name, err := bot.GetMe(ctx, cfg)
+		if err != nil {
+			return "", fmt.Errorf("getMe failed (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL): %w", err)
+		}
+		return "@" + name, nil
+	})
+	check("database", func() (string, error) {
+		store, err := models.Open(cfg.DBPath)
+		if err != nil {
+			return "", fmt.Errorf("%w (check DB_PATH and the folder's permissions)", err)
+		}
+		defer store.Close()
+		if err := store.CheckWritable(ctx); err != nil {
+			return "", fmt.Errorf("%s is not writable: %w", cfg.DBPath, err)
+		}
+		return fmt.Sprintf("%s writable (%d bytes)", cfg.DBPath, store.SizeBytes()), nil
+	})
+	check("aws", func() (string, error) {
+		awsCfg, err := costaws.LoadConfig(ctx)
+		if err != nil {
+			return "", err
+		}
+		account, arn, err := costaws.Identity(ctx, awsCfg)
+		if err != nil {
+			return "", fmt.Errorf("%w (set AWS credentials: AWS_PROFILE, ~/.aws or AWS_ACCESS_KEY_ID)", err)
+		}
+		return fmt.Sprintf("account %s as %s", account, arn), nil
+	})
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// cmdHealthcheck asks the running daemon's /healthz, for the Docker HEALTHCHECK.
+func cmdHealthcheck(_ []string, stdout, stderr io.Writer) int {
+	addr := os.Getenv("HTTP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	client := &http.Client{Timeout: 4 * time.Second}
+	resp, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		fmt.Fprintln(stderr, "unhealthy:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "unhealthy: status", resp.StatusCode)
+		return 1
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return 0
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	costaws "costbot/aws"
+	"costbot/bot"
+	"costbot/config"
+	"costbot/jobs"
+	"costbot/models"
+)
+
+// cmdRun is the daemon: config, store, AWS, pricing, jobs, bot; then it waits for
+// SIGINT/SIGTERM and shuts down in reverse order.
+func cmdRun(_ []string, _, stderr io.Writer) int {
+	cfg, code := loadConfig(stderr)
+	if cfg == nil {
+		return code
+	}
+	if err := cfg.RequireTelegram(); err != nil {
+		fmt.Fprintln(stderr, "costbot:", err)
+		return 2
+	}
+	log := newLogger(stderr, cfg)
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runDaemon(ctx, cfg, log); err != nil {
+		log.Error("costbot stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// newLogger logs text lines to w with every secret costbot knows redacted.
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	secrets := []string{cfg.TelegramToken}
+	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		if v := os.Getenv(name); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	return slog.New(bot.NewRedactingHandler(slog.NewTextHandler(w, nil), secrets...))
+}
+
+func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	started := time.Now()
+	store, err := models.Open(cfg.DBPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	awsCfg, err := costaws.LoadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	_ = newPricer(cfg, store, awsCfg)
+
+	sched, err := jobs.NewScheduler(store, nil, log)
+	if err != nil {
+		return err
+	}
+	reg := bot.NewMetricsRegistry()
+	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg})
+	if err != nil {
+		return err
+	}
+	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})
+	tg.OnQueued = deliverer.Notify
+	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
+		return err
+	}
+
+	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), log)
+	if err != nil {
+		return err
+	}
+	sched.Start()
+	var background sync.WaitGroup
+	background.Go(func() { deliverer.Run(ctx) })
+	log.Info("costbot started", "version", buildVersion(), "chats", len(cfg.TelegramChatIDs), "regions", cfg.CostRegions)
+
+	runErr := tg.Run(ctx) // returns once ctx is done and running handlers finished
+
+	log.Info("costbot stopping")
+	if httpSrv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		httpSrv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	if err := sched.Shutdown(); err != nil {
+		log.Warn("scheduler shutdown", "err", err)
+	}
+	background.Wait()
+	return runErr
+}
+
+// startHTTP serves /healthz and /metrics on addr; an empty addr turns it off.
+func startHTTP(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	log.Info("http listening", "addr", l.Addr().String())
+	return srv, nil
+}
