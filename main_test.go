@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/internal/awstest"
 	"costbot/internal/tgtest"
 )
 
@@ -220,4 +221,35 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestDoctor(t *testing.T) {
+	srv := tgtest.New(t)
+	moto := awstest.StartMoto(t)
+	dir := t.TempDir()
+	base := []string{
+		"TELEGRAM_API_URL=" + srv.URL(),
+		"TELEGRAM_CHAT_IDS=4242",
+		"DB_PATH=" + filepath.Join(dir, "cost.db"),
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
+		"AWS_ENDPOINT_URL=" + moto.URL,
+	}
+	out, _, code := runBinary(t, dir, cleanEnv(append(base, "TELEGRAM_BOT_TOKEN="+srv.Token())...), "doctor")
+	if code != 0 {
+		t.Fatalf("doctor exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+
+	badToken := "999:wrong-token"
+	out, _, code = runBinary(t, dir, cleanEnv(append(base, "TELEGRAM_BOT_TOKEN="+badToken)...), "doctor")
+	if code != 1 || !strings.Contains(out, "✗ telegram") {
+		t.Errorf("doctor with a wrong token: exit %d\n%s", code, out)
+	}
+	if strings.Contains(out, "wrong-token") {
+		t.Errorf("doctor printed the token:\n%s", out)
+	}
 }
