@@ -29,6 +29,13 @@ type RegionSelector interface {
 	Regions(configured []string) []string
 }
 
+// TaskCollector is implemented by collectors that must know their task's region when it
+// is not cfg.Region: the global pseudo-region's task runs with cfg.Region us-east-1, as
+// does a configured us-east-1 task. The scan calls CollectTask instead of Collect.
+type TaskCollector interface {
+	CollectTask(ctx context.Context, cfg awssdk.Config, taskRegion string) ([]models.Resource, error)
+}
+
 var (
 	registryMu sync.Mutex
 	registry   = map[string]Collector{}

@@ -150,7 +150,13 @@ func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out 
 	if region == models.GlobalRegion {
 		cfg.Region = globalTaskRegion
 	}
-	rs, err := c.Collect(ctx, cfg)
+	var rs []models.Resource
+	var err error
+	if tc, ok := c.(TaskCollector); ok {
+		rs, err = tc.CollectTask(ctx, cfg, region)
+	} else {
+		rs, err = c.Collect(ctx, cfg)
+	}
 	if err != nil {
 		out.Err = err
 		return out
