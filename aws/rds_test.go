@@ -1,0 +1,135 @@
+package aws
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"costbot/internal/awstest"
+	"costbot/models"
+)
+
+func TestRDSInstances(t *testing.T) {
+	created := time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)
+	rs := rdsInstances([]rdstypes.DBInstance{{
+		DBInstanceIdentifier: awssdk.String("orders"), DBInstanceClass: awssdk.String("db.m5.large"),
+		Engine: awssdk.String("sqlserver-se"), MultiAZ: awssdk.Bool(true), StorageType: awssdk.String("io2"),
+		AllocatedStorage: awssdk.Int32(200), Iops: awssdk.Int32(12000), StorageThroughput: awssdk.Int32(500),
+		LicenseModel: awssdk.String("license-included"), DBInstanceStatus: awssdk.String("stopped"),
+		AvailabilityZone: awssdk.String("ap-northeast-1a"), InstanceCreateTime: awssdk.Time(created),
+	}, {
+		// A DB instance still being created has no zone, IOPS or throughput yet.
+		DBInstanceIdentifier: awssdk.String("new"), DBInstanceClass: awssdk.String("db.t3.micro"), Engine: awssdk.String("mysql"),
+		AllocatedStorage: awssdk.Int32(20), DBInstanceStatus: awssdk.String("creating"),
+	}}, "ap-northeast-1")
+	got := byID(t, rs)
+	orders := mustFind(t, got, "orders")
+	if orders.Name != "orders" || orders.Type != "db.m5.large" || orders.Kind != "db_instance" || orders.State != "stopped" ||
+		orders.Region != "ap-northeast-1" || !orders.CreatedAt.Equal(created) {
+		t.Errorf("resource = %+v", orders)
+	}
+	checkFacts(t, orders, map[string]string{
+		"engine": "sqlserver-se", "multi_az": "true", "storage_type": "io2", "license_model": "license-included", "zone": "ap-northeast-1a",
+	}, map[string]float64{"allocated_gb": 200, "iops": 12000, "throughput_mbps": 500})
+	checkFacts(t, mustFind(t, got, "new"), map[string]string{"multi_az": "false", "zone": ""},
+		map[string]float64{"allocated_gb": 20, "iops": 0, "throughput_mbps": 0})
+}
+
+type fakeRDS struct {
+	pages   [][]rdstypes.DBInstance
+	markers []string
+}
+
+func (f *fakeRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	f.markers = append(f.markers, awssdk.ToString(in.Marker))
+	p, next, err := page(f.pages, in.Marker)
+	if err != nil {
+		return nil, err
+	}
+	return &rds.DescribeDBInstancesOutput{DBInstances: p, Marker: next}, nil
+}
+
+func TestRDSReadsEveryPage(t *testing.T) {
+	f := &fakeRDS{pages: [][]rdstypes.DBInstance{
+		{{DBInstanceIdentifier: awssdk.String("a")}},
+		{{DBInstanceIdentifier: awssdk.String("b")}},
+	}}
+	c := &rdsCollector{client: func(awssdk.Config) rdsAPI { return f }}
+	rs, err := c.Collect(t.Context(), awssdk.Config{Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(byID(t, rs))); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("instances = %v", got)
+	}
+	if !slices.Equal(f.markers, []string{"", "page-1"}) {
+		t.Errorf("markers = %q", f.markers)
+	}
+}
+
+func TestRDSAgainstMoto(t *testing.T) {
+	m := freshMoto(t)
+	ctx := awstest.Context(t)
+	type db struct {
+		region string
+		in     rds.CreateDBInstanceInput
+	}
+	dbs := []db{
+		{"us-east-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("shop"), DBInstanceClass: awssdk.String("db.t3.micro"),
+			Engine: awssdk.String("mysql"), AllocatedStorage: awssdk.Int32(20), StorageType: awssdk.String("gp2")}},
+		{"us-east-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("ledger"), DBInstanceClass: awssdk.String("db.r5.large"),
+			Engine: awssdk.String("postgres"), AllocatedStorage: awssdk.Int32(400), StorageType: awssdk.String("io1"), Iops: awssdk.Int32(5000)}},
+		{"eu-west-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("crm"), DBInstanceClass: awssdk.String("db.m5.large"),
+			Engine: awssdk.String("postgres"), AllocatedStorage: awssdk.Int32(100), StorageType: awssdk.String("gp3"),
+			Iops: awssdk.Int32(12000), StorageThroughput: awssdk.Int32(500), MultiAZ: awssdk.Bool(true)}},
+	}
+	created := map[string]*rdstypes.DBInstance{}
+	for _, d := range dbs {
+		in := d.in
+		in.MasterUsername, in.MasterUserPassword = awssdk.String("admin"), awssdk.String("correct-horse-battery")
+		out, err := rds.NewFromConfig(m.Config(d.region)).CreateDBInstance(ctx, &in)
+		if err != nil {
+			t.Fatalf("create %s: %v", *d.in.DBInstanceIdentifier, err)
+		}
+		created[*d.in.DBInstanceIdentifier] = out.DBInstance
+	}
+
+	c := newRDSCollector()
+	got := map[string]map[string]models.Resource{}
+	for _, region := range twoRegions {
+		got[region] = byID(t, collectIn(t, ctx, c, m, region))
+	}
+	if ids := slices.Sorted(maps.Keys(got["us-east-1"])); !slices.Equal(ids, []string{"ledger", "shop"}) {
+		t.Errorf("us-east-1 = %v", ids)
+	}
+	if ids := slices.Sorted(maps.Keys(got["eu-west-1"])); !slices.Equal(ids, []string{"crm"}) {
+		t.Errorf("eu-west-1 = %v", ids)
+	}
+	for _, d := range dbs {
+		t.Run(*d.in.DBInstanceIdentifier, func(t *testing.T) {
+			r := mustFind(t, got[d.region], *d.in.DBInstanceIdentifier)
+			out := created[r.ID]
+			if r.Type != *d.in.DBInstanceClass || r.State != awssdk.ToString(out.DBInstanceStatus) || r.State == "" {
+				t.Errorf("resource = %+v", r)
+			}
+			multiAZ := "false"
+			if awssdk.ToBool(d.in.MultiAZ) {
+				multiAZ = "true"
+			}
+			checkFacts(t, r, map[string]string{
+				"engine": *d.in.Engine, "multi_az": multiAZ, "storage_type": *d.in.StorageType,
+				"license_model": awssdk.ToString(out.LicenseModel), "zone": awssdk.ToString(out.AvailabilityZone),
+			}, map[string]float64{
+				"allocated_gb":    float64(*d.in.AllocatedStorage),
+				"iops":            float64(awssdk.ToInt32(d.in.Iops)),
+				"throughput_mbps": float64(awssdk.ToInt32(d.in.StorageThroughput)),
+			})
+		})
+	}
+}

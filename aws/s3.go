@@ -1,0 +1,247 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
+
+	"costbot/models"
+)
+
+func init() { register(newS3Collector()) }
+
+// s3API is the part of S3 the collector uses.
+type s3API interface {
+	ListBuckets(ctx context.Context, in *s3.ListBucketsInput, optFns ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+}
+
+// s3Collector lists every bucket of the account once (bucket listing is global), places
+// each in its own region, and reads its size per storage class from that region's daily
+// S3 storage metrics. Buckets outside the scanned regions are kept: they are paid for.
+type s3Collector struct {
+	client  func(awssdk.Config) s3API
+	metrics func(awssdk.Config) MetricsAPI
+	now     func() time.Time
+}
+
+func newS3Collector() *s3Collector {
+	return &s3Collector{
+		client:  func(cfg awssdk.Config) s3API { return s3.NewFromConfig(cfg) },
+		metrics: func(cfg awssdk.Config) MetricsAPI { return newCloudWatch(cfg) },
+		now:     time.Now,
+	}
+}
+
+func (c *s3Collector) Name() string { return "s3" }
+func (c *s3Collector) Global() bool { return true }
+
+// s3StorageWindow is how far back the latest daily storage datapoint is looked for. S3
+// publishes BucketSizeBytes and NumberOfObjects once a day, some hours late.
+const s3StorageWindow = 3 * 24 * time.Hour
+
+// bucketUsage is one bucket's storage: bytes per StorageType and its object count.
+type bucketUsage struct {
+	Bytes   map[string]float64
+	Objects float64
+}
+
+func (c *s3Collector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
+	api := c.client(cfg)
+	var buckets []s3types.Bucket
+	p := s3.NewListBucketsPaginator(api, &s3.ListBucketsInput{MaxBuckets: awssdk.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("s3: list buckets: %w", err)
+		}
+		buckets = append(buckets, page.Buckets...)
+	}
+
+	regions, err := bucketRegions(ctx, api, buckets)
+	if err != nil {
+		return nil, err
+	}
+
+	// One CloudWatch client and one metric listing per region that holds buckets.
+	clients := map[string]MetricsAPI{}
+	storageTypes := map[string]map[string][]string{}
+	for _, region := range slices.Sorted(maps.Keys(setOf(regions))) {
+		rc := cfg.Copy()
+		rc.Region = region
+		clients[region] = c.metrics(rc)
+		storageTypes[region], err = s3StorageTypes(ctx, clients[region])
+		if err != nil {
+			return nil, fmt.Errorf("s3 %s: list storage metrics: %w", region, err)
+		}
+	}
+
+	now := c.now()
+	start, end := now.Add(-s3StorageWindow), now
+	usage := make([]bucketUsage, len(buckets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(metricFetchLimit)
+	for i, b := range buckets {
+		g.Go(func() error {
+			name, region := awssdk.ToString(b.Name), regions[i]
+			u, err := bucketStorage(gctx, clients[region], name, storageTypes[region][name], start, end)
+			if err != nil {
+				return fmt.Errorf("s3 %s: bucket %s: %w", region, name, err)
+			}
+			usage[i] = u
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return s3Buckets(buckets, regions, usage), nil
+}
+
+// bucketRegions finds each bucket's region: from the listing when it says, otherwise
+// from GetBucketLocation.
+func bucketRegions(ctx context.Context, api s3API, buckets []s3types.Bucket) ([]string, error) {
+	regions := make([]string, len(buckets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(metricFetchLimit)
+	for i, b := range buckets {
+		if r := awssdk.ToString(b.BucketRegion); r != "" {
+			regions[i] = r
+			continue
+		}
+		g.Go(func() error {
+			out, err := api.GetBucketLocation(gctx, &s3.GetBucketLocationInput{Bucket: b.Name})
+			if err != nil {
+				return fmt.Errorf("s3: bucket %s: get bucket location: %w", awssdk.ToString(b.Name), err)
+			}
+			regions[i] = locationRegion(string(out.LocationConstraint))
+			return nil
+		})
+	}
+	return regions, g.Wait()
+}
+
+// locationRegion turns a bucket's LocationConstraint into its region: none means
+// us-east-1 and the legacy "EU" means eu-west-1.
+func locationRegion(constraint string) string {
+	switch constraint {
+	case "":
+		return "us-east-1"
+	case string(s3types.BucketLocationConstraintEu):
+		return "eu-west-1"
+	default:
+		return constraint
+	}
+}
+
+// s3StorageTypes lists, per bucket, the StorageType values BucketSizeBytes is published
+// for in one region.
+func s3StorageTypes(ctx context.Context, cw MetricsAPI) (map[string][]string, error) {
+	var metrics []cwtypes.Metric
+	p := cloudwatch.NewListMetricsPaginator(cw, &cloudwatch.ListMetricsInput{
+		Namespace:  awssdk.String("AWS/S3"),
+		MetricName: awssdk.String("BucketSizeBytes"),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		metrics = append(metrics, page.Metrics...)
+	}
+	return storageTypesByBucket(metrics), nil
+}
+
+// storageTypesByBucket reads bucket names and storage types off BucketSizeBytes metrics.
+func storageTypesByBucket(metrics []cwtypes.Metric) map[string][]string {
+	out := map[string][]string{}
+	for _, m := range metrics {
+		var bucket, storage string
+		for _, d := range m.Dimensions {
+			switch awssdk.ToString(d.Name) {
+			case "BucketName":
+				bucket = awssdk.ToString(d.Value)
+			case "StorageType":
+				storage = awssdk.ToString(d.Value)
+			}
+		}
+		if bucket == "" || storage == "" || slices.Contains(out[bucket], storage) {
+			continue
+		}
+		out[bucket] = append(out[bucket], storage)
+	}
+	for _, types := range out {
+		slices.Sort(types)
+	}
+	return out
+}
+
+// bucketStorage reads the latest daily size of each storage type and the object count.
+func bucketStorage(ctx context.Context, cw MetricsAPI, bucket string, storageTypes []string, start, end time.Time) (bucketUsage, error) {
+	latest := func(metric, storageType string) (float64, bool, error) {
+		return metricLatest(ctx, cw, metricQuery{
+			Namespace:  "AWS/S3",
+			Metric:     metric,
+			Dimensions: map[string]string{"BucketName": bucket, "StorageType": storageType},
+			Stat:       cwtypes.StatisticAverage,
+		}, start, end, 24*time.Hour)
+	}
+	u := bucketUsage{Bytes: map[string]float64{}}
+	for _, st := range storageTypes {
+		v, ok, err := latest("BucketSizeBytes", st)
+		if err != nil {
+			return u, err
+		}
+		if ok {
+			u.Bytes[st] = v
+		}
+	}
+	objects, _, err := latest("NumberOfObjects", "AllStorageTypes")
+	if err != nil {
+		return u, err
+	}
+	u.Objects = objects
+	return u, nil
+}
+
+// s3Buckets turns buckets into resources, each in its own region (regions[i]) with its
+// storage (usage[i]).
+func s3Buckets(buckets []s3types.Bucket, regions []string, usage []bucketUsage) []models.Resource {
+	out := make([]models.Resource, 0, len(buckets))
+	for i, b := range buckets {
+		name := awssdk.ToString(b.Name)
+		u := map[string]float64{"objects": usage[i].Objects}
+		for st, v := range usage[i].Bytes {
+			u["bytes_"+st] = v
+		}
+		out = append(out, models.Resource{
+			Service:   "s3",
+			Region:    regions[i],
+			ID:        name,
+			Name:      name,
+			Kind:      models.KindBucket,
+			Type:      "bucket",
+			CreatedAt: awssdk.ToTime(b.CreationDate).UTC(),
+			Usage:     u,
+		})
+	}
+	return out
+}
+
+// setOf returns the distinct values of xs.
+func setOf(xs []string) map[string]bool {
+	set := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		set[x] = true
+	}
+	return set
+}

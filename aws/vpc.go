@@ -1,0 +1,246 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"costbot/models"
+)
+
+func init() { register(newVPCCollector()) }
+
+// vpcAPI is the part of EC2 the VPC collector uses.
+type vpcAPI interface {
+	ec2InstancesAPI
+	DescribeNatGateways(ctx context.Context, in *ec2.DescribeNatGatewaysInput, optFns ...func(*ec2.Options)) (*ec2.DescribeNatGatewaysOutput, error)
+	DescribeSubnets(ctx context.Context, in *ec2.DescribeSubnetsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
+	DescribeAddresses(ctx context.Context, in *ec2.DescribeAddressesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeAddressesOutput, error)
+}
+
+// vpcCollector lists NAT gateways with the bytes they processed, and every public IPv4
+// address, each of which is billed hourly in use or not: Elastic IPs, and the public IPs
+// AWS assigned to running instances.
+type vpcCollector struct {
+	client  func(awssdk.Config) vpcAPI
+	metrics func(awssdk.Config) MetricsAPI
+	now     func() time.Time
+}
+
+func newVPCCollector() *vpcCollector {
+	return &vpcCollector{
+		client:  func(cfg awssdk.Config) vpcAPI { return ec2.NewFromConfig(cfg) },
+		metrics: func(cfg awssdk.Config) MetricsAPI { return newCloudWatch(cfg) },
+		now:     time.Now,
+	}
+}
+
+func (c *vpcCollector) Name() string { return "vpc" }
+func (c *vpcCollector) Global() bool { return false }
+
+func (c *vpcCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
+	api := c.client(cfg)
+	nats, err := c.natGateways(ctx, api, c.metrics(cfg), cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := api.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
+	if err != nil {
+		return nil, fmt.Errorf("vpc %s: describe addresses: %w", cfg.Region, err)
+	}
+	running, err := describeInstances(ctx, api, []ec2types.InstanceStateName{ec2types.InstanceStateNameRunning})
+	if err != nil {
+		return nil, fmt.Errorf("vpc %s: describe instances: %w", cfg.Region, err)
+	}
+	out := nats
+	out = append(out, elasticIPs(addrs.Addresses, cfg.Region)...)
+	out = append(out, instancePublicIPResources(running, addrs.Addresses, cfg.Region)...)
+	return out, nil
+}
+
+// natGateways lists the NAT gateways still billed, with their zone and last hour's bytes.
+func (c *vpcCollector) natGateways(ctx context.Context, api vpcAPI, cw MetricsAPI, region string) ([]models.Resource, error) {
+	var gateways []ec2types.NatGateway
+	p := ec2.NewDescribeNatGatewaysPaginator(api, &ec2.DescribeNatGatewaysInput{MaxResults: awssdk.Int32(1000)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("vpc %s: describe nat gateways: %w", region, err)
+		}
+		for _, g := range page.NatGateways {
+			if natGatewayBilled(g.State) {
+				gateways = append(gateways, g)
+			}
+		}
+	}
+	if len(gateways) == 0 {
+		return nil, nil
+	}
+	zones, err := subnetZones(ctx, api, gateways)
+	if err != nil {
+		return nil, fmt.Errorf("vpc %s: describe subnets: %w", region, err)
+	}
+	start, end := lastHour(c.now())
+	bytes := make([]float64, len(gateways))
+	for i, g := range gateways {
+		bytes[i], err = natBytesProcessed(ctx, cw, awssdk.ToString(g.NatGatewayId), start, end)
+		if err != nil {
+			return nil, fmt.Errorf("vpc %s: nat gateway %s: %w", region, awssdk.ToString(g.NatGatewayId), err)
+		}
+	}
+	return natGatewayResources(gateways, zones, bytes, region), nil
+}
+
+// natGatewayBilled says whether a NAT gateway in state s is still billed by the hour.
+func natGatewayBilled(s ec2types.NatGatewayState) bool {
+	return s != ec2types.NatGatewayStateDeleted && s != ec2types.NatGatewayStateFailed
+}
+
+// subnetZones maps the gateways' subnets to their availability zones (DescribeNatGateways
+// does not say the zone). A regional NAT gateway has no subnet.
+func subnetZones(ctx context.Context, api vpcAPI, gateways []ec2types.NatGateway) (map[string]string, error) {
+	var ids []string
+	for _, g := range gateways {
+		if id := awssdk.ToString(g.SubnetId); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	zones := map[string]string{}
+	if len(ids) == 0 {
+		return zones, nil
+	}
+	p := ec2.NewDescribeSubnetsPaginator(api, &ec2.DescribeSubnetsInput{
+		Filters:    []ec2types.Filter{{Name: awssdk.String("subnet-id"), Values: ids}},
+		MaxResults: awssdk.Int32(1000),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range page.Subnets {
+			zones[awssdk.ToString(s.SubnetId)] = awssdk.ToString(s.AvailabilityZone)
+		}
+	}
+	return zones, nil
+}
+
+// natBytesProcessed is what a NAT gateway is charged data processing for between start
+// and end. Every byte through the gateway is counted once on its way out of it: to the
+// destination (traffic from the VPC) or back to the source (responses into the VPC), so
+// BytesOutToDestination + BytesOutToSource is the processed total. The BytesInFrom*
+// metrics count the same bytes as they arrive and would count them twice.
+func natBytesProcessed(ctx context.Context, cw MetricsAPI, id string, start, end time.Time) (float64, error) {
+	total := 0.0
+	for _, metric := range []string{"BytesOutToDestination", "BytesOutToSource"} {
+		v, err := metricSum(ctx, cw, metricQuery{
+			Namespace:  "AWS/NATGateway",
+			Metric:     metric,
+			Dimensions: map[string]string{"NatGatewayId": id},
+			Stat:       cwtypes.StatisticSum,
+		}, start, end, end.Sub(start))
+		if err != nil {
+			return 0, err
+		}
+		total += v
+	}
+	return total, nil
+}
+
+// natGatewayResources turns gateways into resources of region; bytes[i] is gateway i's
+// bytes processed in the last hour.
+func natGatewayResources(gateways []ec2types.NatGateway, zones map[string]string, bytes []float64, region string) []models.Resource {
+	out := make([]models.Resource, 0, len(gateways))
+	for i, g := range gateways {
+		subnet := awssdk.ToString(g.SubnetId)
+		out = append(out, models.Resource{
+			Service:   "vpc",
+			Region:    region,
+			ID:        awssdk.ToString(g.NatGatewayId),
+			Name:      ec2Tag(g.Tags, "Name"),
+			Kind:      models.KindNATGateway,
+			Type:      "nat-gateway",
+			State:     string(g.State),
+			CreatedAt: awssdk.ToTime(g.CreateTime).UTC(),
+			Attrs: map[string]string{
+				"zone":      zones[subnet],
+				"subnet_id": subnet,
+				"vpc_id":    awssdk.ToString(g.VpcId),
+			},
+			Usage: map[string]float64{"bytes_processed_hour": bytes[i]},
+		})
+	}
+	return out
+}
+
+// elasticIPs turns Elastic IPs into resources of region. One associated with nothing is
+// waste.
+func elasticIPs(addrs []ec2types.Address, region string) []models.Resource {
+	out := make([]models.Resource, 0, len(addrs))
+	for _, a := range addrs {
+		ip := awssdk.ToString(a.PublicIp)
+		id := awssdk.ToString(a.AllocationId)
+		if id == "" {
+			id = ip
+		}
+		r := models.Resource{
+			Service: "vpc",
+			Region:  region,
+			ID:      id,
+			Name:    ec2Tag(a.Tags, "Name"),
+			Kind:    models.KindElasticIP,
+			Type:    "public-ipv4",
+			State:   "associated",
+			Attrs: map[string]string{
+				"public_ip":      ip,
+				"instance_id":    awssdk.ToString(a.InstanceId),
+				"association_id": awssdk.ToString(a.AssociationId),
+			},
+			Usage: map[string]float64{},
+		}
+		if awssdk.ToString(a.AssociationId) == "" {
+			r.State = "unassociated"
+			r.Waste = true
+			r.WasteReason = "Elastic IP is not associated with any instance or network interface"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// instancePublicIPResources lists the public IPv4 addresses of running instances that
+// are not Elastic IPs (those are listed as elastic_ip), one resource per address.
+func instancePublicIPResources(instances []ec2types.Instance, addrs []ec2types.Address, region string) []models.Resource {
+	elastic := map[string]bool{}
+	for _, a := range addrs {
+		elastic[awssdk.ToString(a.PublicIp)] = true
+	}
+	var out []models.Resource
+	for _, inst := range instances {
+		for _, ip := range instancePublicIPs(inst) {
+			if elastic[ip] {
+				continue
+			}
+			out = append(out, models.Resource{
+				Service: "vpc",
+				Region:  region,
+				ID:      ip,
+				Name:    ec2Tag(inst.Tags, "Name"),
+				Kind:    models.KindPublicIP,
+				Type:    "public-ipv4",
+				State:   "in-use",
+				Attrs: map[string]string{
+					"public_ip":   ip,
+					"instance_id": awssdk.ToString(inst.InstanceId),
+				},
+				Usage: map[string]float64{},
+			})
+		}
+	}
+	return out
+}
