@@ -2,15 +2,10 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,164 +24,6 @@ import (
 
 // myServices are the collectors this file's scans run.
 var myServices = []string{"ec2", "ebs", "vpc", "rds", "lambda", "s3"}
-
-// awsFault is an error as one AWS service would answer it.
-type awsFault struct {
-	status int
-	code   string
-	msg    string
-}
-
-// faultyAWS is a reverse proxy in front of moto that reads each request's region and
-// service from its SigV4 credential scope and answers, in that service's wire protocol:
-// every request in the denied region with access denied, every request in the
-// not-enabled region as AWS answers a region the account has not opted in to, and the
-// first `throttles` requests to each service in the throttled region with throttling.
-type faultyAWS struct {
-	proxy      *httputil.ReverseProxy
-	denied     string
-	notEnabled string
-	throttled  string
-	throttles  int
-
-	mu       sync.Mutex
-	injected map[string]int // region/service/code -> responses injected
-}
-
-func newFaultyAWS(t *testing.T, target string) *faultyAWS {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &faultyAWS{proxy: httputil.NewSingleHostReverseProxy(u), injected: map[string]int{}}
-}
-
-// credentialScope reads region and service from "AWS4-HMAC-SHA256
-// Credential=AKID/20250101/eu-west-1/ec2/aws4_request, SignedHeaders=..., Signature=...".
-func credentialScope(authorization string) (region, service string) {
-	_, cred, ok := strings.Cut(authorization, "Credential=")
-	if !ok {
-		return "", ""
-	}
-	cred, _, _ = strings.Cut(cred, ",")
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
-		return "", ""
-	}
-	return parts[2], parts[3]
-}
-
-func (f *faultyAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	region, service := credentialScope(r.Header.Get("Authorization"))
-	if fault, ok := f.fault(region, service); ok {
-		writeFault(w, service, fault)
-		return
-	}
-	f.proxy.ServeHTTP(w, r)
-}
-
-func (f *faultyAWS) fault(region, service string) (awsFault, bool) {
-	if service == "sts" || service == "" {
-		return awsFault{}, false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var fault awsFault
-	switch {
-	case region == f.denied:
-		fault = deniedFault(service)
-	case region == f.notEnabled:
-		fault = notEnabledFault(service)
-	case region == f.throttled && f.injected[region+"/"+service+"/"+throttleFault(service).code] < f.throttles:
-		fault = throttleFault(service)
-	default:
-		return awsFault{}, false
-	}
-	f.injected[region+"/"+service+"/"+fault.code]++
-	return fault, true
-}
-
-// count returns how many faults with code were injected for service in region.
-func (f *faultyAWS) count(region, service, code string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.injected[region+"/"+service+"/"+code]
-}
-
-const deniedMessage = "User: arn:aws:iam::123456789012:user/costbot is not authorized to perform this operation"
-
-func deniedFault(service string) awsFault {
-	switch service {
-	case "ec2":
-		return awsFault{http.StatusForbidden, "UnauthorizedOperation", "You are not authorized to perform this operation. " + deniedMessage}
-	case "lambda":
-		return awsFault{http.StatusForbidden, "AccessDeniedException", deniedMessage}
-	default:
-		return awsFault{http.StatusForbidden, "AccessDenied", deniedMessage}
-	}
-}
-
-func notEnabledFault(service string) awsFault {
-	switch service {
-	case "ec2":
-		return awsFault{http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials"}
-	case "lambda":
-		return awsFault{http.StatusForbidden, "UnrecognizedClientException", "The security token included in the request is invalid."}
-	case "s3":
-		return awsFault{http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."}
-	default:
-		return awsFault{http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid."}
-	}
-}
-
-func throttleFault(service string) awsFault {
-	switch service {
-	case "ec2":
-		return awsFault{http.StatusServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded."}
-	case "lambda":
-		return awsFault{http.StatusTooManyRequests, "TooManyRequestsException", "Rate exceeded"}
-	case "s3":
-		return awsFault{http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate."}
-	default:
-		return awsFault{http.StatusBadRequest, "Throttling", "Rate exceeded"}
-	}
-}
-
-// writeFault answers in the protocol of service: EC2 query XML, AWS query XML (RDS),
-// restJson1 (Lambda), awsJson1_0 (CloudWatch, as newCloudWatch speaks it), REST XML (S3).
-func writeFault(w http.ResponseWriter, service string, f awsFault) {
-	const requestID = "4c9d7a1e-0000-4000-8000-costbot"
-	h := w.Header()
-	var body string
-	switch service {
-	case "ec2":
-		h.Set("Content-Type", "text/xml;charset=UTF-8")
-		body = fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
-			`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`,
-			f.code, f.msg, requestID)
-	case "lambda":
-		h.Set("Content-Type", "application/json")
-		h.Set("X-Amzn-ErrorType", f.code)
-		h.Set("X-Amzn-RequestId", requestID)
-		body = fmt.Sprintf(`{"Type":"User","message":%q}`, f.msg)
-	case "monitoring":
-		h.Set("Content-Type", "application/x-amz-json-1.0")
-		h.Set("X-Amzn-Query-Error", f.code+";Sender")
-		h.Set("X-Amzn-RequestId", requestID)
-		body = fmt.Sprintf(`{"__type":"com.amazonaws.cloudwatch#%s","message":%q}`, f.code, f.msg)
-	case "s3":
-		h.Set("Content-Type", "application/xml")
-		body = fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"+
-			`<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`, f.code, f.msg, requestID)
-	default: // awsQuery: rds
-		h.Set("Content-Type", "text/xml")
-		body = fmt.Sprintf(`<ErrorResponse xmlns="http://%s.amazonaws.com/doc/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
-			service, f.code, f.msg, requestID)
-	}
-	w.WriteHeader(f.status)
-	fmt.Fprint(w, body)
-}
 
 // seedAccount creates in region, directly in moto, one of each kind of resource the
 // regional collectors list, and a bucket when withBucket, and returns their keys
@@ -290,8 +127,8 @@ func TestScanThroughFaults(t *testing.T) {
 		}
 	}
 
-	proxy := newFaultyAWS(t, m.URL)
-	proxy.denied, proxy.notEnabled, proxy.throttled, proxy.throttles = denied, notEnabled, throttled, 2
+	proxy := awstest.NewFaultProxy(t, m.URL)
+	proxy.Denied, proxy.NotEnabled, proxy.Throttled, proxy.Throttles = denied, notEnabled, throttled, 2
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
 	scanner := &Scanner{
@@ -308,7 +145,7 @@ func TestScanThroughFaults(t *testing.T) {
 
 	t.Run("throttled region is complete", func(t *testing.T) {
 		for _, service := range []string{"ec2", "rds", "lambda", "monitoring"} {
-			if n := proxy.count(throttled, service, throttleFault(service).code); n != 2 {
+			if n := proxy.Count(throttled, service, awstest.ThrottleFault(service).Code); n != 2 {
 				t.Errorf("%s in %s throttled %d times, want 2 (each retried)", service, throttled, n)
 			}
 		}
@@ -332,7 +169,7 @@ func TestScanThroughFaults(t *testing.T) {
 		var deniedServices []string
 		for _, e := range byRegion[denied] {
 			deniedServices = append(deniedServices, e.Service)
-			if !strings.Contains(e.Error, "access denied") || !strings.Contains(e.Error, deniedMessage) {
+			if !strings.Contains(e.Error, "access denied") || !strings.Contains(e.Error, awstest.DeniedMessage) {
 				t.Errorf("%s %s: error %q, want access denied with AWS's message", e.Service, e.Region, e.Error)
 			}
 		}
@@ -345,7 +182,7 @@ func TestScanThroughFaults(t *testing.T) {
 			t.Errorf("%s errors = %+v, want one saying the region is not enabled", notEnabled, optIn)
 		}
 		for _, service := range []string{"ec2", "rds", "lambda"} {
-			if proxy.count(notEnabled, service, notEnabledFault(service).code) == 0 {
+			if proxy.Count(notEnabled, service, awstest.NotEnabledFault(service).Code) == 0 {
 				t.Errorf("%s in %s never asked", service, notEnabled)
 			}
 		}
