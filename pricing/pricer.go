@@ -47,6 +47,8 @@ type Pricer struct {
 	flights  singleflight.Group
 	calls    atomic.Int64
 	requests atomic.Int64
+	// downUntil (unix ns) is when the Pricing API may be asked again after a failure.
+	downUntil atomic.Int64
 }
 
 // New builds a Pricer over the store's price cache. store may be nil (no cache) and api
@@ -87,6 +89,18 @@ type resolved struct {
 	err      error
 }
 
+// apiDownFor is how long the Pricing API is left alone after a failed call (the SDK has
+// already retried it): a scan with the API unreachable falls back at once instead of
+// waiting out retries for every price key.
+const apiDownFor = 5 * time.Minute
+
+func (p *Pricer) apiDown() bool {
+	until := p.downUntil.Load()
+	return until != 0 && p.now().UnixNano() < until
+}
+
+func (p *Pricer) markAPIDown() { p.downUntil.Store(p.now().Add(apiDownFor).UnixNano()) }
+
 // errNoProducts is an API answer without any product.
 var errNoProducts = errors.New("no products match")
 
@@ -107,13 +121,17 @@ func (p *Pricer) resolve(ctx context.Context, l Lookup) resolved {
 				if err := json.Unmarshal([]byte(value), &prods); err != nil {
 					p.log.Warn("price cache entry unreadable", "key", key, "err", err)
 				} else if p.now().Sub(fetchedAt) < p.ttl {
+					if len(prods) == 0 {
+						// The API said recently that nothing matches: don't ask again yet.
+						return resolved{err: fmt.Errorf("pricing %s: %w (cached)", key, errNoProducts)}, nil
+					}
 					return resolved{products: prods, source: models.SourceCache}, nil
-				} else {
+				} else if len(prods) > 0 {
 					stale = prods
 				}
 			}
 		}
-		if p.api == nil {
+		if p.api == nil || p.apiDown() {
 			if stale != nil {
 				return resolved{products: stale, source: models.SourceCache}, nil
 			}
@@ -125,6 +143,13 @@ func (p *Pricer) resolve(ctx context.Context, l Lookup) resolved {
 		p.requests.Add(int64(pages))
 		if err == nil && len(prods) == 0 {
 			err = fmt.Errorf("pricing %s: %w", key, errNoProducts)
+			// Remember the empty answer for the TTL too, so a price AWS does not list
+			// costs one call per TTL, not one per scan.
+			if p.store != nil {
+				if perr := p.store.PutPrice(ctx, key, "[]", p.now()); perr != nil {
+					p.log.Warn("price cache write failed", "key", key, "err", perr)
+				}
+			}
 		}
 		if err == nil {
 			if p.store != nil {
@@ -135,6 +160,9 @@ func (p *Pricer) resolve(ctx context.Context, l Lookup) resolved {
 				}
 			}
 			return resolved{products: prods, source: models.SourceAPI}, nil
+		}
+		if !errors.Is(err, errNoProducts) && ctx.Err() == nil {
+			p.markAPIDown()
 		}
 		p.log.Warn("pricing lookup failed", "key", key, "err", err)
 		if stale != nil {

@@ -358,3 +358,61 @@ func TestContextCancelled(t *testing.T) {
 		t.Error("no error from a cancelled scan")
 	}
 }
+
+// TestAPIDownIsLeftAloneForAWhile: once the Pricing API has failed (after the SDK's own
+// retries), the rest of the scan and the next ones within apiDownFor fall back at once
+// instead of waiting out retries for every key; afterwards the API is asked again.
+func TestAPIDownIsLeftAloneForAWhile(t *testing.T) {
+	srv := catalogueServer(t)
+	srv.FailAlways("InternalErrorException")
+	clock := &fakeClock{t: hour}
+	p := New(nil, NewAPIClient(srv.Config()), Options{Now: clock.Now, Concurrency: 1})
+	rs := []models.Resource{t3micro("i-1"),
+		res("ec2", models.KindInstance, "us-east-1", "i-2", "m5.large", map[string]string{"platform": "Linux/UNIX"}, nil),
+		res("vpc", models.KindNATGateway, "us-east-1", "nat-1", "nat-gateway", nil, map[string]float64{"bytes_processed_hour": 0})}
+	priced, _, err := p.PriceScan(context.Background(), rs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pr := range priced {
+		if !pr.Priced || pr.Source != models.SourceFallback {
+			t.Errorf("%s = %+v, want a fallback price", pr.ID, pr.Cost)
+		}
+	}
+	if p.Calls() != 1 {
+		t.Errorf("lookups sent to a failing API = %d, want 1 (then it is left alone)", p.Calls())
+	}
+	srv.FailAlways("")
+	clock.Advance(apiDownFor - time.Second)
+	scanOne(t, p, t3micro("i-1"))
+	if p.Calls() != 1 {
+		t.Errorf("the API was asked again within %v of failing", apiDownFor)
+	}
+	clock.Advance(2 * time.Second)
+	if c := scanOne(t, p, t3micro("i-1")); c.Source != models.SourceAPI || p.Calls() != 2 {
+		t.Errorf("after the pause: %+v with %d calls, want the API asked again", c, p.Calls())
+	}
+}
+
+// TestEmptyAnswerIsCachedForTheTTL: a price the API does not list is asked once per TTL,
+// not once per scan, and meanwhile the resource is priced from the fallback table.
+func TestEmptyAnswerIsCachedForTheTTL(t *testing.T) {
+	srv := awstest.NewPricingServer(t, nil) // lists nothing
+	store := openStore(t, filepath.Join(t.TempDir(), "cost.db"))
+	clock := &fakeClock{t: hour}
+	p := New(store, NewAPIClient(srv.Config()), Options{TTL: time.Hour, Now: clock.Now})
+	for i := range 3 {
+		c := scanOne(t, p, t3micro("i-1"))
+		if c.Source != models.SourceFallback || c.HourlyUSD != 0.0104 {
+			t.Fatalf("scan %d: %+v, want the fallback 0.0104", i, c)
+		}
+	}
+	if p.Calls() != 1 {
+		t.Errorf("calls = %d for a price the API does not list, want 1 per TTL", p.Calls())
+	}
+	clock.Advance(time.Hour + time.Second)
+	scanOne(t, p, t3micro("i-1"))
+	if p.Calls() != 2 {
+		t.Errorf("calls after the TTL = %d, want 2", p.Calls())
+	}
+}
