@@ -8,6 +8,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -54,6 +56,11 @@ type Config struct {
 	FreeTier        string        // FREE_TIER
 	ScanConcurrency int           // SCAN_CONCURRENCY
 	ScanTaskTimeout time.Duration // SCAN_TASK_TIMEOUT
+
+	AlertNewResourceUSD  float64       // ALERT_NEW_RESOURCE_USD (0: off)
+	AlertBurnJumpPercent float64       // ALERT_BURN_JUMP_PERCENT (0: off)
+	MonthlyBudgetUSD     float64       // MONTHLY_BUDGET_USD (0 or unset: off)
+	CostHourlyRetention  time.Duration // COST_HOURLY_RETENTION
 
 	LightsailRegions       []string      // LIGHTSAIL_REGIONS
 	LightsailInstances     []string      // LIGHTSAIL_INSTANCES (nil means ALL)
@@ -107,6 +114,11 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 		FreeTier:        p.oneOf("FREE_TIER", FreeTierAlways, FreeTierAlways, FreeTierLegacy, FreeTierNone),
 		ScanConcurrency: p.positiveInt("SCAN_CONCURRENCY", 16),
 		ScanTaskTimeout: p.duration("SCAN_TASK_TIMEOUT", 2*time.Minute),
+
+		AlertNewResourceUSD:  p.nonNegative("ALERT_NEW_RESOURCE_USD", 20),
+		AlertBurnJumpPercent: p.nonNegative("ALERT_BURN_JUMP_PERCENT", 30),
+		MonthlyBudgetUSD:     p.nonNegative("MONTHLY_BUDGET_USD", 0),
+		CostHourlyRetention:  p.durationAtLeast("COST_HOURLY_RETENTION", 840*time.Hour, 24*time.Hour),
 
 		LightsailRegions:       p.regions("LIGHTSAIL_REGIONS", LightsailRegions),
 		LightsailInstances:     p.instances("LIGHTSAIL_INSTANCES"),
@@ -190,9 +202,12 @@ func (p *parser) str(name, def string) string {
 	return def
 }
 
+// url is an http(s) URL with a host, without trailing slashes ("http://" alone would
+// become "http:").
 func (p *parser) url(name, def string) string {
 	v := p.str(name, def)
-	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+	u, err := url.Parse(v)
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") || err != nil || u.Hostname() == "" {
 		p.fail(name, fmt.Sprintf("expected an http:// or https:// URL, got %q", v))
 	}
 	return strings.TrimRight(v, "/")
@@ -299,6 +314,35 @@ func (p *parser) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationAtLeast is a duration of at least least.
+func (p *parser) durationAtLeast(name string, def, least time.Duration) time.Duration {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		p.fail(name, fmt.Sprintf("expected a duration of %s or more such as %s, got %q", strings.TrimSuffix(least.String(), "0m0s"), strings.TrimSuffix(def.String(), "0m0s"), v))
+		return def
+	}
+	return d
+}
+
+// nonNegative is a number of 0 or more (an amount in USD, a percentage that may pass
+// 100); 0 turns the setting off.
+func (p *parser) nonNegative(name string, def float64) float64 {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(v, "$"), "%"), 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		p.fail(name, fmt.Sprintf("expected a number of 0 or more (0 turns it off), got %q", v))
+		return def
+	}
+	return f
 }
 
 func (p *parser) positiveInt(name string, def int) int {

@@ -184,3 +184,41 @@ func TestDotEnvFileRealEnvironmentWins(t *testing.T) {
 		t.Errorf("real environment should win: %v", c.CollectInterval)
 	}
 }
+
+func TestCostAlertAndRetentionSettings(t *testing.T) {
+	c, err := Parse(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AlertNewResourceUSD != 20 || c.AlertBurnJumpPercent != 30 || c.MonthlyBudgetUSD != 0 || c.CostHourlyRetention != 840*time.Hour {
+		t.Errorf("defaults: new %v burn %v budget %v retention %v", c.AlertNewResourceUSD, c.AlertBurnJumpPercent, c.MonthlyBudgetUSD, c.CostHourlyRetention)
+	}
+	c, err = Parse(env("ALERT_NEW_RESOURCE_USD", "$5.5", "ALERT_BURN_JUMP_PERCENT", "150%", "MONTHLY_BUDGET_USD", "250", "COST_HOURLY_RETENTION", "48h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AlertNewResourceUSD != 5.5 || c.AlertBurnJumpPercent != 150 || c.MonthlyBudgetUSD != 250 || c.CostHourlyRetention != 48*time.Hour {
+		t.Errorf("values: new %v burn %v budget %v retention %v", c.AlertNewResourceUSD, c.AlertBurnJumpPercent, c.MonthlyBudgetUSD, c.CostHourlyRetention)
+	}
+	c, err = Parse(env("ALERT_NEW_RESOURCE_USD", "0", "ALERT_BURN_JUMP_PERCENT", "0"))
+	if err != nil || c.AlertNewResourceUSD != 0 || c.AlertBurnJumpPercent != 0 {
+		t.Errorf("0 turns alerts off: %v %+v", err, c)
+	}
+
+	bad := []struct{ variable, value, want string }{
+		{"ALERT_NEW_RESOURCE_USD", "-1", "0 or more"},
+		{"ALERT_NEW_RESOURCE_USD", "twenty", "0 or more"},
+		{"ALERT_BURN_JUMP_PERCENT", "-30%", "0 or more"},
+		{"MONTHLY_BUDGET_USD", "lots", "0 or more"},
+		{"MONTHLY_BUDGET_USD", "Inf", "0 or more"},
+		{"COST_HOURLY_RETENTION", "12h", "24h or more"},
+		{"COST_HOURLY_RETENTION", "35d", "24h or more"},
+	}
+	for _, tc := range bad {
+		_, err := Parse(env(tc.variable, tc.value))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != tc.variable || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%s=%q) = %v, want an error naming it and saying %q", tc.variable, tc.value, err, tc.want)
+		}
+	}
+}
