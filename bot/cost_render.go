@@ -1,0 +1,456 @@
+package bot
+
+import (
+	"html"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	costmodels "costbot/models"
+)
+
+// Pure rendering of the cost views: values in, Telegram HTML out. Every dynamic value
+// goes through translator.T, which escapes it.
+
+// serviceNames are the services as AWS writes them.
+var serviceNames = map[string]string{
+	"ec2": "EC2", "rds": "RDS", "lambda": "Lambda", "s3": "S3", "ebs": "EBS", "vpc": "VPC",
+	"fsx": "FSx", "cloudwatch": "CloudWatch", "waf": "WAF", "q": "Amazon Q",
+	"cloudfront": "CloudFront", "lightsail": "Lightsail",
+}
+
+func serviceName(s string) string {
+	if n, ok := serviceNames[s]; ok {
+		return n
+	}
+	return s
+}
+
+// formatUSD shows an amount with cents and thousands separators ($1,234.56); a non-zero
+// amount under a cent keeps four decimals ($0.0042) rather than showing as $0.00.
+func formatUSD(v float64) string {
+	digits := 2
+	if a := math.Abs(v); a > 0 && a < 0.005 {
+		digits = 4
+	}
+	return money(v, digits)
+}
+
+// formatRate shows an hourly rate with four decimals ($0.1064), enough for the cheapest
+// resources' prices.
+func formatRate(v float64) string { return money(v, 4) }
+
+func money(v float64, digits int) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', digits, 64)
+	sign := ""
+	if v < 0 && strings.Trim(s, "0.") != "" {
+		sign = "-"
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + "$" + b.String() + "." + frac
+}
+
+// formatPercent shows a share: 66.7%.
+func formatPercent(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
+
+// formatChange shows a signed change: +12.5%, -3.0%.
+func formatChange(v float64) string {
+	if v >= 0 {
+		return "+" + formatPercent(v)
+	}
+	return "-" + formatPercent(-v)
+}
+
+func share(part, total float64) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return part / total * 100
+}
+
+// formatTime shows an instant in the report time zone: 2025-03-10 20:00 CST.
+func formatTime(t time.Time, tz *time.Location) string {
+	if tz == nil {
+		tz = time.UTC
+	}
+	return t.In(tz).Format("2006-01-02 15:04 MST")
+}
+
+// monthEndForecast is the month so far plus the current hourly rate for every hour left
+// in the UTC month of now after the latest hour with data.
+func monthEndForecast(soFar, hourly float64, latestHour, now time.Time) float64 {
+	return soFar + hourly*hoursLeftInMonth(latestHour, now)
+}
+
+// hoursLeftInMonth counts the hours of now's UTC month after the hour that starts at
+// latestHour (all of them when the latest data is from an earlier month).
+func hoursLeftInMonth(latestHour, now time.Time) float64 {
+	start, _ := costmodels.MonthStart(costmodels.MonthOf(now))
+	end := start.AddDate(0, 1, 0)
+	from := latestHour.UTC().Add(time.Hour)
+	if from.Before(start) {
+		from = start
+	}
+	if !from.Before(end) {
+		return 0
+	}
+	return end.Sub(from).Hours()
+}
+
+// trend compares the latest hour with a base: the same hour yesterday, else the
+// average of the other hours of the last day.
+type trend struct {
+	Basis   string // trendSameHour, trendAverage, or "" when there is nothing to compare
+	BaseUSD float64
+}
+
+const (
+	trendSameHour = "same_hour"
+	trendAverage  = "average"
+)
+
+// computeTrend picks the trend's base from the hourly totals of (latest-24h .. latest].
+func computeTrend(totals []costmodels.HourTotal, latest time.Time) trend {
+	var sum float64
+	var n int
+	for _, h := range totals {
+		switch {
+		case h.Hour.Equal(latest.Add(-24 * time.Hour)):
+			return trend{Basis: trendSameHour, BaseUSD: h.USD}
+		case h.Hour.After(latest.Add(-24*time.Hour)) && h.Hour.Before(latest):
+			sum += h.USD
+			n++
+		}
+	}
+	if n == 0 {
+		return trend{}
+	}
+	return trend{Basis: trendAverage, BaseUSD: sum / float64(n)}
+}
+
+func renderTrend(tr translator, t trend, current float64) string {
+	if t.Basis == "" || t.BaseUSD <= 0 {
+		return ""
+	}
+	change := (current - t.BaseUSD) / t.BaseUSD * 100
+	arrow := "➡️"
+	switch {
+	case change >= 1:
+		arrow = "📈"
+	case change <= -1:
+		arrow = "📉"
+	}
+	data := map[string]any{"Arrow": arrow, "Change": formatChange(change), "Base": formatRate(t.BaseUSD)}
+	if t.Basis == trendSameHour {
+		return tr.T(msgID{"cost.trend.same_hour"}, data)
+	}
+	return tr.T(msgID{"cost.trend.average"}, data)
+}
+
+// costView is what /cost shows.
+type costView struct {
+	Now        time.Time
+	TZ         *time.Location
+	HasData    bool
+	LatestHour time.Time
+	HourlyUSD  float64                  // the latest hour's total
+	Services   []costmodels.ServiceCost // the latest hour, highest first
+	TodayUSD   float64                  // since midnight in TZ
+	Month      string                   // YYYY-MM (UTC)
+	MonthUSD   float64                  // this month so far
+	Trend      trend
+	LastScan   *costmodels.JobRun
+	Sources    costmodels.PriceSourceCounts
+}
+
+func (v costView) forecast() float64 {
+	return monthEndForecast(v.MonthUSD, v.HourlyUSD, v.LatestHour, v.Now)
+}
+
+func renderCost(tr translator, v costView) string {
+	lines := []string{tr.T(msgID{"cost.title"})}
+	if !v.HasData {
+		lines = append(lines, tr.T(msgID{"cost.no_data"}))
+		return strings.Join(lines, "\n")
+	}
+	burn := tr.T(msgID{"cost.burn"}, map[string]any{"Rate": formatRate(v.HourlyUSD)})
+	if t := renderTrend(tr, v.Trend, v.HourlyUSD); t != "" {
+		burn += "\n" + t
+	}
+	lines = append(lines,
+		burn,
+		tr.T(msgID{"cost.today"}, map[string]any{"Zone": v.TZ.String(), "Amount": formatUSD(v.TodayUSD)}),
+		tr.T(msgID{"cost.month"}, map[string]any{"Month": v.Month, "Amount": formatUSD(v.MonthUSD)}),
+		tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.forecast())}),
+	)
+	if len(v.Services) > 0 {
+		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
+		for _, s := range v.Services {
+			lines = append(lines, tr.T(msgID{"cost.service_line"}, map[string]any{
+				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(share(s.USD, v.HourlyUSD)),
+			}))
+		}
+	}
+	lines = append(lines, "")
+	if v.LastScan != nil {
+		lines = append(lines, tr.T(msgID{"cost.last_scan"}, map[string]any{
+			"Time": formatTime(v.LastScan.StartedAt, v.TZ), "Outcome": stripTags(outcomeText(tr, v.LastScan.Outcome)),
+		}))
+	}
+	lines = append(lines,
+		tr.T(msgID{"cost.latest_hour"}, map[string]any{"Time": formatTime(v.LatestHour, v.TZ)}),
+		tr.T(msgID{"cost.sources"}, map[string]any{"API": v.Sources.API, "Cache": v.Sources.Cache, "Fallback": v.Sources.Fallback}),
+	)
+	if v.Sources.Unpriced > 0 {
+		lines = append(lines, tr.T(msgID{"cost.unpriced"}, map[string]any{"Count": v.Sources.Unpriced}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// costKeyboard has a button per service present, then Refresh and the menu.
+func costKeyboard(tr translator, services []string) *models.InlineKeyboardMarkup {
+	rows := gridOf(services, 3, func(s string) models.InlineKeyboardButton {
+		return button(serviceName(s), "sv", servicePayload(s, "", 1))
+	})
+	rows = append(rows, []models.InlineKeyboardButton{
+		button(tr.T(msgID{"cost.refresh"}), "c", "r"),
+		backButton(tr),
+	})
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// gridOf lays buttons out perRow to a row.
+func gridOf[T any](items []T, perRow int, mk func(T) models.InlineKeyboardButton) [][]models.InlineKeyboardButton {
+	var rows [][]models.InlineKeyboardButton
+	for i, it := range items {
+		if i%perRow == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], mk(it))
+	}
+	return rows
+}
+
+// servicePageSize is how many resources one /service page lists.
+const servicePageSize = 10
+
+// serviceView is one page of /service.
+type serviceView struct {
+	Service string
+	Region  string // "" for all regions
+	Regions []string
+	Page    int // 1-based, within 1..Pages
+	Pages   int
+	Total   int
+	Offset  int
+	Rows    []costmodels.ResourceRow
+}
+
+func renderServicePage(tr translator, v serviceView) string {
+	region := v.Region
+	if region == "" {
+		region = stripTags(tr.T(msgID{"service.all_regions"}))
+	}
+	lines := []string{tr.T(msgID{"service.title"}, map[string]any{"Service": serviceName(v.Service), "Count": v.Total, "Region": region})}
+	if v.Total == 0 {
+		lines = append(lines, tr.T(msgID{"service.empty"}))
+		return strings.Join(lines, "\n")
+	}
+	if v.Pages > 1 {
+		lines = append(lines, tr.T(msgID{"service.page"}, map[string]any{"Page": v.Page, "Pages": v.Pages}))
+	}
+	for i, r := range v.Rows {
+		lines = append(lines, "", renderResource(tr, v.Offset+i+1, r))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// renderResource is one resource: name and ID, then type, region, cost and source; waste
+// on a third line.
+func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
+	head := strconv.Itoa(n) + ". "
+	if name := strings.TrimSpace(r.Name); name != "" && name != r.ResourceID {
+		head += "<b>" + html.EscapeString(truncate(name, 60)) + "</b> "
+	}
+	head += "<code>" + html.EscapeString(truncate(r.ResourceID, 80)) + "</code>"
+	typ := r.Type
+	if typ == "" {
+		typ = r.Kind
+	}
+	var detail string
+	if r.Priced {
+		detail = tr.T(msgID{"service.item_cost"}, map[string]any{
+			"Type": typ, "Region": r.Region, "Rate": formatRate(r.HourlyUSD), "Monthly": formatUSD(r.MonthlyUSD),
+			"Source": stripTags(sourceText(tr, r.PriceSource)),
+		})
+	} else {
+		detail = tr.T(msgID{"service.item_unpriced"}, map[string]any{"Type": typ, "Region": r.Region})
+	}
+	out := head + "\n" + detail
+	if r.Waste {
+		reason := strings.TrimSpace(r.WasteReason)
+		if reason == "" {
+			reason = stripTags(tr.T(msgID{"service.waste_unknown"}))
+		}
+		out += "\n" + tr.T(msgID{"service.waste"}, map[string]any{"Reason": truncate(reason, 120)})
+	}
+	return out
+}
+
+func sourceText(tr translator, source string) string {
+	switch source {
+	case costmodels.SourceAPI:
+		return tr.T(msgID{"source.api"})
+	case costmodels.SourceCache:
+		return tr.T(msgID{"source.cache"})
+	case costmodels.SourceFallback:
+		return tr.T(msgID{"source.fallback"})
+	}
+	return source
+}
+
+// servicePayload is a /service button's data: service:region:page (region "" is all).
+func servicePayload(service, region string, page int) string {
+	return service + ":" + region + ":" + strconv.Itoa(page)
+}
+
+// parseServicePayload reverses servicePayload; a bad page reads as 1.
+func parseServicePayload(p string) (service, region string, page int) {
+	parts := strings.SplitN(p, ":", 3)
+	service = parts[0]
+	if len(parts) > 1 {
+		region = parts[1]
+	}
+	page = 1
+	if len(parts) > 2 {
+		if n, err := strconv.Atoi(parts[2]); err == nil && n > 0 {
+			page = n
+		}
+	}
+	return service, region, page
+}
+
+func serviceKeyboard(tr translator, v serviceView) *models.InlineKeyboardMarkup {
+	var rows [][]models.InlineKeyboardButton
+	if v.Pages > 1 {
+		var nav []models.InlineKeyboardButton
+		if v.Page > 1 {
+			nav = append(nav, button("◀", "sv", servicePayload(v.Service, v.Region, v.Page-1)))
+		}
+		nav = append(nav, button(strconv.Itoa(v.Page)+"/"+strconv.Itoa(v.Pages), "sv", servicePayload(v.Service, v.Region, v.Page)))
+		if v.Page < v.Pages {
+			nav = append(nav, button("▶", "sv", servicePayload(v.Service, v.Region, v.Page+1)))
+		}
+		rows = append(rows, nav)
+	}
+	if len(v.Regions) > 1 || (v.Region != "" && len(v.Regions) > 0) {
+		filters := append([]string{""}, v.Regions...)
+		rows = append(rows, gridOf(filters, 3, func(region string) models.InlineKeyboardButton {
+			label := region
+			if region == "" {
+				label = stripTags(tr.T(msgID{"service.all"}))
+			}
+			if region == v.Region {
+				label = "✓ " + label
+			}
+			return button(label, "sv", servicePayload(v.Service, region, 1))
+		})...)
+	}
+	rows = append(rows, []models.InlineKeyboardButton{button(tr.T(msgID{"service.back"}), "sv", ""), backButton(tr)})
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// servicePicker has a button per service with its count of active resources.
+func servicePicker(tr translator, services []string, counts map[string]int) *models.InlineKeyboardMarkup {
+	rows := gridOf(services, 3, func(s string) models.InlineKeyboardButton {
+		return button(serviceName(s)+" ("+strconv.Itoa(counts[s])+")", "sv", servicePayload(s, "", 1))
+	})
+	rows = append(rows, []models.InlineKeyboardButton{backButton(tr)})
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// billView is what /bill shows for one month.
+type billView struct {
+	Bill     costmodels.Bill
+	Current  bool    // the month of now: not final, with a forecast
+	Forecast float64 // for the current month
+	TZ       *time.Location
+}
+
+func renderBill(tr translator, v billView) string {
+	b := v.Bill
+	if b.Empty() {
+		return tr.T(msgID{"bill.no_data"}, map[string]any{"Month": b.Month})
+	}
+	var lines []string
+	switch {
+	case v.Current:
+		lines = append(lines,
+			tr.T(msgID{"bill.title_current"}, map[string]any{"Month": b.Month}),
+			tr.T(msgID{"bill.so_far"}, map[string]any{"Amount": formatUSD(b.TotalUSD), "Forecast": formatUSD(v.Forecast)}),
+		)
+	case b.Closed:
+		lines = append(lines,
+			tr.T(msgID{"bill.title_closed"}, map[string]any{"Month": b.Month}),
+			tr.T(msgID{"bill.total"}, map[string]any{"Amount": formatUSD(b.TotalUSD)}),
+		)
+	default:
+		lines = append(lines,
+			tr.T(msgID{"bill.title_open"}, map[string]any{"Month": b.Month}),
+			tr.T(msgID{"bill.total"}, map[string]any{"Amount": formatUSD(b.TotalUSD)}),
+		)
+	}
+	lines = append(lines, tr.T(msgID{"bill.hours"}, map[string]any{"Hours": b.Hours, "Estimated": b.EstimatedHours}), "")
+	for _, s := range b.Services {
+		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
+			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(share(s.USD, b.TotalUSD)),
+		}))
+	}
+	if b.Closed && b.ClosedAt != nil {
+		lines = append(lines, "", tr.T(msgID{"bill.closed_at"}, map[string]any{"Time": formatTime(*b.ClosedAt, v.TZ)}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// billKeyboard has a button per other month with data, newest first.
+func billKeyboard(tr translator, shown string, months []string) *models.InlineKeyboardMarkup {
+	var others []string
+	for _, m := range months {
+		if m != shown {
+			others = append(others, m)
+		}
+	}
+	rows := gridOf(others, 4, func(m string) models.InlineKeyboardButton { return button(m, "b", m) })
+	rows = append(rows, []models.InlineKeyboardButton{backButton(tr)})
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// maxErrorsShown bounds the scan errors a /collect reply lists.
+const maxErrorsShown = 10
+
+func renderCollect(tr translator, s costmodels.CollectSummary) string {
+	lines := []string{tr.T(msgID{"collect.done"}, map[string]any{
+		"Duration": formatDuration(s.Duration), "Resources": s.Resources, "Unpriced": s.Unpriced, "Rate": formatRate(s.HourlyUSD),
+	})}
+	if len(s.Errors) > 0 {
+		lines = append(lines, "", tr.T(msgID{"collect.errors"}, map[string]any{"Count": len(s.Errors)}))
+		for i, e := range s.Errors {
+			if i == maxErrorsShown {
+				lines = append(lines, tr.T(msgID{"collect.more_errors"}, map[string]any{"Count": len(s.Errors) - maxErrorsShown}))
+				break
+			}
+			lines = append(lines, "• <code>"+html.EscapeString(truncate(e, 200))+"</code>")
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,91 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"costbot/config"
+	costmodels "costbot/models"
+)
+
+// cmdService lists a service's active resources: /service ec2 [region]. Without a name
+// it shows the service buttons; an unknown name gets the valid list.
+func (b *Bot) cmdService(ctx context.Context, r *Request) error {
+	fields := strings.Fields(strings.ToLower(r.Args))
+	var text string
+	var markup *models.InlineKeyboardMarkup
+	var err error
+	switch {
+	case len(fields) == 0:
+		text, markup, err = b.showServicePicker(ctx, r)
+	case !slices.Contains(config.Services, fields[0]):
+		text, markup, err = b.showServicePicker(ctx, r)
+		text = r.tr.T(msgID{"service.unknown"}, map[string]any{"Name": truncate(fields[0], 40), "Valid": strings.Join(config.Services, " ")}) + "\n\n" + text
+	default:
+		region := ""
+		if len(fields) > 1 {
+			region = fields[1]
+		}
+		text, markup, err = b.servicePage(ctx, r, fields[0], region, 1)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = b.send(ctx, r.ChatID, text, markup)
+	return err
+}
+
+// onServiceButton pages, filters and picks: payload "service:region:page", or "" for
+// the service buttons.
+func (b *Bot) onServiceButton(ctx context.Context, r *Request, payload string) error {
+	service, region, page := parseServicePayload(payload)
+	var text string
+	var markup *models.InlineKeyboardMarkup
+	var err error
+	if slices.Contains(config.Services, service) {
+		text, markup, err = b.servicePage(ctx, r, service, region, page)
+	} else {
+		text, markup, err = b.showServicePicker(ctx, r)
+	}
+	if err != nil {
+		return err
+	}
+	return b.edit(ctx, r.ChatID, r.MessageID, text, markup)
+}
+
+// showServicePicker is the menu's Services button and /service without a name.
+func (b *Bot) showServicePicker(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
+	counts, err := b.deps.Store.ActiveResourceCounts(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.tr.T(msgID{"service.pick"}), servicePicker(r.tr, b.cfg.CostServices, counts), nil
+}
+
+// servicePage reads one page; a page past the end shows the last one.
+func (b *Bot) servicePage(ctx context.Context, r *Request, service, region string, page int) (string, *models.InlineKeyboardMarkup, error) {
+	st := b.deps.Store
+	regions, err := st.ActiveResourceRegions(ctx, service)
+	if err != nil {
+		return "", nil, err
+	}
+	v := serviceView{Service: service, Region: region, Regions: regions, Page: max(page, 1)}
+	res, err := st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize})
+	if err != nil {
+		return "", nil, err
+	}
+	v.Total = res.Total
+	v.Pages = max((res.Total+servicePageSize-1)/servicePageSize, 1)
+	if v.Page > v.Pages {
+		v.Page = v.Pages
+		res, err = st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize})
+		if err != nil {
+			return "", nil, err
+		}
+	}
+	v.Offset, v.Rows = (v.Page-1)*servicePageSize, res.Rows
+	return renderServicePage(r.tr, v), serviceKeyboard(r.tr, v), nil
+}

@@ -1,0 +1,443 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The read queries behind the bot's cost views (/cost, /service, /bill, /chart). They
+// read cost_summary (per hour, service and region), monthly_summary and resources, never
+// cost_records, and every range is a WHERE on the leading column of an index, so a year
+// of hourly history answers in milliseconds. Times are stored and compared in UTC.
+
+// CollectSummary is what one cost scan did, as the collect job reports it to whoever
+// asked for the scan (the bot's /collect).
+type CollectSummary struct {
+	Hour      time.Time     // the hour the scan's costs were written for
+	Resources int           // resources found
+	Unpriced  int           // of which no price could be found
+	HourlyUSD float64       // the hourly burn rate of what was found
+	Errors    []string      // one line per failed (service, region) task
+	Duration  time.Duration // how long the scan took
+}
+
+// HourServiceCost is one service's cost in one hour, summed over regions.
+type HourServiceCost struct {
+	Hour    time.Time
+	Service string
+	USD     float64
+}
+
+// HourTotal is the cost of one hour, summed over services and regions.
+type HourTotal struct {
+	Hour time.Time
+	USD  float64
+}
+
+// DayServiceCost is one service's cost in one day of a time zone.
+type DayServiceCost struct {
+	Day     time.Time // midnight, in the zone asked for
+	Service string
+	USD     float64
+}
+
+// Bill is one month's cost per service.
+type Bill struct {
+	Month          string        // YYYY-MM (UTC)
+	Services       []ServiceCost // highest first
+	TotalUSD       float64
+	Hours          int // hours of the month with cost data
+	EstimatedHours int // of which were estimated
+	Closed         bool
+	ClosedAt       *time.Time
+	// Live is true when monthly_summary has no row for the month yet and the bill was
+	// summed from cost_summary.
+	Live bool
+}
+
+// Empty reports whether the month has no cost data at all.
+func (b Bill) Empty() bool { return len(b.Services) == 0 }
+
+// ResourceFilter selects a page of a service's active resources.
+type ResourceFilter struct {
+	Service string
+	Region  string // "" for every region
+	Offset  int
+	Limit   int
+}
+
+// ResourcePage is one page of resources and how many match in all.
+type ResourcePage struct {
+	Rows  []ResourceRow
+	Total int
+}
+
+// PriceSourceCounts counts active resources by where their price came from.
+type PriceSourceCounts struct {
+	API, Cache, Fallback int
+	Unpriced             int // no price found: shown as unpriced, never as $0
+}
+
+// The SQL text of each query, kept as constants so a test can check each plan.
+const (
+	qLatestCostHour = `SELECT hour FROM cost_summary ORDER BY hour DESC LIMIT 1`
+	qLatestHourRow  = `SELECT hour FROM cost_hours ORDER BY hour DESC LIMIT 1`
+	qCostTotal      = `SELECT COALESCE(SUM(cost_usd), 0) FROM cost_summary WHERE hour >= ? AND hour < ?`
+	qServiceCosts   = `SELECT service, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY service`
+	qHourlyServices = `SELECT hour, service, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service ORDER BY hour, service`
+	qHourlyTotals   = `SELECT hour, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour ORDER BY hour`
+	qLiveHours      = `SELECT COUNT(DISTINCT hour) AS hours, COUNT(DISTINCT CASE WHEN estimated THEN hour END) AS estimated FROM cost_summary WHERE hour >= ? AND hour < ?`
+	qAnyCostIn      = `SELECT 1 FROM cost_summary WHERE hour >= ? AND hour < ? LIMIT 1`
+	qFirstCostHour  = `SELECT hour FROM cost_summary ORDER BY hour LIMIT 1`
+	qMonthRows      = `SELECT * FROM monthly_summary WHERE month = ?`
+	qSummaryMonths  = `SELECT DISTINCT month FROM monthly_summary WHERE month >= ? ORDER BY month DESC`
+	qResourceCount  = `SELECT COUNT(*) FROM resources WHERE service = ? AND active = ? AND (? = '' OR region = ?)`
+	qResourcePage   = `SELECT * FROM resources WHERE service = ? AND active = ? AND (? = '' OR region = ?) ORDER BY priced DESC, hourly_usd DESC, name, resource_id LIMIT ? OFFSET ?`
+	qResourceRegion = `SELECT DISTINCT region FROM resources WHERE service = ? AND active = ? ORDER BY region`
+	qResourceCounts = `SELECT service, COUNT(*) AS n FROM resources WHERE active = ? GROUP BY service`
+	qPriceSources   = `SELECT priced, price_source, COUNT(*) AS n FROM resources WHERE active = ? GROUP BY priced, price_source`
+	qLastRunOf      = `SELECT * FROM job_runs WHERE job = ? ORDER BY started_at DESC LIMIT 1`
+)
+
+// LatestCostHour is the newest hour with cost data; ok is false when there is none. An
+// hour collected with nothing billable (a cost_hours row without summaries) counts: the
+// burn rate is then $0, not the last hour that cost something.
+func (s *Store) LatestCostHour(ctx context.Context) (hour time.Time, ok bool, err error) {
+	for _, q := range []string{qLatestCostHour, qLatestHourRow} {
+		var row CostSummary
+		if err := s.db.WithContext(ctx).Raw(q).Scan(&row).Error; err != nil {
+			return time.Time{}, false, fmt.Errorf("store: latest cost hour: %w", err)
+		}
+		if row.Hour.After(hour) {
+			hour = row.Hour.UTC()
+		}
+	}
+	return hour, !hour.IsZero(), nil
+}
+
+// CostTotal is the cost of every service and region in the hours [from, to).
+func (s *Store) CostTotal(ctx context.Context, from, to time.Time) (float64, error) {
+	var total float64
+	if err := s.db.WithContext(ctx).Raw(qCostTotal, from.UTC(), to.UTC()).Scan(&total).Error; err != nil {
+		return 0, fmt.Errorf("store: cost total %s..%s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
+	}
+	return total, nil
+}
+
+// ServiceCostsBetween is each service's cost in the hours [from, to), highest first.
+func (s *Store) ServiceCostsBetween(ctx context.Context, from, to time.Time) ([]ServiceCost, error) {
+	var rows []struct {
+		Service string
+		USD     float64
+	}
+	if err := s.db.WithContext(ctx).Raw(qServiceCosts, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: service costs %s..%s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
+	}
+	out := make([]ServiceCost, len(rows))
+	for i, r := range rows {
+		out[i] = ServiceCost{Service: r.Service, USD: r.USD}
+	}
+	SortServiceCosts(out)
+	return out, nil
+}
+
+// SortServiceCosts orders by cost, highest first, then by name.
+func SortServiceCosts(costs []ServiceCost) {
+	slices.SortStableFunc(costs, func(a, b ServiceCost) int {
+		switch {
+		case a.USD > b.USD:
+			return -1
+		case a.USD < b.USD:
+			return 1
+		}
+		if a.Service < b.Service {
+			return -1
+		}
+		if a.Service > b.Service {
+			return 1
+		}
+		return 0
+	})
+}
+
+// HourlyServiceCosts is each service's cost per hour in [from, to), by hour then service.
+// Hours without data are absent.
+func (s *Store) HourlyServiceCosts(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
+	var rows []HourServiceCost
+	if err := s.db.WithContext(ctx).Raw(qHourlyServices, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: hourly service costs: %w", err)
+	}
+	for i := range rows {
+		rows[i].Hour = rows[i].Hour.UTC()
+	}
+	return rows, nil
+}
+
+// HourlyTotals is the total cost per hour in [from, to), oldest first. Hours without
+// data are absent.
+func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTotal, error) {
+	var rows []HourTotal
+	if err := s.db.WithContext(ctx).Raw(qHourlyTotals, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: hourly totals: %w", err)
+	}
+	for i := range rows {
+		rows[i].Hour = rows[i].Hour.UTC()
+	}
+	return rows, nil
+}
+
+// DailyServiceCosts is each service's cost per day of loc in [from, to), by day then
+// service. It sums the hourly rows, at most 24 × services a day.
+func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
+	hours, err := s.HourlyServiceCosts(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		day     time.Time
+		service string
+	}
+	sums := map[key]float64{}
+	var order []key
+	for _, h := range hours {
+		t := h.Hour.In(loc)
+		k := key{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc), h.Service}
+		if _, seen := sums[k]; !seen {
+			order = append(order, k)
+		}
+		sums[k] += h.USD
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		if c := a.day.Compare(b.day); c != 0 {
+			return c
+		}
+		if a.service < b.service {
+			return -1
+		}
+		if a.service > b.service {
+			return 1
+		}
+		return 0
+	})
+	out := make([]DayServiceCost, len(order))
+	for i, k := range order {
+		out[i] = DayServiceCost{Day: k.day, Service: k.service, USD: sums[k]}
+	}
+	return out, nil
+}
+
+// MonthStart is the first instant of a YYYY-MM month in UTC, the billing calendar.
+func MonthStart(month string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01", month, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("month %q: expected YYYY-MM", month)
+	}
+	return t, nil
+}
+
+// MonthOf is the YYYY-MM (UTC) month of t.
+func MonthOf(t time.Time) string { return t.UTC().Format("2006-01") }
+
+// MonthBill is one month's bill: the month's monthly_summary rows when there are any,
+// else (a month the collector has not summarised yet) the sum of its cost_summary hours.
+// A month without any data gives an empty Bill.
+func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
+	start, err := MonthStart(month)
+	if err != nil {
+		return Bill{}, err
+	}
+	bill := Bill{Month: month}
+	var rows []MonthlySummary
+	if err := s.db.WithContext(ctx).Raw(qMonthRows, month).Scan(&rows).Error; err != nil {
+		return Bill{}, fmt.Errorf("store: bill %s: %w", month, err)
+	}
+	if len(rows) > 0 {
+		bill.Closed = true
+		for _, r := range rows {
+			bill.Services = append(bill.Services, ServiceCost{Service: r.Service, USD: r.CostUSD})
+			bill.TotalUSD += r.CostUSD
+			bill.Hours = max(bill.Hours, r.Hours)
+			bill.EstimatedHours = max(bill.EstimatedHours, r.EstimatedHours)
+			bill.Closed = bill.Closed && r.Closed
+			if r.ClosedAt != nil && (bill.ClosedAt == nil || r.ClosedAt.After(*bill.ClosedAt)) {
+				at := r.ClosedAt.UTC()
+				bill.ClosedAt = &at
+			}
+		}
+		if !bill.Closed {
+			bill.ClosedAt = nil
+		}
+		SortServiceCosts(bill.Services)
+		return bill, nil
+	}
+
+	end := start.AddDate(0, 1, 0)
+	services, err := s.ServiceCostsBetween(ctx, start, end)
+	if err != nil {
+		return Bill{}, err
+	}
+	if len(services) == 0 {
+		return bill, nil
+	}
+	var hours struct{ Hours, Estimated int }
+	if err := s.db.WithContext(ctx).Raw(qLiveHours, start, end).Scan(&hours).Error; err != nil {
+		return Bill{}, fmt.Errorf("store: bill %s hours: %w", month, err)
+	}
+	bill.Live = true
+	bill.Services = services
+	for _, sc := range services {
+		bill.TotalUSD += sc.USD
+	}
+	bill.Hours, bill.EstimatedHours = hours.Hours, hours.Estimated
+	return bill, nil
+}
+
+// MonthlyBills is the bill of every month from first to last (YYYY-MM, inclusive),
+// oldest first; months without data are left out.
+func (s *Store) MonthlyBills(ctx context.Context, first, last string) ([]Bill, error) {
+	from, err := MonthStart(first)
+	if err != nil {
+		return nil, err
+	}
+	to, err := MonthStart(last)
+	if err != nil {
+		return nil, err
+	}
+	var bills []Bill
+	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
+		bill, err := s.MonthBill(ctx, MonthOf(m))
+		if err != nil {
+			return nil, err
+		}
+		if !bill.Empty() {
+			bills = append(bills, bill)
+		}
+	}
+	return bills, nil
+}
+
+// BillMonths lists the months (YYYY-MM) with cost data among the limit months up to
+// and including the one of now, newest first.
+func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	current, _ := MonthStart(MonthOf(now))
+	oldest := current.AddDate(0, 1-limit, 0)
+	var summarised []string
+	if err := s.db.WithContext(ctx).Raw(qSummaryMonths, MonthOf(oldest)).Scan(&summarised).Error; err != nil {
+		return nil, fmt.Errorf("store: bill months: %w", err)
+	}
+	var first CostSummary
+	if err := s.db.WithContext(ctx).Raw(qFirstCostHour).Scan(&first).Error; err != nil {
+		return nil, fmt.Errorf("store: bill months: %w", err)
+	}
+	var months []string
+	for m := current; !m.Before(oldest); m = m.AddDate(0, -1, 0) {
+		month := MonthOf(m)
+		has := slices.Contains(summarised, month)
+		if !has && !first.Hour.IsZero() && !m.AddDate(0, 1, 0).Before(first.Hour.UTC()) {
+			var one int
+			if err := s.db.WithContext(ctx).Raw(qAnyCostIn, m, m.AddDate(0, 1, 0)).Scan(&one).Error; err != nil {
+				return nil, fmt.Errorf("store: bill months %s: %w", month, err)
+			}
+			has = one == 1
+		}
+		if has {
+			months = append(months, month)
+		}
+	}
+	return months, nil
+}
+
+// ActiveResources is one page of a service's active resources, optionally in one
+// region, priced ones first by hourly cost, highest first.
+func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter) (ResourcePage, error) {
+	var page ResourcePage
+	var total int64
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(qResourceCount, f.Service, true, f.Region, f.Region).Scan(&total).Error; err != nil {
+		return ResourcePage{}, fmt.Errorf("store: count %s resources: %w", f.Service, err)
+	}
+	page.Total = int(total)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	if err := db.Raw(qResourcePage, f.Service, true, f.Region, f.Region, limit, max(f.Offset, 0)).Scan(&page.Rows).Error; err != nil {
+		return ResourcePage{}, fmt.Errorf("store: %s resources: %w", f.Service, err)
+	}
+	return page, nil
+}
+
+// ActiveResourceRegions lists the regions where a service has active resources.
+func (s *Store) ActiveResourceRegions(ctx context.Context, service string) ([]string, error) {
+	var regions []string
+	if err := s.db.WithContext(ctx).Raw(qResourceRegion, service, true).Scan(&regions).Error; err != nil {
+		return nil, fmt.Errorf("store: %s regions: %w", service, err)
+	}
+	return regions, nil
+}
+
+// ActiveResourceCounts counts active resources per service.
+func (s *Store) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Service string
+		N       int
+	}
+	if err := s.db.WithContext(ctx).Raw(qResourceCounts, true).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: resource counts: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Service] = r.N
+	}
+	return out, nil
+}
+
+// PriceSourceCounts counts active resources by price source.
+func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
+	var rows []struct {
+		Priced      bool
+		PriceSource string
+		N           int
+	}
+	if err := s.db.WithContext(ctx).Raw(qPriceSources, true).Scan(&rows).Error; err != nil {
+		return PriceSourceCounts{}, fmt.Errorf("store: price sources: %w", err)
+	}
+	var c PriceSourceCounts
+	for _, r := range rows {
+		switch {
+		case !r.Priced:
+			c.Unpriced += r.N
+		case r.PriceSource == SourceAPI:
+			c.API += r.N
+		case r.PriceSource == SourceCache:
+			c.Cache += r.N
+		default:
+			c.Fallback += r.N
+		}
+	}
+	return c, nil
+}
+
+// LastRunOf is the job's latest run, or nil when it never ran.
+func (s *Store) LastRunOf(ctx context.Context, job string) (*JobRun, error) {
+	var run JobRun
+	err := s.db.WithContext(ctx).Raw(qLastRunOf, job).Scan(&run).Error
+	if err == nil && run.ID == 0 {
+		err = gorm.ErrRecordNotFound
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last run of %s: %w", job, err)
+	}
+	return &run, nil
+}
