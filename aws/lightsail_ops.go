@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -140,6 +141,11 @@ func metricWindows(start, end time.Time, period time.Duration, maxPoints int) []
 		return nil
 	}
 	step := period * time.Duration(maxPoints)
+	if step/time.Duration(maxPoints) != period {
+		// The product overflowed (and may have turned negative, which would never end
+		// the loop): no range a time.Duration can span needs more than one window.
+		step = math.MaxInt64
+	}
 	var out []timeWindow
 	for s := start; s.Before(end); s = s.Add(step) {
 		e := s.Add(step)

@@ -1,0 +1,453 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	costmodels "costbot/models"
+)
+
+// LightsailController stops and starts Lightsail instances for people and records who
+// asked (actor: their Telegram user ID): jobs.Guard.
+type LightsailController interface {
+	Stop(ctx context.Context, region, name, actor string) error
+	Start(ctx context.Context, region, name, actor string) error
+}
+
+const (
+	// confirmTTL is how long a stop/start confirmation button works (once).
+	confirmTTL = 2 * time.Minute
+	// askTTL is how long a Stop/Start button of /lightsail, or a region choice, works.
+	askTTL = time.Hour
+	// actionTimeout bounds one stop or start call.
+	actionTimeout = time.Minute
+)
+
+// Lightsail operations a person may ask for.
+const (
+	opStop  = "stop"
+	opStart = "start"
+)
+
+// lightsailTarget is what a Stop/Start or region button stands for (kept server-side).
+type lightsailTarget struct {
+	Op, Region, Name string
+}
+
+// lightsailConfirm is a confirmation waiting for its button.
+type lightsailConfirm struct {
+	lightsailTarget
+	AskedBy int64
+}
+
+// Renderers of the guard's pushes.
+func init() {
+	registerEvent(costmodels.EventLightsailWarn, renderLightsailWarn)
+	registerEvent(costmodels.EventLightsailStop, renderLightsailStop)
+	registerEvent(costmodels.EventLightsailStopFailed, renderLightsailStopFailed)
+	registerEvent(costmodels.EventLightsailStart, renderLightsailStart)
+}
+
+// watchedInstances is every watched instance of the guard's latest stored checks.
+func (b *Bot) watchedInstances(ctx context.Context) ([]costmodels.LightsailTraffic, error) {
+	rows, err := b.deps.Store.LatestLightsailUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []costmodels.LightsailTraffic
+	for _, u := range rows {
+		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) {
+			t := u.Traffic()
+			t.TZ = b.cfg.ReportTZ.String()
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (b *Bot) cmdLightsail(ctx context.Context, r *Request) error {
+	text, markup, err := b.showLightsail(ctx, r)
+	if err != nil {
+		return err
+	}
+	_, err = b.send(ctx, r.ChatID, text, markup)
+	return err
+}
+
+// onLightsailButton is the Refresh button of /lightsail.
+func (b *Bot) onLightsailButton(ctx context.Context, r *Request, _ string) error {
+	text, markup, err := b.showLightsail(ctx, r)
+	if err != nil {
+		return err
+	}
+	return b.edit(ctx, r.ChatID, r.MessageID, text, markup)
+}
+
+// showLightsail lists every watched instance; admins get a Stop or Start button each.
+func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
+	instances, err := b.watchedInstances(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	text := renderLightsailList(r.tr, instances, b.cfg.LightsailStopPercent, b.cfg.LightsailDryRun)
+	var rows [][]models.InlineKeyboardButton
+	if b.mayDestroy(r) && b.deps.Lightsail != nil {
+		for _, t := range instances {
+			op, label := opStop, msgID{"lightsail.button_stop"}
+			if t.State == "stopped" {
+				op, label = opStart, msgID{"lightsail.button_start"}
+			} else if t.State != "running" && t.State != "pending" {
+				continue
+			}
+			key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, askTTL)
+			text := stripTags(r.tr.T(label, map[string]any{"Name": truncate(t.Instance, 28), "Region": t.Region}))
+			rows = append(rows, []models.InlineKeyboardButton{button(text, "la", key)})
+		}
+	}
+	rows = append(rows, []models.InlineKeyboardButton{button(r.tr.T(msgID{"lightsail.refresh"}), "ls", ""), backButton(r.tr)})
+	return text, &models.InlineKeyboardMarkup{InlineKeyboard: rows}, nil
+}
+
+func (b *Bot) cmdStop(ctx context.Context, r *Request) error { return b.askAction(ctx, r, opStop) }
+
+func (b *Bot) cmdBoot(ctx context.Context, r *Request) error { return b.askAction(ctx, r, opStart) }
+
+// askAction answers /stop NAME and /boot NAME: a confirmation for one instance, a region
+// choice for a name found in several, the known names for an unknown one.
+func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
+	instances, err := b.watchedInstances(ctx)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(r.Args)
+	known := knownNames(instances)
+	if name == "" {
+		usage := msgID{"lightsail.usage_stop"}
+		if op == opStart {
+			usage = msgID{"lightsail.usage_boot"}
+		}
+		_, err := b.send(ctx, r.ChatID, r.tr.T(usage, map[string]any{"Names": namesOrNone(r.tr, known)}), nil)
+		return err
+	}
+	matches := matchInstances(instances, name)
+	switch len(matches) {
+	case 0:
+		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"lightsail.unknown"}, map[string]any{"Name": truncate(name, 100), "Names": namesOrNone(r.tr, known)}), nil)
+		return err
+	case 1:
+		text, markup := b.confirmPrompt(r, op, matches[0])
+		_, err := b.send(ctx, r.ChatID, text, markup)
+		return err
+	}
+	var rows [][]models.InlineKeyboardButton
+	for _, t := range matches {
+		key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, askTTL)
+		label := fmt.Sprintf("%s · %s %s", t.Region, t.State, formatUsagePercent(t.Percent))
+		rows = append(rows, []models.InlineKeyboardButton{button(label, "la", key)})
+	}
+	_, err = b.send(ctx, r.ChatID, r.tr.T(msgID{"lightsail.which_region"}, map[string]any{"Name": matches[0].Instance}),
+		&models.InlineKeyboardMarkup{InlineKeyboard: rows})
+	return err
+}
+
+// matchInstances finds an instance by its exact name, else ignoring case.
+func matchInstances(instances []costmodels.LightsailTraffic, name string) []costmodels.LightsailTraffic {
+	var exact, folded []costmodels.LightsailTraffic
+	for _, t := range instances {
+		switch {
+		case t.Instance == name:
+			exact = append(exact, t)
+		case strings.EqualFold(t.Instance, name):
+			folded = append(folded, t)
+		}
+	}
+	if len(exact) > 0 {
+		return exact
+	}
+	return folded
+}
+
+func knownNames(instances []costmodels.LightsailTraffic) []string {
+	var names []string
+	for _, t := range instances {
+		if !slices.Contains(names, t.Instance) {
+			names = append(names, t.Instance)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func namesOrNone(tr translator, names []string) string {
+	if len(names) == 0 {
+		return stripTags(tr.T(msgID{"lightsail.none_known"}))
+	}
+	if len(names) > 40 {
+		names = append(names[:40:40], "…")
+	}
+	return strings.Join(names, ", ")
+}
+
+// onAskButton is a Stop/Start button of /lightsail or a region choice: it asks for the
+// confirmation.
+func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
+	v, ok := b.pending.take(key)
+	target, isTarget := v.(lightsailTarget)
+	if !ok || !isTarget {
+		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
+	}
+	instances, err := b.watchedInstances(ctx)
+	if err != nil {
+		return err
+	}
+	t := costmodels.LightsailTraffic{Region: target.Region, Instance: target.Name}
+	for _, in := range instances {
+		if in.Region == target.Region && in.Instance == target.Name {
+			t = in
+		}
+	}
+	text, markup := b.confirmPrompt(r, target.Op, t)
+	return b.edit(ctx, r.ChatID, r.MessageID, text, markup)
+}
+
+// confirmPrompt asks to confirm a stop or start with a button that works once, for
+// confirmTTL.
+func (b *Bot) confirmPrompt(r *Request, op string, t costmodels.LightsailTraffic) (string, *models.InlineKeyboardMarkup) {
+	key := b.pending.put(lightsailConfirm{lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, r.UserID}, confirmTTL)
+	id := msgID{"lightsail.confirm_stop"}
+	if op == opStart {
+		id = msgID{"lightsail.confirm_start"}
+	}
+	lines := []string{r.tr.T(id, map[string]any{"Name": t.Instance, "Region": t.Region, "Minutes": int(confirmTTL / time.Minute)})}
+	if t.AllowanceBytes > 0 {
+		lines = append(lines, usageLines(r.tr, t)...)
+	}
+	if op == opStart && !b.cfg.LightsailDryRun && t.Percent >= b.cfg.LightsailStopPercent {
+		lines = append(lines, r.tr.T(msgID{"lightsail.confirm_over"}, map[string]any{
+			"Percent": formatUsagePercent(t.Percent), "Stop": formatUsagePercent(b.cfg.LightsailStopPercent)}))
+	}
+	markup := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		button(r.tr.T(msgID{"lightsail.button_confirm"}), "lc", key),
+		button(r.tr.T(msgID{"lightsail.button_cancel"}), "lk", key),
+	}}}
+	return strings.Join(lines, "\n"), markup
+}
+
+// onConfirmButton runs a confirmed stop or start, once.
+func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error {
+	v, ok := b.pending.take(key)
+	c, isConfirm := v.(lightsailConfirm)
+	if !ok || !isConfirm {
+		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
+	}
+	if b.deps.Lightsail == nil {
+		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.unavailable"}), nil)
+	}
+	actCtx, cancel := context.WithTimeout(ctx, actionTimeout)
+	defer cancel()
+	actor := strconv.FormatInt(r.UserID, 10)
+	var err error
+	done, failed := msgID{"lightsail.stop_done"}, msgID{"lightsail.stop_failed"}
+	if c.Op == opStart {
+		err = b.deps.Lightsail.Start(actCtx, c.Region, c.Name, actor)
+		done, failed = msgID{"lightsail.start_done"}, msgID{"lightsail.start_failed"}
+	} else {
+		err = b.deps.Lightsail.Stop(actCtx, c.Region, c.Name, actor)
+	}
+	data := map[string]any{"Name": c.Name, "Region": c.Region, "UserID": r.UserID}
+	text := r.tr.T(done, data)
+	if err != nil {
+		b.log.Error("lightsail action failed", "op", c.Op, "region", c.Region, "instance", c.Name, "user_id", r.UserID, "error", err)
+		data["Error"] = truncate(Redact(err.Error(), b.cfg.TelegramToken), 300)
+		text = r.tr.T(failed, data)
+	}
+	return b.edit(ctx, r.ChatID, r.MessageID, text, nil)
+}
+
+// onCancelButton drops a confirmation so its button no longer works.
+func (b *Bot) onCancelButton(ctx context.Context, r *Request, key string) error {
+	b.pending.take(key)
+	return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.cancelled"}), nil)
+}
+
+// Rendering: values in, Telegram HTML out; every value goes through translator.T, which
+// escapes it.
+
+// usageBar is a ten-cell bar and the percentage: ▓▓▓▓▓░░░░░ 52.3%.
+func usageBar(percent float64) string {
+	filled := int(math.Round(math.Max(0, math.Min(percent, 100)) / 10))
+	return strings.Repeat("▓", filled) + strings.Repeat("░", 10-filled) + " " + formatUsagePercent(percent)
+}
+
+func formatUsagePercent(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
+
+// formatGB shows bytes in GB of 10^9 bytes.
+func formatGB(bytes float64) string {
+	return strconv.FormatFloat(bytes/costmodels.GB, 'f', 2, 64) + " GB"
+}
+
+func trafficTZ(t costmodels.LightsailTraffic) *time.Location {
+	if loc, err := time.LoadLocation(t.TZ); err == nil && t.TZ != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// usageLines are an instance's used / allowance, bar, proration, carried usage and
+// estimate.
+func usageLines(tr translator, t costmodels.LightsailTraffic) []string {
+	lines := []string{
+		tr.T(msgID{"lightsail.usage"}, map[string]any{"Used": formatGB(t.UsedBytes), "Allowance": formatGB(t.AllowanceBytes)}),
+		tr.T(msgID{"lightsail.bar"}, map[string]any{"Bar": usageBar(t.Percent)}),
+	}
+	if t.Prorated() {
+		lines = append(lines, tr.T(msgID{"lightsail.prorated"}, map[string]any{"Full": formatGB(t.FullAllowanceBytes)}))
+	}
+	if t.CarriedBytes > 0 {
+		lines = append(lines, tr.T(msgID{"lightsail.carried"}, map[string]any{"Carried": formatGB(t.CarriedBytes)}))
+	}
+	return lines
+}
+
+// estimateLine says when the stop threshold will be reached.
+func estimateLine(tr translator, t costmodels.LightsailTraffic, stopPercent float64) string {
+	e := t.Estimate
+	data := map[string]any{"Stop": formatUsagePercent(stopPercent), "Rate": formatGB(e.RateBytesPerHour)}
+	switch e.Status {
+	case costmodels.EstimateAt:
+		data["Time"] = formatTime(e.At, trafficTZ(t))
+		return tr.T(msgID{"estimate.at"}, data)
+	case costmodels.EstimateAfterCycle:
+		return tr.T(msgID{"estimate.after_cycle"}, data)
+	case costmodels.EstimateIdle:
+		return tr.T(msgID{"estimate.idle"}, data)
+	case costmodels.EstimateReached:
+		return tr.T(msgID{"estimate.reached"}, data)
+	}
+	return tr.T(msgID{"estimate.unknown"}, data)
+}
+
+// instanceBlock is one instance in /lightsail and the daily report.
+func instanceBlock(tr translator, t costmodels.LightsailTraffic, stopPercent float64) string {
+	lines := []string{tr.T(msgID{"lightsail.instance"}, map[string]any{"Name": t.Instance, "Region": t.Region, "State": t.State})}
+	lines = append(lines, usageLines(tr, t)...)
+	lines = append(lines, estimateLine(tr, t, stopPercent))
+	if t.Error != "" {
+		lines = append(lines, tr.T(msgID{"lightsail.read_error"}, map[string]any{
+			"Error": truncate(t.Error, 200), "Time": formatTime(t.CheckedAt, trafficTZ(t))}))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func renderLightsailList(tr translator, instances []costmodels.LightsailTraffic, stopPercent float64, dryRun bool) string {
+	parts := []string{tr.T(msgID{"lightsail.title"}, map[string]any{"Stop": formatUsagePercent(stopPercent)})}
+	if dryRun {
+		parts = append(parts, tr.T(msgID{"lightsail.dry_run_note"}))
+	}
+	if len(instances) == 0 {
+		return strings.Join(append(parts, tr.T(msgID{"lightsail.empty"})), "\n\n")
+	}
+	var latest time.Time
+	for _, t := range instances {
+		parts = append(parts, instanceBlock(tr, t, stopPercent))
+		if t.CheckedAt.After(latest) {
+			latest = t.CheckedAt
+		}
+	}
+	parts = append(parts, tr.T(msgID{"lightsail.checked"}, map[string]any{"Time": formatTime(latest, trafficTZ(instances[0]))}))
+	return strings.Join(parts, "\n\n")
+}
+
+// eventHead is the name line of a guard push.
+func eventHead(tr translator, title msgID, t costmodels.LightsailTraffic, extra map[string]any) []string {
+	data := map[string]any{"Name": t.Instance, "Region": t.Region, "State": t.State}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return []string{tr.T(title, data), tr.T(msgID{"lightsail.instance"}, data)}
+}
+
+func renderLightsailWarn(tr translator, data any) (string, error) {
+	w, err := eventData[costmodels.LightsailWarn](costmodels.EventLightsailWarn, data)
+	if err != nil {
+		return "", err
+	}
+	lines := eventHead(tr, msgID{"event.ls_warn"}, w.Traffic, map[string]any{"Level": formatUsagePercent(w.Level)})
+	lines = append(lines, usageLines(tr, w.Traffic)...)
+	lines = append(lines, estimateLine(tr, w.Traffic, w.StopPercent),
+		tr.T(msgID{"event.ls_warn_stop_at"}, map[string]any{"Stop": formatUsagePercent(w.StopPercent)}))
+	return strings.Join(lines, "\n"), nil
+}
+
+func renderLightsailStop(tr translator, data any) (string, error) {
+	s, err := eventData[costmodels.LightsailStop](costmodels.EventLightsailStop, data)
+	if err != nil {
+		return "", err
+	}
+	title := msgID{"event.ls_stop"}
+	if s.DryRun {
+		title = msgID{"event.ls_stop_dry_run"}
+	}
+	lines := eventHead(tr, title, s.Traffic, nil)
+	lines = append(lines, usageLines(tr, s.Traffic)...)
+	stop := formatUsagePercent(s.StopPercent)
+	if s.Reason == costmodels.StopReasonBurst && s.Burst != nil {
+		lines = append(lines, tr.T(msgID{"event.ls_reason_burst"}, map[string]any{
+			"Rate": formatGB(s.Burst.RateBytesPerHour), "Stop": stop, "Projected": formatUsagePercent(s.Burst.ProjectedPercent),
+			"Time": formatTime(s.Burst.NextCheck, trafficTZ(s.Traffic)),
+		}))
+	} else {
+		lines = append(lines, tr.T(msgID{"event.ls_reason_threshold"}, map[string]any{"Stop": stop}))
+	}
+	switch {
+	case s.DryRun:
+		lines = append(lines, tr.T(msgID{"event.ls_dry_run"}))
+	case s.Accepted:
+		lines = append(lines, tr.T(msgID{"event.ls_accepted"}))
+	}
+	if s.Restarted {
+		lines = append(lines, tr.T(msgID{"event.ls_restarted"}))
+	}
+	if s.Recovered {
+		lines = append(lines, tr.T(msgID{"event.ls_recovered"}))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+func renderLightsailStopFailed(tr translator, data any) (string, error) {
+	f, err := eventData[costmodels.LightsailStopFailed](costmodels.EventLightsailStopFailed, data)
+	if err != nil {
+		return "", err
+	}
+	lines := eventHead(tr, msgID{"event.ls_stop_failed"}, f.Traffic, nil)
+	lines = append(lines, usageLines(tr, f.Traffic)...)
+	lines = append(lines, tr.T(msgID{"event.ls_error"}, map[string]any{"Error": truncate(f.Error, 500)}),
+		tr.T(msgID{"event.ls_retry"}, map[string]any{"Attempt": f.Attempt, "Time": formatTime(f.Retry, trafficTZ(f.Traffic))}))
+	return strings.Join(lines, "\n"), nil
+}
+
+func renderLightsailStart(tr translator, data any) (string, error) {
+	s, err := eventData[costmodels.LightsailStart](costmodels.EventLightsailStart, data)
+	if err != nil {
+		return "", err
+	}
+	title := msgID{"event.ls_start"}
+	if !s.Accepted {
+		title = msgID{"event.ls_start_failed"}
+	}
+	lines := eventHead(tr, title, s.Traffic, nil)
+	lines = append(lines, tr.T(msgID{"event.ls_start_why"}, map[string]any{
+		"Previous": s.PreviousCycle, "Time": formatTime(s.StoppedAt, trafficTZ(s.Traffic))}))
+	if !s.Accepted {
+		lines = append(lines, tr.T(msgID{"event.ls_error"}, map[string]any{"Error": truncate(s.Error, 500)}),
+			tr.T(msgID{"event.ls_start_retry"}))
+	}
+	return strings.Join(lines, "\n"), nil
+}

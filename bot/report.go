@@ -1,0 +1,96 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	costmodels "costbot/models"
+)
+
+// DailyReporter builds the daily report as of now (jobs.Reporter).
+type DailyReporter interface {
+	Report(ctx context.Context) (costmodels.Event, error)
+}
+
+func init() {
+	registerEvent(costmodels.EventReportDaily, renderDailyReportEvent)
+}
+
+// cmdReport sends the daily report now, to the asking chat only.
+func (b *Bot) cmdReport(ctx context.Context, r *Request) error {
+	if b.deps.Reporter == nil {
+		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"report.unavailable"}), nil)
+		return err
+	}
+	ev, err := b.deps.Reporter.Report(ctx)
+	if err != nil {
+		return err
+	}
+	text, err := renderDailyReportEvent(r.tr, ev.Data)
+	if err != nil {
+		return err
+	}
+	_, err = b.send(ctx, r.ChatID, text, nil)
+	return err
+}
+
+func renderDailyReportEvent(tr translator, data any) (string, error) {
+	d, err := eventData[costmodels.DailyReport](costmodels.EventReportDaily, data)
+	if err != nil {
+		return "", err
+	}
+	return renderDailyReport(tr, d), nil
+}
+
+// renderDailyReport: the cost of today and the month, the forecast, then every watched
+// instance's traffic.
+func renderDailyReport(tr translator, d costmodels.DailyReport) string {
+	loc := time.UTC
+	if l, err := time.LoadLocation(d.TZ); err == nil && d.TZ != "" {
+		loc = l
+	}
+	parts := []string{tr.T(msgID{"report.title"}, map[string]any{"Date": d.Date, "Zone": d.TZ})}
+	if d.HasCost {
+		parts = append(parts, strings.Join([]string{
+			tr.T(msgID{"report.today"}, map[string]any{"Amount": formatUSD(d.TodayUSD)}),
+			tr.T(msgID{"report.month"}, map[string]any{"Month": d.Month, "Amount": formatUSD(d.MonthUSD)}),
+			tr.T(msgID{"report.forecast"}, map[string]any{"Amount": formatUSD(d.ForecastUSD)}),
+			tr.T(msgID{"report.latest_hour"}, map[string]any{"Time": formatTime(d.LatestHour, loc)}),
+		}, "\n"))
+	} else {
+		parts = append(parts, tr.T(msgID{"report.no_cost"}))
+	}
+	parts = append(parts, tr.T(msgID{"report.lightsail"}))
+	if len(d.Instances) == 0 {
+		parts = append(parts, tr.T(msgID{"report.no_instances"}))
+	}
+	for _, t := range d.Instances {
+		parts = append(parts, instanceBlock(tr, t, d.StopPercent))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// RenderPlain renders an event as plain text in lang (zh or en), for the command line
+// (`costbot report`, `costbot lightsail --enforce`).
+func RenderPlain(lang string, ev costmodels.Event) (string, error) {
+	eventRenderersMu.RLock()
+	render, ok := eventRenderers[ev.Kind]
+	eventRenderersMu.RUnlock()
+	if !ok {
+		return "", errNoRenderer(ev.Kind)
+	}
+	cat, err := newCatalog()
+	if err != nil {
+		return "", err
+	}
+	html, err := render(cat.translator(lang), ev.Data)
+	if err != nil {
+		return "", err
+	}
+	return stripTags(html), nil
+}
+
+type errNoRenderer string
+
+func (e errNoRenderer) Error() string { return "bot: no renderer for event kind " + string(e) }

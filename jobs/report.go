@@ -1,0 +1,176 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"costbot/config"
+	"costbot/models"
+)
+
+// ReportJob is the daily report's name in job_runs.
+const ReportJob = "report"
+
+// reportLateness is how late a scheduled report may still go out. The scheduler runs it
+// at REPORT_TIME; a run later than this (a clock jump, a very slow start) is skipped
+// rather than sent for a day that is over. costbot down at REPORT_TIME sends nothing for
+// that day: a report the next morning would speak of the wrong day.
+const reportLateness = 30 * time.Minute
+
+// Reporter builds the daily report from the store: cost today (in REPORT_TZ) and this
+// month (UTC), the month-end forecast, and every watched Lightsail instance's traffic as
+// of the guard's latest check. It makes no AWS call.
+type Reporter struct {
+	cfg   *config.Config
+	store *models.Store
+	clock clockwork.Clock
+
+	mu       sync.Mutex
+	notifier Notifier
+	log      *slog.Logger
+}
+
+// NewReporter builds the report job. notifier may be nil and set later with
+// SetNotifier; clock nil is the real clock.
+func NewReporter(cfg *config.Config, store *models.Store, notifier Notifier, clock clockwork.Clock) *Reporter {
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	return &Reporter{cfg: cfg, store: store, clock: clock, notifier: notifier, log: slog.Default()}
+}
+
+// SetNotifier sets where the scheduled report goes.
+func (r *Reporter) SetNotifier(n Notifier) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notifier = n
+}
+
+// SetLogger sets the reporter's logger.
+func (r *Reporter) SetLogger(l *slog.Logger) {
+	if l != nil {
+		r.mu.Lock()
+		r.log = l
+		r.mu.Unlock()
+	}
+}
+
+// Schedule adds the report to s: every day at REPORT_TIME in REPORT_TZ.
+func (r *Reporter) Schedule(s *Scheduler) error {
+	return s.DailyAt(ReportJob, r.cfg.ReportHour, r.cfg.ReportMin, r.cfg.ReportTZ, r.Send)
+}
+
+// Report builds the report as of now, dated today in REPORT_TZ (for /report and
+// `costbot report`).
+func (r *Reporter) Report(ctx context.Context) (models.Event, error) {
+	now := r.clock.Now()
+	return r.build(ctx, now, now.In(r.cfg.ReportTZ).Format(time.DateOnly))
+}
+
+// Send is the job body: it raises the report of the latest REPORT_TIME to every
+// subscribed chat, keyed by that day's date in REPORT_TZ, so raising it again (a retry,
+// a restart) queues nothing new. A run more than reportLateness after REPORT_TIME sends
+// nothing.
+func (r *Reporter) Send(ctx context.Context) (counts string, err error) {
+	now := r.clock.Now()
+	slot := lastReportSlot(now, r.cfg.ReportHour, r.cfg.ReportMin, r.cfg.ReportTZ)
+	if late := now.Sub(slot); late > reportLateness {
+		r.logger().Warn("daily report skipped: too late for its day", "due", slot, "late", late)
+		return "sent=0 skipped=late", nil
+	}
+	r.mu.Lock()
+	n := r.notifier
+	r.mu.Unlock()
+	if n == nil {
+		return "sent=0", fmt.Errorf("report: no notifier")
+	}
+	ev, err := r.build(ctx, now, slot.Format(time.DateOnly))
+	if err != nil {
+		return "sent=0", err
+	}
+	if err := n.Notify(ctx, ev); err != nil {
+		return "sent=0", fmt.Errorf("report %s: %w", ev.Key, err)
+	}
+	return "sent=1 date=" + ev.Key, nil
+}
+
+func (r *Reporter) logger() *slog.Logger {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.log
+}
+
+// lastReportSlot is the latest hour:minute in loc at or before now.
+func lastReportSlot(now time.Time, hour, minute int, loc *time.Location) time.Time {
+	local := now.In(loc)
+	slot := time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, loc)
+	if slot.After(local) {
+		y, m, d := local.AddDate(0, 0, -1).Date()
+		slot = time.Date(y, m, d, hour, minute, 0, 0, loc)
+	}
+	return slot
+}
+
+func (r *Reporter) build(ctx context.Context, now time.Time, date string) (models.Event, error) {
+	loc := r.cfg.ReportTZ
+	d := models.DailyReport{
+		Date: date, TZ: loc.String(), GeneratedAt: now.UTC(), Month: models.MonthOf(now),
+		StopPercent: r.cfg.LightsailStopPercent,
+	}
+	st := r.store
+	latest, ok, err := st.LatestCostHour(ctx)
+	if err != nil {
+		return models.Event{}, fmt.Errorf("report: %w", err)
+	}
+	if ok {
+		d.HasCost, d.LatestHour = true, latest.UTC()
+		next := latest.Add(time.Hour)
+		local := now.In(loc)
+		midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+		if d.TodayUSD, err = st.CostTotal(ctx, midnight, next); err != nil {
+			return models.Event{}, fmt.Errorf("report: today: %w", err)
+		}
+		bill, err := st.MonthBill(ctx, d.Month)
+		if err != nil {
+			return models.Event{}, fmt.Errorf("report: month: %w", err)
+		}
+		d.MonthUSD = bill.TotalUSD
+		hourly, err := st.CostTotal(ctx, latest, next)
+		if err != nil {
+			return models.Event{}, fmt.Errorf("report: hourly rate: %w", err)
+		}
+		d.ForecastUSD = d.MonthUSD + hourly*hoursLeftAfter(latest, now)
+	}
+	rows, err := st.LatestLightsailUsage(ctx)
+	if err != nil {
+		return models.Event{}, fmt.Errorf("report: %w", err)
+	}
+	for _, u := range rows {
+		if r.cfg.Watches(u.Instance) && slices.Contains(r.cfg.LightsailRegions, u.Region) {
+			t := u.Traffic()
+			t.TZ = d.TZ
+			d.Instances = append(d.Instances, t)
+		}
+	}
+	return models.Event{Kind: models.EventReportDaily, Key: date, Data: d}, nil
+}
+
+// hoursLeftAfter counts the hours of now's UTC month after the hour starting at latest:
+// the hours the forecast adds at the latest hour's rate.
+func hoursLeftAfter(latest, now time.Time) float64 {
+	start, end := cycleBounds(now)
+	from := latest.UTC().Add(time.Hour)
+	if from.Before(start) {
+		from = start
+	}
+	if !from.Before(end) {
+		return 0
+	}
+	return end.Sub(from).Hours()
+}

@@ -1,0 +1,186 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event kinds raised by the Lightsail guard and the daily report; the bot renders each.
+const (
+	EventLightsailWarn       = "lightsail.warn"
+	EventLightsailStop       = "lightsail.stop"
+	EventLightsailStopFailed = "lightsail.stop_failed"
+	EventLightsailStart      = "lightsail.start"
+	EventReportDaily         = "report.daily"
+)
+
+// GB is the gigabyte of Lightsail allowances: 10^9 bytes, the conservative reading.
+const GB = 1e9
+
+// Estimate statuses: when an instance will reach the stop threshold at its recent rate.
+const (
+	EstimateUnknown    = "unknown"     // not enough stored history yet
+	EstimateIdle       = "idle"        // no traffic growth in the window
+	EstimateAt         = "at"          // At is when
+	EstimateAfterCycle = "after_cycle" // not before the cycle ends (the allowance resets first)
+	EstimateReached    = "reached"     // at or past the threshold already
+)
+
+// StopEstimate is when the stop threshold will be reached at the rate of a window of
+// stored checks (the last 24 hours).
+type StopEstimate struct {
+	Status           string
+	At               time.Time // for EstimateAt
+	RateBytesPerHour float64
+}
+
+// LightsailTraffic is one instance's traffic against its allowance at one check.
+type LightsailTraffic struct {
+	Region    string
+	Instance  string
+	Cycle     string // YYYY-MM (UTC)
+	State     string
+	CheckedAt time.Time
+	CreatedAt time.Time // the instance's creation
+
+	UsedBytes          float64 // NetworkIn + NetworkOut this cycle, carried bytes included
+	CarriedBytes       float64 // of earlier instances of the same name and region this cycle
+	AllowanceBytes     float64 // prorated when the instance was created this cycle
+	FullAllowanceBytes float64
+	Percent            float64 // UsedBytes / AllowanceBytes × 100
+	Estimate           StopEstimate
+	Error              string // the latest check could not read the traffic (figures are older)
+	TZ                 string // REPORT_TZ, the zone times are shown in
+}
+
+// Prorated reports whether the allowance is a share of the bundle's (created this cycle).
+func (t LightsailTraffic) Prorated() bool { return t.AllowanceBytes < t.FullAllowanceBytes }
+
+// Traffic is the stored check as the renderers see it.
+func (u LightsailUsage) Traffic() LightsailTraffic {
+	t := LightsailTraffic{
+		Region: u.Region, Instance: u.Instance, Cycle: u.Cycle, State: u.State, CheckedAt: u.CheckedAt.UTC(),
+		CreatedAt: u.InstanceCreatedAt.UTC(), UsedBytes: u.UsedBytes, CarriedBytes: u.CarriedBytes,
+		AllowanceBytes: u.AllowanceBytes, FullAllowanceBytes: u.FullAllowanceBytes, Percent: u.Percent,
+		Estimate: StopEstimate{Status: u.EstimateStatus, RateBytesPerHour: u.RateBytesPerHour},
+		Error:    u.Error,
+	}
+	if t.Estimate.Status == "" {
+		t.Estimate.Status = EstimateUnknown
+	}
+	if u.EstimateAt != nil {
+		t.Estimate.At = u.EstimateAt.UTC()
+	}
+	return t
+}
+
+// LightsailWarn: an instance crossed a warning level (LIGHTSAIL_WARN_PERCENTS).
+type LightsailWarn struct {
+	Traffic     LightsailTraffic
+	Level       float64
+	StopPercent float64
+}
+
+// Stop reasons.
+const (
+	StopReasonThreshold = "threshold" // usage reached LIGHTSAIL_STOP_PERCENT
+	StopReasonBurst     = "burst"     // the last hour's rate reaches it before the next check
+)
+
+// BurstProjection is why the burst gate stopped an instance early.
+type BurstProjection struct {
+	RateBytesPerHour float64
+	NextCheck        time.Time
+	ProjectedPercent float64 // at the next check
+}
+
+// LightsailStop: the guard stopped an instance, or would have (DryRun).
+type LightsailStop struct {
+	Traffic     LightsailTraffic
+	StopPercent float64
+	Reason      string // StopReasonThreshold or StopReasonBurst
+	Burst       *BurstProjection
+	DryRun      bool // LIGHTSAIL_DRY_RUN: alerted, not stopped
+	Accepted    bool // StopInstance was accepted
+	// Restarted: the guard had stopped it this cycle and someone started it again.
+	Restarted bool
+	// Recovered: the stop was sent before a restart of costbot and found done.
+	Recovered bool
+}
+
+// LightsailStopFailed: the guard's stop (or reading the state before it) failed; it is
+// tried again at the next check.
+type LightsailStopFailed struct {
+	Traffic     LightsailTraffic
+	StopPercent float64
+	Reason      string
+	Error       string
+	Attempt     int // consecutive failed attempts this cycle
+	Retry       time.Time
+}
+
+// LightsailStart: at a new cycle the guard started an instance it had stopped in the
+// previous one (LIGHTSAIL_AUTO_START).
+type LightsailStart struct {
+	Traffic       LightsailTraffic
+	PreviousCycle string
+	StoppedAt     time.Time // the guard's stop in the previous cycle
+	Accepted      bool
+	Error         string
+}
+
+// DailyReport is the daily push: cost today and this month, the forecast, and every
+// watched instance's traffic.
+type DailyReport struct {
+	Date        string // YYYY-MM-DD in TZ: the report's day
+	TZ          string
+	GeneratedAt time.Time
+	HasCost     bool
+	TodayUSD    float64 // since midnight in TZ
+	Month       string  // YYYY-MM (UTC), the billing month
+	MonthUSD    float64
+	ForecastUSD float64
+	LatestHour  time.Time // the newest hour with cost data
+	StopPercent float64
+	Instances   []LightsailTraffic
+}
+
+// DecodeLightsailEvent rebuilds a stored guard event from its kind, key and JSON data.
+func DecodeLightsailEvent(kind, key, data string) (Event, error) {
+	var v any
+	switch kind {
+	case EventLightsailWarn:
+		v = new(LightsailWarn)
+	case EventLightsailStop:
+		v = new(LightsailStop)
+	case EventLightsailStopFailed:
+		v = new(LightsailStopFailed)
+	case EventLightsailStart:
+		v = new(LightsailStart)
+	case EventReportDaily:
+		v = new(DailyReport)
+	default:
+		return Event{}, fmt.Errorf("lightsail event: unknown kind %q", kind)
+	}
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return Event{}, fmt.Errorf("lightsail event %s %s: %w", kind, key, err)
+	}
+	return Event{Kind: kind, Key: key, Data: deref(v)}, nil
+}
+
+func deref(v any) any {
+	switch d := v.(type) {
+	case *LightsailWarn:
+		return *d
+	case *LightsailStop:
+		return *d
+	case *LightsailStopFailed:
+		return *d
+	case *LightsailStart:
+		return *d
+	case *DailyReport:
+		return *d
+	}
+	return v
+}

@@ -1,0 +1,183 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The Lightsail guard's queries: lightsail_usage holds every check of every watched
+// instance, and after each successful listing of a region a marker row (no Instance)
+// that closes the region's batch; lightsail_actions holds every warning, stop and start
+// with the push it raised until the notifier took it.
+
+// SaveLightsailChecks stores one region's check: the instances' rows, then the region's
+// marker, in one transaction. CheckedAt is kept to the second.
+func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, at time.Time, rows []LightsailUsage) error {
+	at = at.UTC().Truncate(time.Second)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for i := range rows {
+			rows[i].ID = 0
+			rows[i].CheckedAt = at
+			rows[i].Region = region
+			rows[i].Cycle = cycle
+			if rows[i].Instance == "" {
+				return errors.New("an instance row without a name")
+			}
+			if err := tx.Create(&rows[i]).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Create(&LightsailUsage{CheckedAt: at, Region: region, Cycle: cycle}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: save lightsail checks of %s: %w", region, err)
+	}
+	return nil
+}
+
+// LightsailHistory is an instance's successful checks of cycle at or after since, oldest
+// first (rows whose traffic could not be read are left out).
+func (s *Store) LightsailHistory(ctx context.Context, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
+	var rows []LightsailUsage
+	err := s.db.WithContext(ctx).
+		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND checked_at >= ?", region, instance, cycle, since.UTC().Truncate(time.Second)).
+		Order("checked_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: lightsail history of %s/%s: %w", region, instance, err)
+	}
+	return rows, nil
+}
+
+// LastLightsailCheck is an instance's latest successful check of cycle, or nil.
+func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle string) (*LightsailUsage, error) {
+	var row LightsailUsage
+	err := s.db.WithContext(ctx).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
+		Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last lightsail check of %s/%s: %w", region, instance, err)
+	}
+	return &row, nil
+}
+
+// EarlierLightsailInstances is what earlier instances of the same name and region did in
+// cycle (an instance deleted and created again in the same month shares the allowance):
+// carried is, for every InstanceID other than current, its last stored own traffic;
+// firstCreated is the earliest creation among them (zero when there were none).
+func (s *Store) EarlierLightsailInstances(ctx context.Context, region, instance, cycle, current string) (carried float64, firstCreated time.Time, err error) {
+	var rows []LightsailUsage
+	err = s.db.WithContext(ctx).Select("id", "instance_id", "own_bytes", "instance_created_at").
+		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND instance_id <> ?", region, instance, cycle, current).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: earlier instances of %s/%s: %w", region, instance, err)
+	}
+	last := map[string]float64{}
+	for _, r := range rows {
+		last[r.InstanceID] = r.OwnBytes
+		if c := r.InstanceCreatedAt.UTC(); firstCreated.IsZero() || c.Before(firstCreated) {
+			firstCreated = c
+		}
+	}
+	for _, b := range last {
+		carried += b
+	}
+	return carried, firstCreated, nil
+}
+
+// LatestLightsailUsage is every instance of the latest stored check of each region (the
+// rows between the region's last two markers), by region then name.
+func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
+	db := s.db.WithContext(ctx)
+	var markers []struct {
+		Region string
+		Last   uint
+	}
+	if err := db.Model(&LightsailUsage{}).Select("region, MAX(id) AS last").Where("instance = ''").Group("region").Scan(&markers).Error; err != nil {
+		return nil, fmt.Errorf("store: latest lightsail checks: %w", err)
+	}
+	var out []LightsailUsage
+	for _, m := range markers {
+		var prev uint
+		if err := db.Model(&LightsailUsage{}).Select("COALESCE(MAX(id), 0)").Where("instance = '' AND region = ? AND id < ?", m.Region, m.Last).Scan(&prev).Error; err != nil {
+			return nil, fmt.Errorf("store: latest lightsail checks of %s: %w", m.Region, err)
+		}
+		var rows []LightsailUsage
+		if err := db.Where("region = ? AND instance <> '' AND id > ? AND id < ?", m.Region, prev, m.Last).Order("id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("store: latest lightsail checks of %s: %w", m.Region, err)
+		}
+		out = append(out, rows...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Region != out[j].Region {
+			return out[i].Region < out[j].Region
+		}
+		return out[i].Instance < out[j].Instance
+	})
+	return out, nil
+}
+
+// AddLightsailAction records an action; its ID is set.
+func (s *Store) AddLightsailAction(ctx context.Context, a *LightsailAction) error {
+	a.ID = 0
+	a.At = a.At.UTC()
+	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
+		return fmt.Errorf("store: record lightsail %s of %s/%s: %w", a.Action, a.Region, a.Instance, err)
+	}
+	return nil
+}
+
+// SaveLightsailAction updates a recorded action (its result, error and push).
+func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) error {
+	if a.ID == 0 {
+		return errors.New("store: save lightsail action: not recorded yet")
+	}
+	if err := s.db.WithContext(ctx).Save(a).Error; err != nil {
+		return fmt.Errorf("store: update lightsail action %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// LightsailActions is every action on an instance in cycle, oldest first.
+func (s *Store) LightsailActions(ctx context.Context, region, instance, cycle string) ([]LightsailAction, error) {
+	var rows []LightsailAction
+	err := s.db.WithContext(ctx).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: lightsail actions of %s/%s: %w", region, instance, err)
+	}
+	return rows, nil
+}
+
+// PendingLightsailNotices are the actions whose push the notifier has not taken yet,
+// oldest first.
+func (s *Store) PendingLightsailNotices(ctx context.Context) ([]LightsailAction, error) {
+	var rows []LightsailAction
+	err := s.db.WithContext(ctx).Where("event_kind <> '' AND notified_at IS NULL AND notify_dropped = ?", false).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: pending lightsail notices: %w", err)
+	}
+	return rows, nil
+}
+
+// MarkLightsailNotice records one attempt to hand an action's push to the notifier:
+// taken (at is set), or failed (dropped when given up).
+func (s *Store) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at time.Time, drop bool) error {
+	set := map[string]any{"notify_attempts": gorm.Expr("notify_attempts + 1")}
+	if taken {
+		set["notified_at"] = at.UTC()
+	}
+	if drop {
+		set["notify_dropped"] = true
+	}
+	if err := s.db.WithContext(ctx).Model(&LightsailAction{}).Where("id = ?", id).Updates(set).Error; err != nil {
+		return fmt.Errorf("store: mark lightsail notice %d: %w", id, err)
+	}
+	return nil
+}
