@@ -66,15 +66,31 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	_ = newPricer(cfg, store, awsCfg)
+	pricer := newPricer(cfg, store, awsCfg)
+	scanner := &costaws.Scanner{Base: awsCfg, Regions: cfg.CostRegions, Services: cfg.CostServices,
+		Concurrency: cfg.ScanConcurrency, TaskTimeout: cfg.ScanTaskTimeout}
 
 	sched, err := jobs.NewScheduler(store, nil, log)
 	if err != nil {
 		return err
 	}
-	reg := bot.NewMetricsRegistry()
-	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg})
+	collector := jobs.NewCollector(store, scanner, pricer, nil, jobs.CollectorOptionsFrom(cfg, log))
+	guard, reporter, err := wireLightsail(cfg, store, awsCfg, sched, nil, log)
 	if err != nil {
+		return err
+	}
+
+	reg := bot.NewMetricsRegistry()
+	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
+		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched})
+	if err != nil {
+		return err
+	}
+	// Jobs raise events; the bot renders them per chat and queues them in the outbox.
+	collector.SetNotifier(tg)
+	guard.SetNotifier(tg)
+	reporter.SetNotifier(tg)
+	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
 		return err
 	}
 	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})

@@ -31,6 +31,8 @@ func commands() []command {
 		{"run", "run the bot daemon (the default)", cmdRun},
 		{"scan", "scan the AWS account once and print resources and costs (--json for JSON)", cmdScan},
 		{"clear-cache", "empty the price cache so the next scan asks the Pricing API again", cmdClearCache},
+		{"lightsail", "show Lightsail traffic against each allowance (--json); --enforce applies the guard's rules once", cmdLightsail},
+		{"report", "print the daily report now, as plain text (--lang zh|en)", cmdReport},
 		{"doctor", "check the configuration, Telegram, the database and AWS", cmdDoctor},
 		{"version", "print the version", cmdVersion},
 		{"healthcheck", "ask the running daemon's /healthz (for Docker HEALTHCHECK)", cmdHealthcheck},

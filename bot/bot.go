@@ -48,6 +48,15 @@ type Deps struct {
 	Logger    *slog.Logger          // nil: slog.Default()
 	Now       func() time.Time      // nil: time.Now
 	Metrics   prometheus.Registerer // nil: counters are kept but not exported
+	Schedule  JobSchedule           // the scheduler, for /status's next runs; nil: not shown
+	Collector CollectNower          // runs a cost scan for /collect; nil: not available
+	Lightsail LightsailController   // stops and starts instances for /stop and /boot; nil: not available
+	Reporter  DailyReporter         // builds the daily report for /report; nil: not available
+}
+
+// JobSchedule tells when each scheduled job runs next.
+type JobSchedule interface {
+	NextRuns() map[string]time.Time
 }
 
 // Bot is the running Telegram bot.
@@ -76,6 +85,10 @@ type Bot struct {
 	// handler in flight at shutdown can finish, and is cancelled when the grace ends.
 	work       context.Context
 	cancelWork context.CancelFunc
+
+	// OnQueued, when set before Run, is called after Notify queued messages, so the
+	// outbox delivers them without waiting for its next tick.
+	OnQueued func()
 
 	handledMu  sync.Mutex
 	maxHandled int64 // highest update ID handled, confirmed to Telegram at shutdown

@@ -33,12 +33,21 @@ func TestStartShowsMenu(t *testing.T) {
 		t.Errorf("welcome = %q, want the Chinese catalog text (BOT_LANG=zh)", reply.Params["text"])
 	}
 	kb := reply.Keyboard()
-	want := [][]tgtest.Button{
-		{{Text: zh.T(msgID{"menu.help"}), CallbackData: "m:help"}, {Text: zh.T(msgID{"menu.status"}), CallbackData: "m:status"}},
-		{{Text: zh.T(msgID{"menu.lang"}), CallbackData: "m:lang"}},
+	// Every row of the menu table, two to a row, in Chinese.
+	var want [][]tgtest.Button
+	for i, m := range h.bot.menuTable() {
+		if i%2 == 0 {
+			want = append(want, nil)
+		}
+		want[len(want)-1] = append(want[len(want)-1], tgtest.Button{Text: zh.T(m.Label), CallbackData: "m:" + m.Key})
 	}
 	if fmt.Sprint(kb) != fmt.Sprint(want) {
 		t.Errorf("keyboard = %v, want %v", kb, want)
+	}
+	for _, key := range []string{"cost", "services", "bill", "charts", "help", "status", "lang"} {
+		if !strings.Contains(fmt.Sprint(kb), " m:"+key+" ") {
+			t.Errorf("the menu has no %q button: %v", key, kb)
+		}
 	}
 }
 
@@ -150,7 +159,7 @@ func TestLangButton(t *testing.T) {
 	if !strings.HasPrefix(edit.Params["text"], en.T(msgID{"lang.changed"}, map[string]any{"Name": "English"})) {
 		t.Fatalf("edit = %q", edit.Params["text"])
 	}
-	if kb := edit.Keyboard(); len(kb) == 0 || kb[0][0].Text != en.T(msgID{"menu.help"}) {
+	if kb := edit.Keyboard(); len(kb) == 0 || kb[0][0].Text != en.T(h.bot.menuTable()[0].Label) {
 		t.Fatalf("menu after switching = %v, want English labels", kb)
 	}
 	if lang, _ := h.store.ChatLang(context.Background(), groupID); lang != "en" {
@@ -273,7 +282,11 @@ func TestSetMyCommandsInEveryLanguage(t *testing.T) {
 			t.Fatalf("%q: %d commands, want %d", lang, len(cmds), len(h.bot.order))
 		}
 		for i, c := range h.bot.order {
-			if cmds[i].Command != c.Name || cmds[i].Description != h.tr(trLang).T(c.Help) {
+			want := h.tr(trLang).T(c.Help)
+			if c.Admin {
+				want += " " + h.tr(trLang).T(msgID{"help.admin_only"})
+			}
+			if cmds[i].Command != c.Name || cmds[i].Description != want {
 				t.Errorf("%q command %d = %+v", lang, i, cmds[i])
 			}
 		}

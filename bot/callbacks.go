@@ -29,6 +29,14 @@ func (b *Bot) callbackRoutes() []callbackRoute {
 	return []callbackRoute{
 		{Prefix: "m", Name: "menu", Handle: b.onMenuButton},
 		{Prefix: "l", Name: "lang", Handle: b.onLangButton},
+		{Prefix: "c", Name: "cost", Handle: b.onCostButton},
+		{Prefix: "sv", Name: "service", Handle: b.onServiceButton},
+		{Prefix: "b", Name: "bill", Handle: b.onBillButton},
+		{Prefix: "ch", Name: "chart", Handle: b.onChartButton},
+		{Prefix: "ls", Name: "lightsail", Handle: b.onLightsailButton},
+		{Prefix: "la", Name: "lightsail_ask", Admin: true, Handle: b.onAskButton},
+		{Prefix: "lc", Name: "lightsail_confirm", Admin: true, Handle: b.onConfirmButton},
+		{Prefix: "lk", Name: "lightsail_cancel", Admin: true, Handle: b.onCancelButton},
 	}
 }
 
@@ -61,7 +69,7 @@ func button(text, prefix, payload string) models.InlineKeyboardButton {
 func (b *Bot) onCallback(ctx context.Context, u *models.Update) {
 	q := u.CallbackQuery
 	r := b.newRequest(ctx, u)
-	prefix, payload, _ := strings.Cut(q.Data, ":")
+	prefix, payload, _ := decodeCallback(q.Data) // "" when malformed: no route has it
 	route, ok := b.routes[prefix]
 	switch {
 	case !ok:

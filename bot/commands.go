@@ -7,6 +7,8 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	costmodels "costbot/models"
 )
 
 // Command is one row of the command table.
@@ -22,6 +24,15 @@ func (b *Bot) commandTable() []Command {
 	return []Command{
 		{Name: "start", Help: msgID{"help.start"}, Handle: b.cmdStart},
 		{Name: "help", Help: msgID{"help.help"}, Handle: b.cmdHelp},
+		{Name: "cost", Help: msgID{"help.cost"}, Handle: b.cmdCost},
+		{Name: "service", Help: msgID{"help.service"}, Handle: b.cmdService},
+		{Name: "bill", Help: msgID{"help.bill"}, Handle: b.cmdBill},
+		{Name: "chart", Help: msgID{"help.chart"}, Handle: b.cmdChart},
+		{Name: "collect", Help: msgID{"help.collect"}, Admin: true, Handle: b.cmdCollect},
+		{Name: "lightsail", Help: msgID{"help.lightsail"}, Handle: b.cmdLightsail},
+		{Name: "stop", Help: msgID{"help.stop"}, Admin: true, Handle: b.cmdStop},
+		{Name: "boot", Help: msgID{"help.boot"}, Admin: true, Handle: b.cmdBoot},
+		{Name: "report", Help: msgID{"help.report"}, Handle: b.cmdReport},
 		{Name: "status", Help: msgID{"help.status"}, Handle: b.cmdStatus},
 		{Name: "lang", Help: msgID{"help.lang"}, Handle: b.cmdLang},
 	}
@@ -77,7 +88,9 @@ func (b *Bot) chatTranslator(ctx context.Context, chatID int64) translator {
 // only users in TELEGRAM_ADMIN_IDS, in a group as in a private chat.
 func (b *Bot) mayDestroy(r *Request) bool { return b.cfg.IsAdmin(r.UserID) }
 
-// parseCommand splits "/name@target args" into its parts.
+// parseCommand splits "/name@target args" into its parts. Like Telegram, it takes only
+// ASCII letters, digits and _ for a name ("/path/to/file" is not a command), and
+// lowercases it.
 func parseCommand(text string) (name, target, args string, ok bool) {
 	if !strings.HasPrefix(text, "/") || len(text) < 2 {
 		return "", "", "", false
@@ -88,7 +101,20 @@ func parseCommand(text string) (name, target, args string, ok bool) {
 		head = head[:i]
 	}
 	name, target, _ = strings.Cut(head, "@")
-	return strings.ToLower(name), target, strings.TrimSpace(args), name != ""
+	if !isCommandName(name) {
+		return "", "", "", false
+	}
+	return strings.ToLower(name), target, strings.TrimSpace(args), true
+}
+
+// isCommandName reports whether s is a command name as Telegram marks one: [A-Za-z0-9_]+.
+func isCommandName(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // route is the handler behind every middleware: commands, text and button presses.
@@ -207,11 +233,21 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return renderStatus(r.tr, statusView{
-		Version: b.deps.Version,
-		Uptime:  b.now().Sub(b.deps.StartedAt),
-		DBBytes: b.deps.Store.SizeBytes(),
-		Runs:    runs,
-		TZ:      b.cfg.ReportTZ,
-	}), nil
+	v := statusView{
+		Version:    b.deps.Version,
+		Uptime:     b.now().Sub(b.deps.StartedAt),
+		DBBytes:    b.deps.Store.SizeBytes(),
+		Runs:       runs,
+		TZ:         b.cfg.ReportTZ,
+		LastFailed: map[string]costmodels.JobRun{},
+	}
+	for _, run := range runs {
+		if failed, err := b.deps.Store.LastFailedJobRun(ctx, run.Job); err == nil && failed != nil {
+			v.LastFailed[run.Job] = *failed
+		}
+	}
+	if b.deps.Schedule != nil {
+		v.Next = b.deps.Schedule.NextRuns()
+	}
+	return renderStatus(r.tr, v), nil
 }

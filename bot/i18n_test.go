@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,9 +72,17 @@ func TestCatalogsAreValidTelegramHTML(t *testing.T) {
 	}
 	sample := map[string]any{"UserID": 1, "ChatID": -2, "Valid": "zh|en", "Current": "<x>", "Name": "a&b",
 		"Version": "v1", "Uptime": "1h", "Size": "1 KiB", "Job": "collect", "Outcome": "ok", "Start": "now", "Duration": "1s", "Error": "<boom>"}
+	// A field the sample does not name gets a value that needs escaping, too.
+	field := regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 	for _, lang := range languages {
-		for id := range loadCatalog(t, lang) {
-			text := cat.translator(lang).T(msgID{id}, sample)
+		for id, raw := range loadCatalog(t, lang) {
+			data := maps.Clone(sample)
+			for _, m := range field.FindAllStringSubmatch(raw, -1) {
+				if _, ok := data[m[1]]; !ok {
+					data[m[1]] = "<v&" + m[1] + ">"
+				}
+			}
+			text := cat.translator(lang).T(msgID{id}, data)
 			if err := checkTelegramHTML(text); err != nil {
 				t.Errorf("%s %q: %v\n%s", lang, id, err, text)
 			}

@@ -20,6 +20,11 @@ const menuKeyHome = "home"
 // menuTable lists the main menu, two buttons a row. A new button is a new row.
 func (b *Bot) menuTable() []menuButton {
 	return []menuButton{
+		{Key: "cost", Label: msgID{"menu.cost"}, Show: b.showCost},
+		{Key: "services", Label: msgID{"menu.services"}, Show: b.showServicePicker},
+		{Key: "bill", Label: msgID{"menu.bill"}, Show: b.showBill},
+		{Key: "charts", Label: msgID{"menu.charts"}, Show: b.showChartPicker},
+		{Key: "lightsail", Label: msgID{"menu.lightsail"}, Show: b.showLightsail},
 		{Key: "help", Label: msgID{"menu.help"}, Show: b.showHelp},
 		{Key: "status", Label: msgID{"menu.status"}, Show: b.showStatus},
 		{Key: "lang", Label: msgID{"menu.lang"}, Show: b.showLangPicker},

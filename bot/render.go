@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ type statusView struct {
 	DBBytes int64
 	Runs    []costmodels.JobRun
 	TZ      *time.Location
+	// Next is each scheduled job's next run; LastFailed each job's latest failed run,
+	// shown when a later run succeeded.
+	Next       map[string]time.Time
+	LastFailed map[string]costmodels.JobRun
 }
 
 func renderStatus(tr translator, v statusView) string {
@@ -65,7 +70,28 @@ func renderStatus(tr translator, v statusView) string {
 		}))
 		if run.Error != "" {
 			lines = append(lines, tr.T(msgID{"status.job_error"}, map[string]any{"Error": truncate(run.Error, 300)}))
+		} else if failed, ok := v.LastFailed[run.Job]; ok && failed.ID != run.ID {
+			lines = append(lines, tr.T(msgID{"status.job_last_error"}, map[string]any{
+				"When": failed.StartedAt.In(tz).Format("2006-01-02 15:04 MST"), "Error": truncate(failed.Error, 300)}))
 		}
+		if next, ok := v.Next[run.Job]; ok && !next.IsZero() {
+			lines = append(lines, tr.T(msgID{"status.job_next"}, map[string]any{"Next": next.In(tz).Format("2006-01-02 15:04:05 MST")}))
+		}
+	}
+	ran := map[string]bool{}
+	for _, run := range v.Runs {
+		ran[run.Job] = true
+	}
+	var waiting []string
+	for job, next := range v.Next {
+		if !ran[job] && !next.IsZero() {
+			waiting = append(waiting, job)
+		}
+	}
+	slices.Sort(waiting)
+	for _, job := range waiting {
+		lines = append(lines, tr.T(msgID{"status.job_waiting"}, map[string]any{
+			"Job": job, "Next": v.Next[job].In(tz).Format("2006-01-02 15:04:05 MST")}))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -253,3 +253,32 @@ func TestCallbackDataFits(t *testing.T) {
 	}()
 	callbackData("m", strings.Repeat("x", 63))
 }
+
+func TestRenderStatusShowsNextRunAndLastError(t *testing.T) {
+	c, err := newCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := c.translator("en")
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	done := t0.Add(3 * time.Second)
+	got := renderStatus(en, statusView{
+		TZ: time.UTC,
+		Runs: []costmodels.JobRun{
+			{ID: 9, Job: "collect", StartedAt: t0, FinishedAt: &done, Outcome: "ok"},
+		},
+		LastFailed: map[string]costmodels.JobRun{
+			"collect": {ID: 7, Job: "collect", StartedAt: t0.Add(-2 * time.Hour), Outcome: "failed", Error: "ec2 us-east-1: <AccessDenied>"},
+		},
+		Next: map[string]time.Time{"collect": t0.Add(time.Hour), "report": t0.Add(5*time.Hour + 58*time.Minute)},
+	})
+	for _, want := range []string{
+		"next run: 2026-11-22 11:00:00 UTC",
+		"last error (2026-11-22 08:00 UTC): <code>ec2 us-east-1: &lt;AccessDenied&gt;</code>",
+		"<b>report</b>: not run yet, next run 2026-11-22 15:58:00 UTC",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -110,6 +110,22 @@ type LightsailUsage struct {
 	UsedBytes      float64
 	AllowanceBytes float64
 	Percent        float64
+
+	// InstanceID tells apart instances that had the same name in one cycle: the ARN, or
+	// the creation time when the API gave no ARN. Empty on a region's check marker (a row
+	// with no Instance, written after every successful listing of the region).
+	InstanceID         string
+	InstanceCreatedAt  time.Time
+	OwnBytes           float64 // NetworkIn + NetworkOut of this instance since the cycle began
+	CarriedBytes       float64 // usage of earlier instances of the same name this cycle
+	FullAllowanceBytes float64 // the bundle's allowance before proration
+	// Error is why this check could not read the instance's traffic; the figures are
+	// then the last good ones, and the row is left out of rate estimates.
+	Error string
+	// The stop estimate at the rate of the last 24 hours (see models.StopEstimate).
+	EstimateStatus   string
+	EstimateAt       *time.Time
+	RateBytesPerHour float64
 }
 
 func (LightsailUsage) TableName() string { return "lightsail_usage" }
@@ -126,8 +142,17 @@ type LightsailAction struct {
 	Level    float64
 	Actor    string // "guard" or a Telegram user ID
 	Reason   string
-	Result   string // ok, failed, dry-run
+	Result   string // ok, failed, dry-run, pending (the call is under way), skipped
 	Error    string
+
+	// The push this action raised, kept until the notifier took it, so that no push is
+	// lost to a failure or a restart (EventKind is empty when the action pushes nothing).
+	EventKind      string
+	EventKey       string
+	EventData      string     // JSON of the kind's data type
+	NotifiedAt     *time.Time `gorm:"index"`
+	NotifyAttempts int
+	NotifyDropped  bool
 }
 
 func (LightsailAction) TableName() string { return "lightsail_actions" }
@@ -177,5 +202,6 @@ func allTables() []any {
 	return []any{
 		&ResourceRow{}, &CostRecord{}, &CostSummary{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
+		&CostHour{}, &CostDaily{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
 	}
 }
