@@ -134,6 +134,14 @@ func (b *Bot) allowOnly(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 	return func(ctx context.Context, api *tgbot.Bot, u *models.Update) {
 		info := describe(u)
 		if info.hasChat && b.cfg.IsAllowedChat(info.chatID) {
+			if info.kind == "message" || info.kind == "callback_query" {
+				// Pushes to a chat that blocked the bot stop; writing to it again resumes them.
+				if was, err := b.deps.Store.UnblockChat(ctx, info.chatID); err != nil {
+					b.log.Warn("could not clear the chat's blocked mark", "chat_id", info.chatID, "error", err)
+				} else if was {
+					b.log.Info("chat unblocked the bot; pushes resume", "chat_id", info.chatID)
+				}
+			}
 			next(ctx, api, u)
 			return
 		}

@@ -77,3 +77,23 @@ func TestNotifyQueuesOncePerChatInItsLanguage(t *testing.T) {
 		t.Error("an unknown event kind must be an error, not a silent nothing")
 	}
 }
+
+func TestWritingAgainUnblocksAChat(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if err := h.store.SetChatBlocked(ctx, ownerID, true); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.say(ownerID, ownerID, "/help")
+	blocked, err := h.store.BlockedChats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blocked) != 0 {
+		t.Errorf("blocked chats after the owner wrote again = %v, want none", blocked)
+	}
+	if was, err := h.store.UnblockChat(ctx, ownerID); err != nil || was {
+		t.Errorf("UnblockChat on an unblocked chat = %v, %v", was, err)
+	}
+}

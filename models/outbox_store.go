@@ -232,6 +232,17 @@ func (s *Store) SetChatBlocked(ctx context.Context, chatID int64, blocked bool) 
 	return nil
 }
 
+// UnblockChat clears a chat's blocked mark, when it has one: a chat that writes to the
+// bot again has unblocked it. It reports whether the chat was marked blocked.
+func (s *Store) UnblockChat(ctx context.Context, chatID int64) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Chat{}).Where("chat_id = ? AND blocked", chatID).
+		Updates(map[string]any{"blocked": false, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return false, fmt.Errorf("store: unblock chat %d: %w", chatID, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
 // BlockedChats lists the chats that blocked the bot.
 func (s *Store) BlockedChats(ctx context.Context) ([]int64, error) {
 	var ids []int64
