@@ -204,3 +204,12 @@ func checkTelegramHTML(s string) error {
 	}
 	return nil
 }
+
+// tagName is the lowercase name of the tag whose text (after "<" or "</") starts s.
+func tagName(s string) string {
+	end := strings.IndexAny(s, " >\t\n/")
+	if end < 0 {
+		end = len(s)
+	}
+	return strings.ToLower(s[:end])
+}

@@ -89,7 +89,7 @@ func PlainText(s string) string {
 // a tag or an entity. In HTML (parseMode "HTML"), tags open at a cut are closed at the
 // end of the part and opened again at the start of the next, so every part parses alone.
 func SplitMessage(text, parseMode string, limit int) []string {
-	if limit <= 0 || utf16Len(text) <= limit {
+	if limit <= 0 || UTF16Len(text) <= limit {
 		return []string{text}
 	}
 	toks := tokenize(text, parseMode == "HTML")
@@ -98,7 +98,7 @@ func SplitMessage(text, parseMode string, limit int) []string {
 	start := 0
 	for start < len(toks) {
 		prefix := openingTags(stack)
-		n := utf16Len(prefix)
+		n := UTF16Len(prefix)
 		open := append([]token(nil), stack...)
 		// The best places to cut seen so far: after a line break, after a space.
 		lineCut, spaceCut := cutPoint{at: -1}, cutPoint{at: -1}
@@ -184,7 +184,7 @@ func nextToken(s string, htmlMode bool) token {
 		switch s[0] {
 		case '<':
 			if name, closing, n := scanTag(s); n > 0 {
-				return token{text: s[:n], len: utf16Len(s[:n]), tag: name, end: closing}
+				return token{text: s[:n], len: UTF16Len(s[:n]), tag: name, end: closing}
 			}
 		case '&':
 			if n := scanEntity(s); n > 0 {
@@ -290,7 +290,8 @@ func joinTokens(toks []token) string {
 	return b.String()
 }
 
-func utf16Len(s string) int {
+// UTF16Len is a text's length as Telegram counts it, in UTF-16 code units.
+func UTF16Len(s string) int {
 	n := 0
 	for _, r := range s {
 		if r >= 0x10000 {
