@@ -190,17 +190,31 @@ func (r Rate) FreeBase() float64 {
 var errNoDimensions = errors.New("no on-demand USD price dimensions")
 
 // Rate turns the product's price dimensions into a Rate. Prices are decimal strings.
+// strconv also reads "NaN", "Inf" and negative numbers, which no price or tier boundary
+// is, and tiers follow each other: such a product has no rate, rather than one that
+// prices everything at NaN or twice.
 func (p Product) Rate() (Rate, error) {
 	if len(p.Dimensions) == 0 {
 		return Rate{}, errNoDimensions
 	}
 	r := Rate{Unit: p.Dimensions[0].Unit}
-	for _, d := range p.Dimensions {
+	for i, d := range p.Dimensions {
 		usd, err := strconv.ParseFloat(strings.TrimSpace(d.USD), 64)
 		if err != nil {
 			return Rate{}, fmt.Errorf("sku %s: price %q: %w", p.SKU, d.USD, err)
 		}
-		r.Tiers = append(r.Tiers, Tier{Begin: parseRange(d.Begin, 0), End: parseRange(d.End, math.Inf(1)), USD: usd})
+		if !(usd >= 0) || math.IsInf(usd, 1) {
+			return Rate{}, fmt.Errorf("sku %s: price %q: expected a finite amount of 0 or more", p.SKU, d.USD)
+		}
+		t := Tier{Begin: parseRange(d.Begin, 0), End: parseRange(d.End, math.Inf(1)), USD: usd}
+		if !(t.Begin >= 0) || math.IsInf(t.Begin, 1) || !(t.End >= t.Begin) {
+			return Rate{}, fmt.Errorf("sku %s: range [%q, %q): expected 0 <= begin <= end, begin finite", p.SKU, d.Begin, d.End)
+		}
+		if i > 0 && t.Begin < r.Tiers[i-1].End {
+			// Overlapping tiers (two terms, say) would charge the same usage twice.
+			return Rate{}, fmt.Errorf("sku %s: tier beginning at %q overlaps the one ending at %q", p.SKU, d.Begin, p.Dimensions[i-1].End)
+		}
+		r.Tiers = append(r.Tiers, t)
 	}
 	return r, nil
 }
