@@ -70,7 +70,7 @@ func (b *Bot) label(info updateInfo) string {
 		}
 		return "unknown"
 	case "callback_query":
-		prefix, _, _ := strings.Cut(info.text, ":")
+		prefix, _, _ := decodeCallback(info.text)
 		if r, ok := b.routes[prefix]; ok {
 			return "button:" + r.Name
 		}
