@@ -104,6 +104,8 @@ func outcomeText(tr translator, outcome string) string {
 		return tr.T(msgID{"status.outcome.failed"})
 	case "running":
 		return tr.T(msgID{"status.outcome.running"})
+	case "partial":
+		return tr.T(msgID{"status.outcome.partial"})
 	}
 	return html.EscapeString(outcome)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,7 +143,28 @@ func (c *Collector) dueAtStart(ctx context.Context) (bool, error) {
 // Collect is the job body: one run, summarised for job_runs.
 func (c *Collector) Collect(ctx context.Context) (counts string, err error) {
 	r, err := c.run(ctx)
+	if err == nil {
+		err = r.partial()
+	}
 	return r.counts(), err
+}
+
+// partial says which tasks failed in an otherwise complete run, for /status; nil when
+// none did.
+func (r collectRun) partial() error {
+	if len(r.errors) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d scan task(s) failed", len(r.errors))
+	for i, e := range r.errors {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(r.errors)-5)
+			break
+		}
+		fmt.Fprintf(&b, "; %s %s: %s", e.Service, e.Region, e.Error)
+	}
+	return &models.PartialError{Msg: b.String()}
 }
 
 // CollectNow runs a collection now, for the /collect admin command, and says what it
@@ -155,7 +177,11 @@ func (c *Collector) CollectNow(ctx context.Context) (models.CollectSummary, erro
 	}
 	r, err := c.run(ctx)
 	if run != nil {
-		if ferr := c.store.FinishJobRun(context.WithoutCancel(ctx), run, c.clock.Now(), r.counts(), err); ferr != nil {
+		recorded := err
+		if recorded == nil {
+			recorded = r.partial()
+		}
+		if ferr := c.store.FinishJobRun(context.WithoutCancel(ctx), run, c.clock.Now(), r.counts(), recorded); ferr != nil {
 			c.log.Error("job run not recorded", "job", CollectJob, "err", ferr)
 		}
 	}

@@ -134,14 +134,26 @@ func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (*Job
 	return run, nil
 }
 
-// FinishJobRun records a job run's end, outcome and counts.
+// PartialError is a job run that did part of its work: a scan in which some (service,
+// region) tasks failed. The run is recorded as "partial" with the message, so /status
+// shows what failed although the rest was done.
+type PartialError struct{ Msg string }
+
+func (e *PartialError) Error() string { return e.Msg }
+
+// FinishJobRun records a job run's end, outcome (ok, partial or failed) and counts.
 func (s *Store) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, counts string, runErr error) error {
 	end := at.UTC()
 	run.FinishedAt = &end
 	run.Counts = counts
 	run.Outcome = "ok"
 	run.Error = ""
-	if runErr != nil {
+	var partial *PartialError
+	switch {
+	case errors.As(runErr, &partial):
+		run.Outcome = "partial"
+		run.Error = partial.Msg
+	case runErr != nil:
 		run.Outcome = "failed"
 		run.Error = runErr.Error()
 	}

@@ -161,3 +161,19 @@ func TestPriceCache(t *testing.T) {
 		t.Error("cache not cleared")
 	}
 }
+
+func TestPartialJobRun(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	run, err := s.StartJobRun(ctx, "collect", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishJobRun(ctx, run, time.Now(), "errors=1", &PartialError{Msg: "1 scan task(s) failed; ec2 eu-west-1: access denied"}); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := s.LastJobRuns(ctx)
+	if len(runs) != 1 || runs[0].Outcome != "partial" || runs[0].Error != "1 scan task(s) failed; ec2 eu-west-1: access denied" {
+		t.Errorf("runs = %+v, want one partial run with the failed task", runs)
+	}
+}
