@@ -9,6 +9,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	lstypes "github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // LightsailInstance is what the traffic guard knows about an instance.
@@ -98,14 +99,23 @@ func LightsailNetworkBytes(ctx context.Context, cfg awssdk.Config, name string, 
 	return lightsailNetworkBytes(ctx, lightsail.NewFromConfig(cfg), cfg.Region, name, start, end)
 }
 
+// lightsailNetworkBytes reads NetworkIn and NetworkOut at the same time.
 func lightsailNetworkBytes(ctx context.Context, api lightsailMetricsAPI, region, name string, start, end time.Time) (in, out float64, err error) {
-	in, err = lightsailMetricSum(ctx, api, name, lstypes.InstanceMetricNameNetworkIn, start, end)
-	if err != nil {
-		return 0, 0, fmt.Errorf("lightsail %s: %s NetworkIn: %w", region, name, err)
-	}
-	out, err = lightsailMetricSum(ctx, api, name, lstypes.InstanceMetricNameNetworkOut, start, end)
-	if err != nil {
-		return 0, 0, fmt.Errorf("lightsail %s: %s NetworkOut: %w", region, name, err)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if in, err = lightsailMetricSum(gctx, api, name, lstypes.InstanceMetricNameNetworkIn, start, end); err != nil {
+			return fmt.Errorf("lightsail %s: %s NetworkIn: %w", region, name, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if out, err = lightsailMetricSum(gctx, api, name, lstypes.InstanceMetricNameNetworkOut, start, end); err != nil {
+			return fmt.Errorf("lightsail %s: %s NetworkOut: %w", region, name, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return 0, 0, err
 	}
 	return in, out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -72,17 +73,31 @@ func (c *s3Collector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.
 		return nil, err
 	}
 
-	// One CloudWatch client and one metric listing per region that holds buckets.
+	// One CloudWatch client and one metric listing per region that holds buckets, the
+	// regions at the same time.
 	clients := map[string]MetricsAPI{}
 	storageTypes := map[string]map[string][]string{}
+	var mu sync.Mutex
+	lg, lctx := errgroup.WithContext(ctx)
+	lg.SetLimit(metricFetchLimit)
 	for _, region := range slices.Sorted(maps.Keys(setOf(regions))) {
 		rc := cfg.Copy()
 		rc.Region = region
-		clients[region] = c.metrics(rc)
-		storageTypes[region], err = s3StorageTypes(ctx, clients[region])
-		if err != nil {
-			return nil, fmt.Errorf("s3 %s: list storage metrics: %w", region, err)
-		}
+		client := c.metrics(rc)
+		clients[region] = client
+		lg.Go(func() error {
+			types, err := s3StorageTypes(lctx, client)
+			if err != nil {
+				return fmt.Errorf("s3 %s: list storage metrics: %w", region, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			storageTypes[region] = types
+			return nil
+		})
+	}
+	if err := lg.Wait(); err != nil {
+		return nil, err
 	}
 
 	now := c.now()

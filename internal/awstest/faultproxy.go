@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -38,9 +39,14 @@ type FaultProxy struct {
 	// Latency is added to every request passed through (a far-away AWS).
 	Latency time.Duration
 
+	requests atomic.Int64 // every request received, faults included
+
 	mu       sync.Mutex
 	injected map[string]int // region/service/code -> responses injected
 }
+
+// Requests returns how many requests the proxy has received, faults included.
+func (f *FaultProxy) Requests() int64 { return f.requests.Load() }
 
 func NewFaultProxy(t testing.TB, target string) *FaultProxy {
 	t.Helper()
@@ -67,6 +73,7 @@ func CredentialScope(authorization string) (region, service string) {
 }
 
 func (f *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests.Add(1)
 	region, service := CredentialScope(r.Header.Get("Authorization"))
 	if fault, ok := f.fault(region, service); ok {
 		WriteFault(w, service, fault)
