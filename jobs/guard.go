@@ -40,6 +40,8 @@ const (
 const (
 	// guardConcurrency bounds how many regions are checked at once.
 	guardConcurrency = 4
+	// instanceConcurrency bounds the traffic reads under way at once in one region.
+	instanceConcurrency = 8
 	// minRateSpan is the shortest stretch of stored checks a rate is taken over: the
 	// metrics come in 5-minute datapoints, so two reads a moment apart can differ by a
 	// whole datapoint and fake a burst.
@@ -334,24 +336,42 @@ func (g *Guard) measureRegion(ctx context.Context, region string, now time.Time)
 		}
 		if m.traffic.AllowanceBytes <= 0 {
 			m.err = fmt.Errorf("lightsail %s: %s: the API gave no data-transfer allowance; not enforced", region, in.Name)
-			out = append(out, m)
+		}
+		out = append(out, m)
+	}
+	// The traffic reads are independent: make them at the same time (bounded), each into
+	// its own measurement; what follows them stays in order.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, instanceConcurrency)
+	for i := range out {
+		if out[i].err != nil {
 			continue
 		}
-		inBytes, outBytes, err := g.ops.NetworkBytes(ctx, region, in.Name, start, now)
-		if err != nil {
-			m.err = err
-			out = append(out, m)
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			m := &out[i]
+			inBytes, outBytes, err := g.ops.NetworkBytes(ctx, region, m.inst.Name, start, now)
+			if err != nil {
+				m.err = err
+				return
+			}
+			m.own = inBytes + outBytes
+			m.traffic.UsedBytes = m.own
+		})
+	}
+	wg.Wait()
+	for i := range out {
+		m := &out[i]
+		if m.err != nil {
 			continue
 		}
-		m.own = inBytes + outBytes
-		m.traffic.UsedBytes = m.own
 		if g.store != nil {
-			if err := g.addHistory(ctx, &m, now, end); err != nil {
+			if err := g.addHistory(ctx, m, now, end); err != nil {
 				m.err = err
 			}
 		}
 		m.traffic.Percent = m.traffic.UsedBytes / m.traffic.AllowanceBytes * 100
-		out = append(out, m)
 	}
 	return out, nil
 }
