@@ -523,7 +523,7 @@ const lightsailTargetPrefix = "Lightsail_20161128."
 func (l *Lightsail) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	op, hasPrefix := strings.CutPrefix(r.Header.Get("X-Amz-Target"), lightsailTargetPrefix)
-	region := sigV4Region(r.Header.Get("Authorization"))
+	region, _ := CredentialScope(r.Header.Get("Authorization"))
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -574,20 +574,6 @@ func (l *Lightsail) check(r *http.Request, raw []byte, hasPrefix bool, region st
 		}
 	}
 	return body, nil
-}
-
-// sigV4Region reads the region from "Credential=AKID/20240101/us-west-2/lightsail/aws4_request".
-func sigV4Region(auth string) string {
-	_, cred, ok := strings.Cut(auth, "Credential=")
-	if !ok {
-		return ""
-	}
-	cred, _, _ = strings.Cut(cred, ",")
-	parts := strings.Split(cred, "/")
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[2]
 }
 
 func (l *Lightsail) fault(op, region string) *lightsailError {

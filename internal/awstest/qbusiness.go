@@ -131,7 +131,8 @@ func (q *QBusiness) Calls(op string) []QBusinessCall {
 func (q *QBusiness) serve(w http.ResponseWriter, r *http.Request) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	call := QBusinessCall{Region: sigV4Region(r.Header.Get("Authorization")), Path: r.URL.Path, Query: r.URL.Query()}
+	region, _ := CredentialScope(r.Header.Get("Authorization"))
+	call := QBusinessCall{Region: region, Path: r.URL.Path, Query: r.URL.Query()}
 	status, answer := q.route(r, &call)
 	call.Status = status
 	q.calls = append(q.calls, call)
