@@ -200,20 +200,13 @@ func serviceOrder(s string) int {
 	return len(order)
 }
 
-// AccountID asks STS who the credentials belong to.
+// AccountID asks STS which account the credentials belong to.
 func AccountID(ctx context.Context, cfg awssdk.Config) (string, error) {
-	c := cfg.Copy()
-	if c.Region == "" {
-		c.Region = globalTaskRegion
-	}
-	out, err := sts.NewFromConfig(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", fmt.Errorf("sts: get caller identity: %w", err)
-	}
-	return awssdk.ToString(out.Account), nil
+	account, _, err := Identity(ctx, cfg)
+	return account, err
 }
 
-// Identity is who the credentials are, for `costbot doctor`.
+// Identity is who the credentials are: the account and the caller's ARN.
 func Identity(ctx context.Context, cfg awssdk.Config) (account, arn string, err error) {
 	c := cfg.Copy()
 	if c.Region == "" {
