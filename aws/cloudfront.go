@@ -54,15 +54,21 @@ func (c *cloudfrontCollector) Collect(ctx context.Context, cfg awssdk.Config) ([
 	metricsCfg.Region = globalTaskRegion
 	cw := c.newMetrics(metricsCfg)
 	start, end := lastHour(c.now())
+	keys := []struct{ metric, key string }{{"BytesDownloaded", "bytes_out_hour"}, {"Requests", "requests_hour"}}
+	var queries []metricQuery
+	for _, r := range out {
+		for _, m := range keys {
+			queries = append(queries, metricQuery{Namespace: "AWS/CloudFront", Metric: m.metric, Stat: cwtypes.StatisticSum,
+				Dimensions: map[string]string{"DistributionId": r.ID, "Region": "Global"}})
+		}
+	}
+	series, err := readMetrics(ctx, cw, queries, start, end, time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("cloudfront: distribution metrics: %w", err)
+	}
 	for i := range out {
-		for _, m := range []struct{ metric, key string }{{"BytesDownloaded", "bytes_out_hour"}, {"Requests", "requests_hour"}} {
-			q := metricQuery{Namespace: "AWS/CloudFront", Metric: m.metric, Stat: cwtypes.StatisticSum,
-				Dimensions: map[string]string{"DistributionId": out[i].ID, "Region": "Global"}}
-			v, err := metricSum(ctx, cw, q, start, end, time.Hour)
-			if err != nil {
-				return nil, fmt.Errorf("cloudfront: distribution %s: %w", out[i].ID, err)
-			}
-			out[i].Usage[m.key] = v
+		for j, m := range keys {
+			out[i].Usage[m.key] = series[i*len(keys)+j].Sum()
 		}
 	}
 	return out, nil

@@ -151,7 +151,7 @@ func TestCloudFrontCollectorReadsEveryPage(t *testing.T) {
 	if err != nil || len(rs) != len(api.ids) || rs[2].ID != "E3" || api.calls != len(api.ids) {
 		t.Fatalf("%d distributions after %d calls: %v", len(rs), api.calls, err)
 	}
-	if metrics.calls["GetMetricStatistics"] != 2*len(api.ids) {
-		t.Fatalf("metric calls = %v, want bytes and requests per distribution", metrics.calls)
+	if metrics.calls["GetMetricData"] != 1 || metrics.calls["metric queries"] != 2*len(api.ids) {
+		t.Fatalf("metric calls = %v, want bytes and requests of every distribution in one read", metrics.calls)
 	}
 }

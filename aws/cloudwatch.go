@@ -13,6 +13,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -43,32 +44,50 @@ func (*cloudwatchCollector) Global() bool { return false }
 
 func (c *cloudwatchCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
 	cw := c.newMetrics(cfg)
-	metrics, err := listMetrics(ctx, cw)
-	if err != nil {
-		return nil, fmt.Errorf("cloudwatch %s: list metrics: %w", cfg.Region, err)
+	// The three listings are independent: read them at the same time.
+	var (
+		metrics []cwtypes.Metric
+		alarms  []cwtypes.MetricAlarm
+		groups  []logstypes.LogGroup
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if metrics, err = listMetrics(gctx, cw); err != nil {
+			return fmt.Errorf("cloudwatch %s: list metrics: %w", cfg.Region, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if alarms, err = describeAlarms(gctx, cw); err != nil {
+			return fmt.Errorf("cloudwatch %s: describe alarms: %w", cfg.Region, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if groups, err = describeLogGroups(gctx, c.newLogs(cfg)); err != nil {
+			return fmt.Errorf("cloudwatch %s: describe log groups: %w", cfg.Region, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	out := customMetricResources(metrics, cfg.Region)
-
-	alarms, err := describeAlarms(ctx, cw)
-	if err != nil {
-		return nil, fmt.Errorf("cloudwatch %s: describe alarms: %w", cfg.Region, err)
-	}
 	out = append(out, alarmResources(alarms, cfg.Region)...)
 
-	groups, err := describeLogGroups(ctx, c.newLogs(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("cloudwatch %s: describe log groups: %w", cfg.Region, err)
-	}
 	logs := logGroupResources(groups, cfg.Region)
 	start, end := lastHour(c.now())
+	queries := make([]metricQuery, len(logs))
 	for i := range logs {
-		q := metricQuery{Namespace: "AWS/Logs", Metric: "IncomingBytes",
+		queries[i] = metricQuery{Namespace: "AWS/Logs", Metric: "IncomingBytes",
 			Dimensions: map[string]string{"LogGroupName": logs[i].Name}, Stat: cwtypes.StatisticSum}
-		ingested, err := metricSum(ctx, cw, q, start, end, time.Hour)
-		if err != nil {
-			return nil, fmt.Errorf("cloudwatch %s: log group %s: %w", cfg.Region, logs[i].Name, err)
-		}
-		logs[i].Usage["ingested_bytes_hour"] = ingested
+	}
+	ingested, err := readMetrics(ctx, cw, queries, start, end, time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("cloudwatch %s: log groups' incoming bytes: %w", cfg.Region, err)
+	}
+	for i := range logs {
+		logs[i].Usage["ingested_bytes_hour"] = ingested[i].Sum()
 	}
 	return append(out, logs...), nil
 }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,13 +237,22 @@ func TestCloudWatchCollectorAgainstMoto(t *testing.T) {
 	}
 }
 
-// pagedCloudWatch answers every listing one item per page.
+// pagedCloudWatch answers every listing one item per page, and every metric read with
+// no data. It counts calls (and metric queries) and is safe for concurrent use.
 type pagedCloudWatch struct {
 	MetricsAPI
 	metrics []cwtypes.Metric
 	alarms  []cwtypes.MetricAlarm
 	groups  []logstypes.LogGroup
-	calls   map[string]int
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (p *pagedCloudWatch) count(op string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls[op] += n
 }
 
 func pageOf(token *string) int {
@@ -260,24 +270,25 @@ func nextPage(i, n int) *string {
 }
 
 func (p *pagedCloudWatch) ListMetrics(_ context.Context, in *cloudwatch.ListMetricsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.ListMetricsOutput, error) {
-	p.calls["ListMetrics"]++
+	p.count("ListMetrics", 1)
 	i := pageOf(in.NextToken)
 	return &cloudwatch.ListMetricsOutput{Metrics: p.metrics[i : i+1], NextToken: nextPage(i, len(p.metrics))}, nil
 }
 
 func (p *pagedCloudWatch) DescribeAlarms(_ context.Context, in *cloudwatch.DescribeAlarmsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error) {
-	p.calls["DescribeAlarms"]++
+	p.count("DescribeAlarms", 1)
 	i := pageOf(in.NextToken)
 	return &cloudwatch.DescribeAlarmsOutput{MetricAlarms: p.alarms[i : i+1], NextToken: nextPage(i, len(p.alarms))}, nil
 }
 
-func (p *pagedCloudWatch) GetMetricStatistics(context.Context, *cloudwatch.GetMetricStatisticsInput, ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricStatisticsOutput, error) {
-	p.calls["GetMetricStatistics"]++
-	return &cloudwatch.GetMetricStatisticsOutput{}, nil
+func (p *pagedCloudWatch) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
+	p.count("GetMetricData", 1)
+	p.count("metric queries", len(in.MetricDataQueries))
+	return &cloudwatch.GetMetricDataOutput{}, nil
 }
 
 func (p *pagedCloudWatch) DescribeLogGroups(_ context.Context, in *cloudwatchlogs.DescribeLogGroupsInput, _ ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error) {
-	p.calls["DescribeLogGroups"]++
+	p.count("DescribeLogGroups", 1)
 	i := pageOf(in.NextToken)
 	return &cloudwatchlogs.DescribeLogGroupsOutput{LogGroups: p.groups[i : i+1], NextToken: nextPage(i, len(p.groups))}, nil
 }
@@ -305,7 +316,9 @@ func TestCloudWatchCollectorReadsEveryPage(t *testing.T) {
 	if count[models.KindMetricNamespace] != 3 || count[models.KindAlarm] != 3 || count[models.KindLogGroup] != 3 {
 		t.Fatalf("kinds = %v, want 3 of each", count)
 	}
-	if api.calls["ListMetrics"] != 3 || api.calls["DescribeAlarms"] != 3 || api.calls["DescribeLogGroups"] != 3 || api.calls["GetMetricStatistics"] != 3 {
+	// Every page of each listing, and the three log groups' incoming bytes in one read.
+	if api.calls["ListMetrics"] != 3 || api.calls["DescribeAlarms"] != 3 || api.calls["DescribeLogGroups"] != 3 ||
+		api.calls["GetMetricData"] != 1 || api.calls["metric queries"] != 3 {
 		t.Fatalf("calls = %v", api.calls)
 	}
 }

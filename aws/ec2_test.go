@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +84,7 @@ func TestEC2Instances(t *testing.T) {
 }
 
 // fakeEC2 pages instances, volumes and NAT gateways, and answers subnets and addresses.
+// It is safe for concurrent use.
 type fakeEC2 struct {
 	instancePages [][]ec2types.Reservation
 	volumePages   [][]ec2types.Volume
@@ -90,12 +92,15 @@ type fakeEC2 struct {
 	subnets       []ec2types.Subnet
 	addresses     []ec2types.Address
 
+	mu            sync.Mutex
 	instanceCalls []*ec2.DescribeInstancesInput
 	volumeTokens  []string
 	natTokens     []string
 }
 
 func (f *fakeEC2) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.instanceCalls = append(f.instanceCalls, in)
 	p, next, err := page(f.instancePages, in.NextToken)
 	if err != nil {
@@ -105,6 +110,8 @@ func (f *fakeEC2) DescribeInstances(_ context.Context, in *ec2.DescribeInstances
 }
 
 func (f *fakeEC2) DescribeVolumes(_ context.Context, in *ec2.DescribeVolumesInput, _ ...func(*ec2.Options)) (*ec2.DescribeVolumesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.volumeTokens = append(f.volumeTokens, awssdk.ToString(in.NextToken))
 	p, next, err := page(f.volumePages, in.NextToken)
 	if err != nil {
@@ -114,6 +121,8 @@ func (f *fakeEC2) DescribeVolumes(_ context.Context, in *ec2.DescribeVolumesInpu
 }
 
 func (f *fakeEC2) DescribeNatGateways(_ context.Context, in *ec2.DescribeNatGatewaysInput, _ ...func(*ec2.Options)) (*ec2.DescribeNatGatewaysOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.natTokens = append(f.natTokens, awssdk.ToString(in.NextToken))
 	p, next, err := page(f.natPages, in.NextToken)
 	if err != nil {

@@ -112,16 +112,29 @@ func page[T any](pages []T, token *string) (T, *string, error) {
 	return pages[i], next, nil
 }
 
-// fakeMetrics is a CloudWatch that answers GetMetricStatistics from fixed datapoints,
-// matching dimensions exactly, lists metrics a page at a time, and records what it was
-// asked.
+// fakeMetrics is a CloudWatch that answers GetMetricData from fixed datapoints (each
+// datapoint in the window is one value), matching dimensions exactly, lists metrics a
+// page at a time, and records what it was asked. It is safe for concurrent use.
 type fakeMetrics struct {
 	points      map[string][]cwtypes.Datapoint // by metricKey
 	metricPages [][]cwtypes.Metric
+	// valuesPerPage, when set, spreads GetMetricData's values over pages of at most
+	// this many, as CloudWatch does with large answers.
+	valuesPerPage int
 
 	mu         sync.Mutex
-	stats      []cloudwatch.GetMetricStatisticsInput
+	dataCalls  int           // GetMetricData calls, pages included
+	stats      []askedMetric // every query of every GetMetricData call (first pages)
 	listTokens []string
+}
+
+// askedMetric is one query of a GetMetricData call.
+type askedMetric struct {
+	Namespace, Metric string
+	Dimensions        map[string]string
+	Start, End        time.Time
+	Period            int32
+	Stat              string
 }
 
 // metricKey names a metric with its dimensions, in a stable order.
@@ -133,22 +146,84 @@ func metricKey(namespace, metric string, dims map[string]string) string {
 	return strings.Join(parts, "|")
 }
 
-func (f *fakeMetrics) GetMetricStatistics(_ context.Context, in *cloudwatch.GetMetricStatisticsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricStatisticsOutput, error) {
+func (f *fakeMetrics) GetMetricData(_ context.Context, in *cloudwatch.GetMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.stats = append(f.stats, *in)
-	dims := map[string]string{}
-	for _, d := range in.Dimensions {
-		dims[awssdk.ToString(d.Name)] = awssdk.ToString(d.Value)
+	f.dataCalls++
+	if len(in.MetricDataQueries) > 500 {
+		return nil, fmt.Errorf("fake: %d queries in one call, at most 500", len(in.MetricDataQueries))
 	}
-	var out []cwtypes.Datapoint
-	for _, dp := range f.points[metricKey(awssdk.ToString(in.Namespace), awssdk.ToString(in.MetricName), dims)] {
-		ts := awssdk.ToTime(dp.Timestamp)
-		if !ts.Before(awssdk.ToTime(in.StartTime)) && ts.Before(awssdk.ToTime(in.EndTime)) {
-			out = append(out, dp)
+	type value struct {
+		id string
+		ts time.Time
+		v  float64
+	}
+	var values []value
+	var ids []string
+	for _, q := range in.MetricDataQueries {
+		ms := q.MetricStat
+		dims := map[string]string{}
+		for _, d := range ms.Metric.Dimensions {
+			dims[awssdk.ToString(d.Name)] = awssdk.ToString(d.Value)
+		}
+		if in.NextToken == nil {
+			f.stats = append(f.stats, askedMetric{Namespace: awssdk.ToString(ms.Metric.Namespace), Metric: awssdk.ToString(ms.Metric.MetricName),
+				Dimensions: dims, Start: awssdk.ToTime(in.StartTime), End: awssdk.ToTime(in.EndTime),
+				Period: awssdk.ToInt32(ms.Period), Stat: awssdk.ToString(ms.Stat)})
+		}
+		id := awssdk.ToString(q.Id)
+		ids = append(ids, id)
+		for _, dp := range f.points[metricKey(awssdk.ToString(ms.Metric.Namespace), awssdk.ToString(ms.Metric.MetricName), dims)] {
+			ts := awssdk.ToTime(dp.Timestamp)
+			if !ts.Before(awssdk.ToTime(in.StartTime)) && ts.Before(awssdk.ToTime(in.EndTime)) {
+				values = append(values, value{id, ts, datapointValue(dp, awssdk.ToString(ms.Stat))})
+			}
 		}
 	}
-	return &cloudwatch.GetMetricStatisticsOutput{Datapoints: out}, nil
+	first := 0
+	if tok := awssdk.ToString(in.NextToken); tok != "" {
+		if _, err := fmt.Sscanf(tok, "values-%d", &first); err != nil {
+			return nil, fmt.Errorf("fake: bad token %q", tok)
+		}
+	}
+	last := len(values)
+	out := &cloudwatch.GetMetricDataOutput{}
+	if f.valuesPerPage > 0 && first+f.valuesPerPage < len(values) {
+		last = first + f.valuesPerPage
+		out.NextToken = awssdk.String(fmt.Sprintf("values-%d", last))
+	}
+	results := map[string]*cwtypes.MetricDataResult{}
+	for _, id := range ids {
+		results[id] = &cwtypes.MetricDataResult{Id: awssdk.String(id), StatusCode: cwtypes.StatusCodeComplete}
+		if out.NextToken != nil {
+			results[id].StatusCode = cwtypes.StatusCodePartialData
+		}
+	}
+	for _, v := range values[first:last] {
+		r := results[v.id]
+		r.Timestamps = append(r.Timestamps, v.ts)
+		r.Values = append(r.Values, v.v)
+	}
+	for _, id := range ids {
+		out.MetricDataResults = append(out.MetricDataResults, *results[id])
+	}
+	return out, nil
+}
+
+// datapointValue is a datapoint's value for stat.
+func datapointValue(dp cwtypes.Datapoint, stat string) float64 {
+	switch cwtypes.Statistic(stat) {
+	case cwtypes.StatisticAverage:
+		return awssdk.ToFloat64(dp.Average)
+	case cwtypes.StatisticMaximum:
+		return awssdk.ToFloat64(dp.Maximum)
+	case cwtypes.StatisticMinimum:
+		return awssdk.ToFloat64(dp.Minimum)
+	case cwtypes.StatisticSampleCount:
+		return awssdk.ToFloat64(dp.SampleCount)
+	default:
+		return awssdk.ToFloat64(dp.Sum)
+	}
 }
 
 func (f *fakeMetrics) ListMetrics(_ context.Context, in *cloudwatch.ListMetricsInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.ListMetricsOutput, error) {

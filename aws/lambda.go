@@ -9,7 +9,6 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -39,9 +38,6 @@ func newLambdaCollector() *lambdaCollector {
 func (c *lambdaCollector) Name() string { return "lambda" }
 func (c *lambdaCollector) Global() bool { return false }
 
-// metricFetchLimit bounds the CloudWatch calls one collector has in flight.
-const metricFetchLimit = 8
-
 // lambdaUsage is one function's last full hour.
 type lambdaUsage struct {
 	Invocations float64
@@ -59,48 +55,37 @@ func (c *lambdaCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]mod
 		functions = append(functions, page.Functions...)
 	}
 
-	cw := c.metrics(cfg)
 	start, end := lastHour(c.now())
-	usage := make([]lambdaUsage, len(functions))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(metricFetchLimit)
-	for i, fn := range functions {
-		g.Go(func() error {
-			name := awssdk.ToString(fn.FunctionName)
-			u, err := functionUsage(gctx, cw, name, start, end)
-			if err != nil {
-				return fmt.Errorf("lambda %s: function %s: %w", cfg.Region, name, err)
-			}
-			usage[i] = u
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	usage, err := functionUsage(ctx, c.metrics(cfg), functions, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("lambda %s: %w", cfg.Region, err)
 	}
 	return lambdaFunctions(functions, usage, cfg.Region), nil
 }
 
-// functionUsage sums a function's Invocations and Duration (milliseconds, all versions
-// and aliases) between start and end.
-func functionUsage(ctx context.Context, cw MetricsAPI, name string, start, end time.Time) (lambdaUsage, error) {
-	query := func(metric string) (float64, error) {
-		return metricSum(ctx, cw, metricQuery{
-			Namespace:  "AWS/Lambda",
-			Metric:     metric,
-			Dimensions: map[string]string{"FunctionName": name},
-			Stat:       cwtypes.StatisticSum,
-		}, start, end, end.Sub(start))
+// functionUsage sums each function's Invocations and Duration (milliseconds, all
+// versions and aliases) between start and end, every function in one batch of reads.
+func functionUsage(ctx context.Context, cw MetricsAPI, functions []lambdatypes.FunctionConfiguration, start, end time.Time) ([]lambdaUsage, error) {
+	queries := make([]metricQuery, 0, 2*len(functions))
+	for _, fn := range functions {
+		for _, metric := range []string{"Invocations", "Duration"} {
+			queries = append(queries, metricQuery{
+				Namespace:  "AWS/Lambda",
+				Metric:     metric,
+				Dimensions: map[string]string{"FunctionName": awssdk.ToString(fn.FunctionName)},
+				Stat:       cwtypes.StatisticSum,
+			})
+		}
 	}
-	var u lambdaUsage
-	var err error
-	if u.Invocations, err = query("Invocations"); err != nil {
-		return u, err
+	series, err := readMetrics(ctx, cw, queries, start, end, end.Sub(start))
+	if err != nil {
+		return nil, err
 	}
-	if u.DurationMs, err = query("Duration"); err != nil {
-		return u, err
+	usage := make([]lambdaUsage, len(functions))
+	for i := range functions {
+		usage[i] = lambdaUsage{Invocations: series[2*i].Sum(), DurationMs: series[2*i+1].Sum()}
 	}
-	return u, nil
+	return usage, nil
 }
 
 // lambdaFunctions turns functions into resources of region; usage[i] is function i's.

@@ -83,13 +83,13 @@ func TestLambdaReadsEveryPageAndTheLastHour(t *testing.T) {
 	}
 	checkFacts(t, got["two"], nil, map[string]float64{"invocations_hour": 9, "duration_ms_hour": 250})
 	checkFacts(t, got["one"], nil, map[string]float64{"invocations_hour": 0, "duration_ms_hour": 0})
-	if len(cw.stats) != 4 {
-		t.Errorf("%d metric queries, want 4", len(cw.stats))
+	if len(cw.stats) != 4 || cw.dataCalls != 1 {
+		t.Errorf("%d metric queries in %d calls, want 4 in one", len(cw.stats), cw.dataCalls)
 	}
 	for _, in := range cw.stats {
-		if !awssdk.ToTime(in.StartTime).Equal(time.Date(2025, 1, 31, 22, 0, 0, 0, time.UTC)) ||
-			!awssdk.ToTime(in.EndTime).Equal(time.Date(2025, 1, 31, 23, 0, 0, 0, time.UTC)) || awssdk.ToInt32(in.Period) != 3600 {
-			t.Errorf("%s window %v..%v period %d", awssdk.ToString(in.MetricName), in.StartTime, in.EndTime, awssdk.ToInt32(in.Period))
+		if !in.Start.Equal(time.Date(2025, 1, 31, 22, 0, 0, 0, time.UTC)) ||
+			!in.End.Equal(time.Date(2025, 1, 31, 23, 0, 0, 0, time.UTC)) || in.Period != 3600 || in.Stat != "Sum" {
+			t.Errorf("%s window %v..%v period %d %s", in.Metric, in.Start, in.End, in.Period, in.Stat)
 		}
 	}
 }

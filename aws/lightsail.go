@@ -8,6 +8,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
 	lstypes "github.com/aws/aws-sdk-go-v2/service/lightsail/types"
+	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -52,39 +53,61 @@ func (*lightsailCollector) Regions(configured []string) []string {
 
 func (c *lightsailCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
 	api := c.newAPI(cfg)
-	bundles, err := getAllPages(ctx, func(ctx context.Context, token *string) ([]lstypes.Bundle, *string, error) {
-		out, err := api.GetBundles(ctx, &lightsail.GetBundlesInput{IncludeInactive: awssdk.Bool(true), PageToken: token})
+	// The four listings are independent: read them at the same time.
+	var (
+		bundles   []lstypes.Bundle
+		instances []lstypes.Instance
+		ips       []lstypes.StaticIp
+		disks     []lstypes.Disk
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		bundles, err = getAllPages(gctx, func(ctx context.Context, token *string) ([]lstypes.Bundle, *string, error) {
+			out, err := api.GetBundles(ctx, &lightsail.GetBundlesInput{IncludeInactive: awssdk.Bool(true), PageToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.Bundles, out.NextPageToken, nil
+		})
 		if err != nil {
-			return nil, nil, err
+			return fmt.Errorf("lightsail %s: get bundles: %w", cfg.Region, err)
 		}
-		return out.Bundles, out.NextPageToken, nil
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("lightsail %s: get bundles: %w", cfg.Region, err)
-	}
-	instances, err := getLightsailInstances(ctx, api)
-	if err != nil {
-		return nil, fmt.Errorf("lightsail %s: get instances: %w", cfg.Region, err)
-	}
-	ips, err := getAllPages(ctx, func(ctx context.Context, token *string) ([]lstypes.StaticIp, *string, error) {
-		out, err := api.GetStaticIps(ctx, &lightsail.GetStaticIpsInput{PageToken: token})
+	g.Go(func() (err error) {
+		if instances, err = getLightsailInstances(gctx, api); err != nil {
+			return fmt.Errorf("lightsail %s: get instances: %w", cfg.Region, err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		ips, err = getAllPages(gctx, func(ctx context.Context, token *string) ([]lstypes.StaticIp, *string, error) {
+			out, err := api.GetStaticIps(ctx, &lightsail.GetStaticIpsInput{PageToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.StaticIps, out.NextPageToken, nil
+		})
 		if err != nil {
-			return nil, nil, err
+			return fmt.Errorf("lightsail %s: get static IPs: %w", cfg.Region, err)
 		}
-		return out.StaticIps, out.NextPageToken, nil
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("lightsail %s: get static IPs: %w", cfg.Region, err)
-	}
-	disks, err := getAllPages(ctx, func(ctx context.Context, token *string) ([]lstypes.Disk, *string, error) {
-		out, err := api.GetDisks(ctx, &lightsail.GetDisksInput{PageToken: token})
+	g.Go(func() (err error) {
+		disks, err = getAllPages(gctx, func(ctx context.Context, token *string) ([]lstypes.Disk, *string, error) {
+			out, err := api.GetDisks(ctx, &lightsail.GetDisksInput{PageToken: token})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.Disks, out.NextPageToken, nil
+		})
 		if err != nil {
-			return nil, nil, err
+			return fmt.Errorf("lightsail %s: get disks: %w", cfg.Region, err)
 		}
-		return out.Disks, out.NextPageToken, nil
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("lightsail %s: get disks: %w", cfg.Region, err)
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	out := lightsailInstanceResources(instances, bundlePrices(bundles), cfg.Region)
 	out = append(out, staticIPResources(ips, cfg.Region)...)

@@ -7,6 +7,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/qbusiness"
 	qtypes "github.com/aws/aws-sdk-go-v2/service/qbusiness/types"
+	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -49,18 +50,27 @@ func (c *qCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.R
 		}
 		apps = append(apps, page.Applications...)
 	}
-	out := make([]models.Resource, 0, len(apps))
-	for _, app := range apps {
-		var subs []qtypes.Subscription
-		sp := qbusiness.NewListSubscriptionsPaginator(api, &qbusiness.ListSubscriptionsInput{ApplicationId: app.ApplicationId})
-		for sp.HasMorePages() {
-			page, err := sp.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("q %s: list subscriptions of %s: %w", cfg.Region, awssdk.ToString(app.ApplicationId), err)
+	// Each application's subscriptions, the applications at the same time.
+	out := make([]models.Resource, len(apps))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(metricFetchLimit)
+	for i, app := range apps {
+		g.Go(func() error {
+			var subs []qtypes.Subscription
+			sp := qbusiness.NewListSubscriptionsPaginator(api, &qbusiness.ListSubscriptionsInput{ApplicationId: app.ApplicationId})
+			for sp.HasMorePages() {
+				page, err := sp.NextPage(gctx)
+				if err != nil {
+					return fmt.Errorf("q %s: list subscriptions of %s: %w", cfg.Region, awssdk.ToString(app.ApplicationId), err)
+				}
+				subs = append(subs, page.Subscriptions...)
 			}
-			subs = append(subs, page.Subscriptions...)
-		}
-		out = append(out, qApplicationResource(app, subs, cfg.Region))
+			out[i] = qApplicationResource(app, subs, cfg.Region)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

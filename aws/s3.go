@@ -100,19 +100,32 @@ func (c *s3Collector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.
 		return nil, err
 	}
 
-	now := c.now()
-	start, end := now.Add(-s3StorageWindow), now
+	// The window ends at the start of the hour: S3 stamps its daily datapoints at 00:00
+	// UTC, so nothing is lost, and the same request is asked all hour long.
+	end := c.now().UTC().Truncate(time.Hour)
+	start := end.Add(-s3StorageWindow)
 	usage := make([]bucketUsage, len(buckets))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(metricFetchLimit)
-	for i, b := range buckets {
+	for region, client := range clients {
 		g.Go(func() error {
-			name, region := awssdk.ToString(b.Name), regions[i]
-			u, err := bucketStorage(gctx, clients[region], name, storageTypes[region][name], start, end)
-			if err != nil {
-				return fmt.Errorf("s3 %s: bucket %s: %w", region, name, err)
+			var idx []int
+			for i := range buckets {
+				if regions[i] == region {
+					idx = append(idx, i)
+				}
 			}
-			usage[i] = u
+			names := make([]string, len(idx))
+			for j, i := range idx {
+				names[j] = awssdk.ToString(buckets[i].Name)
+			}
+			got, err := bucketStorage(gctx, client, names, storageTypes[region], start, end)
+			if err != nil {
+				return fmt.Errorf("s3 %s: bucket storage: %w", region, err)
+			}
+			for j, i := range idx {
+				usage[i] = got[j]
+			}
 			return nil
 		})
 	}
@@ -122,12 +135,17 @@ func (c *s3Collector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.
 	return s3Buckets(buckets, regions, usage), nil
 }
 
+// bucketLocationLimit bounds the GetBucketLocation calls in flight. AWS's ListBuckets
+// says each bucket's region, so these calls are only made where it does not (older
+// S3-compatible endpoints, emulators).
+const bucketLocationLimit = 16
+
 // bucketRegions finds each bucket's region: from the listing when it says, otherwise
 // from GetBucketLocation.
 func bucketRegions(ctx context.Context, api s3API, buckets []s3types.Bucket) ([]string, error) {
 	regions := make([]string, len(buckets))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(metricFetchLimit)
+	g.SetLimit(bucketLocationLimit)
 	for i, b := range buckets {
 		if r := awssdk.ToString(b.BucketRegion); r != "" {
 			regions[i] = r
@@ -200,32 +218,50 @@ func storageTypesByBucket(metrics []cwtypes.Metric) map[string][]string {
 	return out
 }
 
-// bucketStorage reads the latest daily size of each storage type and the object count.
-func bucketStorage(ctx context.Context, cw MetricsAPI, bucket string, storageTypes []string, start, end time.Time) (bucketUsage, error) {
-	latest := func(metric, storageType string) (float64, bool, error) {
-		return metricLatest(ctx, cw, metricQuery{
+// bucketStorage reads the latest daily size of each storage type and the object count
+// of buckets (all in one region, whose BucketSizeBytes storage types by bucket are
+// storageTypes), all in one batch of reads.
+func bucketStorage(ctx context.Context, cw MetricsAPI, buckets []string, storageTypes map[string][]string, start, end time.Time) ([]bucketUsage, error) {
+	type slot struct {
+		bucket  int
+		storage string // "" for the object count
+	}
+	var queries []metricQuery
+	var slots []slot
+	query := func(bucket int, metric, storageType string) metricQuery {
+		return metricQuery{
 			Namespace:  "AWS/S3",
 			Metric:     metric,
-			Dimensions: map[string]string{"BucketName": bucket, "StorageType": storageType},
+			Dimensions: map[string]string{"BucketName": buckets[bucket], "StorageType": storageType},
 			Stat:       cwtypes.StatisticAverage,
-		}, start, end, 24*time.Hour)
-	}
-	u := bucketUsage{Bytes: map[string]float64{}}
-	for _, st := range storageTypes {
-		v, ok, err := latest("BucketSizeBytes", st)
-		if err != nil {
-			return u, err
-		}
-		if ok {
-			u.Bytes[st] = v
 		}
 	}
-	objects, _, err := latest("NumberOfObjects", "AllStorageTypes")
+	for i, name := range buckets {
+		for _, st := range storageTypes[name] {
+			queries = append(queries, query(i, "BucketSizeBytes", st))
+			slots = append(slots, slot{i, st})
+		}
+		queries = append(queries, query(i, "NumberOfObjects", "AllStorageTypes"))
+		slots = append(slots, slot{i, ""})
+	}
+	series, err := readMetrics(ctx, cw, queries, start, end, 24*time.Hour)
 	if err != nil {
-		return u, err
+		return nil, err
 	}
-	u.Objects = objects
-	return u, nil
+	out := make([]bucketUsage, len(buckets))
+	for i := range out {
+		out[i].Bytes = map[string]float64{}
+	}
+	for k, s := range slots {
+		v, ok := series[k].Latest()
+		switch {
+		case s.storage == "":
+			out[s.bucket].Objects = v
+		case ok:
+			out[s.bucket].Bytes[s.storage] = v
+		}
+	}
+	return out, nil
 }
 
 // s3Buckets turns buckets into resources, each in its own region (regions[i]) with its

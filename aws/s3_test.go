@@ -170,11 +170,12 @@ func TestS3ReadsEveryPageInEachBucketsRegion(t *testing.T) {
 		}
 	}
 	for region, cw := range regional {
+		if cw.dataCalls > 1 {
+			t.Errorf("%s: %d GetMetricData calls, want every bucket's metrics in one", region, cw.dataCalls)
+		}
 		for _, in := range cw.stats {
-			if !awssdk.ToTime(in.StartTime).Equal(now.Add(-72*time.Hour)) || !awssdk.ToTime(in.EndTime).Equal(now) ||
-				awssdk.ToInt32(in.Period) != 86400 || !slices.Equal(in.Statistics, []cwtypes.Statistic{cwtypes.StatisticAverage}) {
-				t.Errorf("%s %s: %v..%v period %d %v, want the last 3 days by day", region, awssdk.ToString(in.MetricName),
-					in.StartTime, in.EndTime, awssdk.ToInt32(in.Period), in.Statistics)
+			if !in.Start.Equal(now.Add(-72*time.Hour)) || !in.End.Equal(now) || in.Period != 86400 || in.Stat != "Average" {
+				t.Errorf("%s %s: %v..%v period %d %v, want the last 3 days by day", region, in.Metric, in.Start, in.End, in.Period, in.Stat)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -45,21 +46,38 @@ func (c *vpcCollector) Global() bool { return false }
 
 func (c *vpcCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
 	api := c.client(cfg)
-	nats, err := c.natGateways(ctx, api, c.metrics(cfg), cfg.Region)
-	if err != nil {
+	// NAT gateways, addresses and running instances are independent listings: read them
+	// at the same time.
+	var (
+		nats    []models.Resource
+		addrs   []ec2types.Address
+		running []ec2types.Instance
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		nats, err = c.natGateways(gctx, api, c.metrics(cfg), cfg.Region)
+		return err
+	})
+	g.Go(func() error {
+		out, err := api.DescribeAddresses(gctx, &ec2.DescribeAddressesInput{})
+		if err != nil {
+			return fmt.Errorf("vpc %s: describe addresses: %w", cfg.Region, err)
+		}
+		addrs = out.Addresses
+		return nil
+	})
+	g.Go(func() (err error) {
+		if running, err = describeInstances(gctx, api, []ec2types.InstanceStateName{ec2types.InstanceStateNameRunning}); err != nil {
+			return fmt.Errorf("vpc %s: describe instances: %w", cfg.Region, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	addrs, err := api.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
-	if err != nil {
-		return nil, fmt.Errorf("vpc %s: describe addresses: %w", cfg.Region, err)
-	}
-	running, err := describeInstances(ctx, api, []ec2types.InstanceStateName{ec2types.InstanceStateNameRunning})
-	if err != nil {
-		return nil, fmt.Errorf("vpc %s: describe instances: %w", cfg.Region, err)
-	}
 	out := nats
-	out = append(out, elasticIPs(addrs.Addresses, cfg.Region)...)
-	out = append(out, instancePublicIPResources(running, addrs.Addresses, cfg.Region)...)
+	out = append(out, elasticIPs(addrs, cfg.Region)...)
+	out = append(out, instancePublicIPResources(running, addrs, cfg.Region)...)
 	return out, nil
 }
 
@@ -81,17 +99,25 @@ func (c *vpcCollector) natGateways(ctx context.Context, api vpcAPI, cw MetricsAP
 	if len(gateways) == 0 {
 		return nil, nil
 	}
-	zones, err := subnetZones(ctx, api, gateways)
-	if err != nil {
-		return nil, fmt.Errorf("vpc %s: describe subnets: %w", region, err)
-	}
-	start, end := lastHour(c.now())
-	bytes := make([]float64, len(gateways))
-	for i, g := range gateways {
-		bytes[i], err = natBytesProcessed(ctx, cw, awssdk.ToString(g.NatGatewayId), start, end)
-		if err != nil {
-			return nil, fmt.Errorf("vpc %s: nat gateway %s: %w", region, awssdk.ToString(g.NatGatewayId), err)
+	// The subnets' zones and the gateways' bytes do not depend on each other.
+	var zones map[string]string
+	var bytes []float64
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if zones, err = subnetZones(gctx, api, gateways); err != nil {
+			return fmt.Errorf("vpc %s: describe subnets: %w", region, err)
 		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		start, end := lastHour(c.now())
+		if bytes, err = natBytesProcessed(gctx, cw, gateways, start, end); err != nil {
+			return fmt.Errorf("vpc %s: nat gateway bytes: %w", region, err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return natGatewayResources(gateways, zones, bytes, region), nil
 }
@@ -130,26 +156,35 @@ func subnetZones(ctx context.Context, api vpcAPI, gateways []ec2types.NatGateway
 	return zones, nil
 }
 
-// natBytesProcessed is what a NAT gateway is charged data processing for between start
-// and end. Every byte through the gateway is counted once on its way out of it: to the
-// destination (traffic from the VPC) or back to the source (responses into the VPC), so
-// BytesOutToDestination + BytesOutToSource is the processed total. The BytesInFrom*
+// natBytesProcessed is what each NAT gateway is charged data processing for between
+// start and end. Every byte through a gateway is counted once on its way out of it: to
+// the destination (traffic from the VPC) or back to the source (responses into the VPC),
+// so BytesOutToDestination + BytesOutToSource is the processed total. The BytesInFrom*
 // metrics count the same bytes as they arrive and would count them twice.
-func natBytesProcessed(ctx context.Context, cw MetricsAPI, id string, start, end time.Time) (float64, error) {
-	total := 0.0
-	for _, metric := range []string{"BytesOutToDestination", "BytesOutToSource"} {
-		v, err := metricSum(ctx, cw, metricQuery{
-			Namespace:  "AWS/NATGateway",
-			Metric:     metric,
-			Dimensions: map[string]string{"NatGatewayId": id},
-			Stat:       cwtypes.StatisticSum,
-		}, start, end, end.Sub(start))
-		if err != nil {
-			return 0, err
+func natBytesProcessed(ctx context.Context, cw MetricsAPI, gateways []ec2types.NatGateway, start, end time.Time) ([]float64, error) {
+	metrics := []string{"BytesOutToDestination", "BytesOutToSource"}
+	queries := make([]metricQuery, 0, len(metrics)*len(gateways))
+	for _, g := range gateways {
+		for _, metric := range metrics {
+			queries = append(queries, metricQuery{
+				Namespace:  "AWS/NATGateway",
+				Metric:     metric,
+				Dimensions: map[string]string{"NatGatewayId": awssdk.ToString(g.NatGatewayId)},
+				Stat:       cwtypes.StatisticSum,
+			})
 		}
-		total += v
 	}
-	return total, nil
+	series, err := readMetrics(ctx, cw, queries, start, end, end.Sub(start))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(gateways))
+	for i := range gateways {
+		for j := range metrics {
+			out[i] += series[i*len(metrics)+j].Sum()
+		}
+	}
+	return out, nil
 }
 
 // natGatewayResources turns gateways into resources of region; bytes[i] is gateway i's

@@ -107,11 +107,13 @@ func TestVPCReadsEveryPageAndTheLastHour(t *testing.T) {
 	if !slices.Equal(f.natTokens, []string{"", "page-1"}) {
 		t.Errorf("NAT tokens = %q", f.natTokens)
 	}
+	if cw.dataCalls != 1 || len(cw.stats) != 4 {
+		t.Errorf("%d GetMetricData calls with %d queries, want both gateways' two metrics in one call", cw.dataCalls, len(cw.stats))
+	}
 	for _, in := range cw.stats {
-		if !awssdk.ToTime(in.StartTime).Equal(now.Truncate(time.Hour).Add(-time.Hour)) || !awssdk.ToTime(in.EndTime).Equal(now.Truncate(time.Hour)) ||
-			awssdk.ToInt32(in.Period) != 3600 || !slices.Equal(in.Statistics, []cwtypes.Statistic{cwtypes.StatisticSum}) {
-			t.Errorf("metric query %s: %v..%v period %d %v, want the last full hour's Sum", awssdk.ToString(in.MetricName),
-				in.StartTime, in.EndTime, awssdk.ToInt32(in.Period), in.Statistics)
+		if !in.Start.Equal(now.Truncate(time.Hour).Add(-time.Hour)) || !in.End.Equal(now.Truncate(time.Hour)) ||
+			in.Period != 3600 || in.Stat != "Sum" {
+			t.Errorf("metric query %s: %v..%v period %d %v, want the last full hour's Sum", in.Metric, in.Start, in.End, in.Period, in.Stat)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	waftypes "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
+	"golang.org/x/sync/errgroup"
 
 	"costbot/models"
 )
@@ -71,34 +72,56 @@ func (c *wafCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models
 // REGIONAL otherwise.
 func (c *wafCollector) CollectTask(ctx context.Context, cfg awssdk.Config, taskRegion string) ([]models.Resource, error) {
 	api := c.newAPI(cfg)
-	cw := c.newMetrics(cfg)
-	start, end := lastHour(c.now())
 	var out []models.Resource
+	var queries [][]metricQuery // per resource in out
 	for _, scope := range wafScopes(taskRegion) {
 		summaries, err := listWebACLs(ctx, api, scope)
 		if err != nil {
 			return nil, fmt.Errorf("waf %s: list %s web ACLs: %w", cfg.Region, scope, err)
 		}
-		for _, s := range summaries {
-			got, err := api.GetWebACL(ctx, &wafv2.GetWebACLInput{Id: s.Id, Name: s.Name, Scope: scope})
-			if err != nil {
-				return nil, fmt.Errorf("waf %s: get web ACL %s: %w", cfg.Region, awssdk.ToString(s.Name), err)
-			}
-			if got.WebACL == nil {
+		// The web ACLs' details at the same time.
+		acls := make([]*waftypes.WebACL, len(summaries))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(metricFetchLimit)
+		for i, s := range summaries {
+			g.Go(func() error {
+				got, err := api.GetWebACL(gctx, &wafv2.GetWebACLInput{Id: s.Id, Name: s.Name, Scope: scope})
+				if err != nil {
+					return fmt.Errorf("waf %s: get web ACL %s: %w", cfg.Region, awssdk.ToString(s.Name), err)
+				}
+				acls[i] = got.WebACL
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for _, acl := range acls {
+			if acl == nil {
 				continue
 			}
-			r := webACLResource(*got.WebACL, scope, cfg.Region)
-			requests := 0.0
-			for _, q := range webACLRequestQueries(*got.WebACL, scope, cfg.Region) {
-				n, err := metricSum(ctx, cw, q, start, end, time.Hour)
-				if err != nil {
-					return nil, fmt.Errorf("waf %s: web ACL %s: %w", cfg.Region, r.Name, err)
-				}
-				requests += n
-			}
-			r.Usage["requests_hour"] = requests
-			out = append(out, r)
+			out = append(out, webACLResource(*acl, scope, cfg.Region))
+			queries = append(queries, webACLRequestQueries(*acl, scope, cfg.Region))
 		}
+	}
+	// Every web ACL's request counts in one batch of reads.
+	var flat []metricQuery
+	for _, qs := range queries {
+		flat = append(flat, qs...)
+	}
+	start, end := lastHour(c.now())
+	series, err := readMetrics(ctx, c.newMetrics(cfg), flat, start, end, time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("waf %s: web ACL requests: %w", cfg.Region, err)
+	}
+	k := 0
+	for i, qs := range queries {
+		requests := 0.0
+		for range qs {
+			requests += series[k].Sum()
+			k++
+		}
+		out[i].Usage["requests_hour"] = requests
 	}
 	return out, nil
 }

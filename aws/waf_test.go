@@ -98,9 +98,11 @@ func createWebACL(t *testing.T, ctx context.Context, m *awstest.Moto, a seededAC
 	cw := newCloudWatch(m.Config(a.region))
 	put := func(metric, rule string, ts time.Time, v float64) {
 		t.Helper()
-		d := dims("WebACL", a.metric, "Rule", rule)
+		// Dimensions in name order, as the collector asks: moto's GetMetricData compares
+		// dimension lists in the order given (AWS does not care).
+		d := dims("Rule", rule, "WebACL", a.metric)
 		if a.scope == waftypes.ScopeRegional {
-			d = append(d, dims("Region", a.region)...)
+			d = append(dims("Region", a.region), d...)
 		}
 		_, err := cw.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: awssdk.String("AWS/WAFV2"), MetricData: []cwtypes.MetricDatum{{
 			MetricName: awssdk.String(metric), Dimensions: d, Timestamp: awssdk.Time(ts), Value: awssdk.Float64(v), Unit: cwtypes.StandardUnitCount}}})
