@@ -103,6 +103,17 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
+	// A collection or a guard check runs a lot of code once and then nothing for an hour
+	// or ten minutes: give its pages back when it ends (see trimMemory).
+	sched.OnRunDone = func(job string, _ time.Time, _ error) {
+		if job == jobs.CollectJob || job == jobs.GuardJob || job == jobs.ReportJob {
+			if kB, err := trimMemory(); err != nil {
+				log.Debug("memory trim", "job", job, "err", err)
+			} else {
+				log.Debug("memory trim", "job", job, "unmapped_kB", kB)
+			}
+		}
+	}
 	sched.Start()
 	var background sync.WaitGroup
 	background.Go(func() { deliverer.Run(ctx) })
