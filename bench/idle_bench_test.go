@@ -33,13 +33,7 @@ import (
 func BenchmarkIdleDaemonRSS(b *testing.B) {
 	const idleFor = 150 * time.Second
 	bin := filepath.Join(b.TempDir(), "costbot")
-	// Built as deploy/Dockerfile builds it.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "costbot")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatal(err)
-	}
+	buildCostbot(b, bin)
 	moto := awstest.StartMoto(b)
 	moto.Reset(b)
 	ls := awstest.StartLightsail(b)
@@ -161,4 +155,15 @@ func procStatusKB(b *testing.B, pid int, field string) int64 {
 	}
 	b.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
+}
+
+// buildCostbot builds costbot at bin as deploy/Dockerfile builds it: static, stripped.
+func buildCostbot(b *testing.B, bin string) {
+	b.Helper()
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "costbot")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -21,11 +21,7 @@ import (
 //	go test ./bench -run '^$' -bench BenchmarkScanPeakRSS -benchtime 1x -timeout 30m
 func BenchmarkScanPeakRSS(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "costbot")
-	build := exec.Command("go", "build", "-o", bin, "costbot")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		b.Fatal(err)
-	}
+	buildCostbot(b, bin)
 	b.Run("resources=2000", func(b *testing.B) { benchmarkScanPeakRSS(b, bin, defaultScanSeed) })
 	b.Run("resources=10000", func(b *testing.B) { benchmarkScanPeakRSS(b, bin, largeScanSeed) })
 }
