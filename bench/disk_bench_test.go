@@ -18,8 +18,12 @@ import (
 // RollupCostRecords with the default 840-hour retention, as the collect job does), on a
 // fake clock, and reports the database's size on disk after closing it. BENCH_DISK_HOURS
 // shortens the year for a trial run; the figure in BENCHMARKS.md is the full 8,760.
+// BENCH_DISK_DB names a file (which must not exist) to write instead of a temporary one,
+// and keeps it, to look at its space per table afterwards:
 //
-//	go test ./bench -run '^$' -bench BenchmarkYearOnDisk -benchtime 1x -timeout 60m
+//	sqlite3 -readonly FILE "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+//
+//	go test ./bench -run '^$' -bench BenchmarkYearOnDisk -benchtime 1x -timeout 90m
 func BenchmarkYearOnDisk(b *testing.B) {
 	hours := 365 * 24
 	if s := os.Getenv("BENCH_DISK_HOURS"); s != "" {
@@ -29,6 +33,12 @@ func BenchmarkYearOnDisk(b *testing.B) {
 	services, regions := config.Services, config.DefaultRegions
 	for b.Loop() {
 		path := filepath.Join(b.TempDir(), "cost.db")
+		if keep := os.Getenv("BENCH_DISK_DB"); keep != "" {
+			if _, err := os.Stat(keep); err == nil {
+				b.Fatalf("BENCH_DISK_DB %s exists already", keep)
+			}
+			path = keep
+		}
 		store, err := models.Open(path)
 		if err != nil {
 			b.Fatal(err)

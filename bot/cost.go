@@ -51,12 +51,8 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 	for _, s := range v.Services {
 		present = append(present, s.Service)
 	}
-	counts, err := b.deps.Store.ActiveResourceCounts(ctx)
-	if err != nil {
-		return "", nil, err
-	}
 	for _, s := range config.Services { // services with only unpriced resources have a page too
-		if counts[s] > 0 && !slices.Contains(present, s) {
+		if v.Active[s] > 0 && !slices.Contains(present, s) {
 			present = append(present, s)
 		}
 	}
@@ -68,6 +64,11 @@ func (b *Bot) costView(ctx context.Context) (costView, error) {
 	st := b.deps.Store
 	now := b.now().UTC()
 	v := costView{Now: now, TZ: b.cfg.ReportTZ, Month: costmodels.MonthOf(now)}
+	tally, err := st.TallyActiveResources(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Active, v.Sources = tally.PerService, tally.Sources
 	latest, ok, err := st.LatestCostHour(ctx)
 	if err != nil || !ok {
 		return v, err
@@ -104,8 +105,7 @@ func (b *Bot) costView(ctx context.Context) (costView, error) {
 	if v.LastScan, err = st.LastRunOf(ctx, collectJob); err != nil {
 		return v, err
 	}
-	v.Sources, err = st.PriceSourceCounts(ctx)
-	return v, err
+	return v, nil
 }
 
 // cmdCollect runs a scan now: "collecting…" at once, then the summary in its place.

@@ -171,6 +171,7 @@ type costView struct {
 	Trend      trend
 	LastScan   *costmodels.JobRun
 	Sources    costmodels.PriceSourceCounts
+	Active     map[string]int // active resources per service, for the service buttons
 }
 
 func (v costView) forecast() float64 {

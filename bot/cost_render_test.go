@@ -435,6 +435,32 @@ func TestRenderChart(t *testing.T) {
 	}
 }
 
+// TestRenderChartStartsFromABlankImage renders into an image a chart drew on before
+// (charts share their pixel buffers): nothing of the earlier chart may show.
+func TestRenderChartStartsFromABlankImage(t *testing.T) {
+	end := utc("2025-03-10 13:00")
+	series := func(service string) chartSeries {
+		var rows []costmodels.HourServiceCost
+		for i := range 24 {
+			rows = append(rows, costmodels.HourServiceCost{Hour: end.Add(-time.Duration(24-i) * time.Hour), Service: service, USD: 0.1})
+		}
+		return hourlySeries(rows, end, time.UTC)
+	}
+	for range 3 {
+		if _, err := renderChart(chart24h, series("rds"), end); err != nil {
+			t.Fatal(err)
+		}
+		data, err := renderChart(chart24h, series("ec2"), end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := pixelsOf(decodePNG(t, data), serviceColor("ec2"), serviceColor("rds"))
+		if counts[serviceColor("ec2")] < 10000 || counts[serviceColor("rds")] != 0 {
+			t.Fatalf("pixels after an RDS chart: ec2 %d, rds %d", counts[serviceColor("ec2")], counts[serviceColor("rds")])
+		}
+	}
+}
+
 func TestEventRenderers(t *testing.T) {
 	cat := testCatalog(t)
 	hour := utc("2025-03-10 12:00")

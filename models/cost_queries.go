@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -85,22 +87,21 @@ type PriceSourceCounts struct {
 
 // The SQL text of each query, kept as constants so a test can check each plan.
 const (
-	qLatestCostHour = `SELECT hour FROM cost_summary ORDER BY hour DESC LIMIT 1`
-	qLatestHourRow  = `SELECT hour FROM cost_hours ORDER BY hour DESC LIMIT 1`
+	qLatestCostHour = `SELECT MAX(hour) FROM cost_summary`
+	qLatestHourRow  = `SELECT MAX(hour) FROM cost_hours`
 	qCostTotal      = `SELECT COALESCE(SUM(cost_usd), 0) FROM cost_summary WHERE hour >= ? AND hour < ?`
 	qServiceCosts   = `SELECT service, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY service`
-	qHourlyServices = `SELECT hour, service, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service ORDER BY hour, service`
+	qHourlyServices = `SELECT CAST(hour AS TEXT), service, TOTAL(cost_usd) FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service ORDER BY hour, service`
 	qHourlyTotals   = `SELECT hour, SUM(cost_usd) AS usd FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour ORDER BY hour`
 	qLiveHours      = `SELECT COUNT(DISTINCT hour) AS hours, COUNT(DISTINCT CASE WHEN estimated THEN hour END) AS estimated FROM cost_summary WHERE hour >= ? AND hour < ?`
 	qAnyCostIn      = `SELECT 1 FROM cost_summary WHERE hour >= ? AND hour < ? LIMIT 1`
-	qFirstCostHour  = `SELECT hour FROM cost_summary ORDER BY hour LIMIT 1`
+	qFirstCostHour  = `SELECT MIN(hour) FROM cost_summary`
 	qMonthRows      = `SELECT * FROM monthly_summary WHERE month = ?`
 	qSummaryMonths  = `SELECT DISTINCT month FROM monthly_summary WHERE month >= ? ORDER BY month DESC`
 	qResourceCount  = `SELECT COUNT(*) FROM resources WHERE service = ? AND active = ? AND (? = '' OR region = ?)`
 	qResourcePage   = `SELECT * FROM resources WHERE service = ? AND active = ? AND (? = '' OR region = ?) ORDER BY priced DESC, hourly_usd DESC, name, resource_id LIMIT ? OFFSET ?`
 	qResourceRegion = `SELECT DISTINCT region FROM resources WHERE service = ? AND active = ? ORDER BY region`
-	qResourceCounts = `SELECT service, COUNT(*) AS n FROM resources WHERE active = ? GROUP BY service`
-	qPriceSources   = `SELECT priced, price_source, COUNT(*) AS n FROM resources WHERE active = ? GROUP BY priced, price_source`
+	qResourceTally  = `SELECT service, priced, price_source, COUNT(*) AS n FROM resources WHERE active = ? GROUP BY service, priced, price_source`
 	qLastRunOf      = `SELECT * FROM job_runs WHERE job = ? ORDER BY started_at DESC LIMIT 1`
 )
 
@@ -109,15 +110,28 @@ const (
 // burn rate is then $0, not the last hour that cost something.
 func (s *Store) LatestCostHour(ctx context.Context) (hour time.Time, ok bool, err error) {
 	for _, q := range []string{qLatestCostHour, qLatestHourRow} {
-		var row CostSummary
-		if err := s.db.WithContext(ctx).Raw(q).Scan(&row).Error; err != nil {
+		latest, err := s.storedTime(ctx, q)
+		if err != nil {
 			return time.Time{}, false, fmt.Errorf("store: latest cost hour: %w", err)
 		}
-		if row.Hour.After(hour) {
-			hour = row.Hour.UTC()
+		if latest.After(hour) {
+			hour = latest
 		}
 	}
 	return hour, !hour.IsZero(), nil
+}
+
+// storedTime runs a query of one time column, such as MAX(hour), which SQLite answers
+// from the end of the hour index. It gives the zero time when the answer is NULL.
+func (s *Store) storedTime(ctx context.Context, q string, args ...any) (time.Time, error) {
+	var text sql.NullString
+	if err := s.db.WithContext(ctx).Raw(q, args...).Row().Scan(&text); err != nil {
+		return time.Time{}, err
+	}
+	if !text.Valid {
+		return time.Time{}, nil
+	}
+	return parseStoredTime(text.String)
 }
 
 // CostTotal is the cost of every service and region in the hours [from, to).
@@ -169,13 +183,73 @@ func SortServiceCosts(costs []ServiceCost) {
 // Hours without data are absent.
 func (s *Store) HourlyServiceCosts(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
 	var rows []HourServiceCost
-	if err := s.db.WithContext(ctx).Raw(qHourlyServices, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
+	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
+		rows = append(rows, HourServiceCost{Hour: hour, Service: service, USD: usd})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: hourly service costs: %w", err)
 	}
-	for i := range rows {
-		rows[i].Hour = rows[i].Hour.UTC()
-	}
 	return rows, nil
+}
+
+// scanHourlyServices calls each with every service's cost in every hour of [from, to)
+// that has data, summed over regions, by hour then service. The chart of 30 days reads
+// some 9,000 such rows but only 720 distinct hours, so the hour comes as text and each
+// distinct one is parsed once, and rows are read without GORM's reflection.
+func (s *Store) scanHourlyServices(ctx context.Context, from, to time.Time, each func(hour time.Time, service string, usd float64)) error {
+	rows, err := s.db.WithContext(ctx).Raw(qHourlyServices, from.UTC(), to.UTC()).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		hourText, service sql.RawBytes
+		usd               float64
+		lastText          string
+		hour              time.Time
+		names             = map[string]string{} // one string per service name
+	)
+	for rows.Next() {
+		if err := rows.Scan(&hourText, &service, &usd); err != nil {
+			return err
+		}
+		if string(hourText) != lastText {
+			lastText = string(hourText)
+			if hour, err = parseStoredTime(lastText); err != nil {
+				return err
+			}
+		}
+		name, ok := names[string(service)]
+		if !ok {
+			name = string(service)
+			names[name] = name
+		}
+		each(hour, name, usd)
+	}
+	return rows.Err()
+}
+
+// storedTimeLayouts are the layouts the SQLite driver reads a DATETIME column's text
+// with: first the one it writes a time.Time in ("2025-03-09 15:00:00+00:00").
+var storedTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseStoredTime reads a time stored as text in a DATETIME column, in UTC.
+func parseStoredTime(text string) (time.Time, error) {
+	trimmed := strings.TrimSuffix(text, "Z")
+	for _, layout := range storedTimeLayouts {
+		if t, err := time.ParseInLocation(layout, trimmed, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("stored time %q: not a time", text)
 }
 
 // HourlyTotals is the total cost per hour in [from, to), oldest first. Hours without
@@ -192,42 +266,35 @@ func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTot
 }
 
 // DailyServiceCosts is each service's cost per day of loc in [from, to), by day then
-// service. It sums the hourly rows, at most 24 × services a day.
+// service. It sums the hourly rows, at most 24 × services a day, as they arrive: hours
+// come in order, so each day's rows come together.
 func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
-	hours, err := s.HourlyServiceCosts(ctx, from, to)
-	if err != nil {
-		return nil, err
+	var out []DayServiceCost
+	var dayStart, dayEnd time.Time // the local day being summed, [dayStart, dayEnd)
+	first := 0                     // out[first:] are that day's services
+	endDay := func() {
+		slices.SortFunc(out[first:], func(a, b DayServiceCost) int { return strings.Compare(a.Service, b.Service) })
+		first = len(out)
 	}
-	type key struct {
-		day     time.Time
-		service string
-	}
-	sums := map[key]float64{}
-	var order []key
-	for _, h := range hours {
-		t := h.Hour.In(loc)
-		k := key{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc), h.Service}
-		if _, seen := sums[k]; !seen {
-			order = append(order, k)
+	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
+		if !hour.Before(dayEnd) || hour.Before(dayStart) {
+			endDay()
+			t := hour.In(loc)
+			dayStart = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+			dayEnd = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
 		}
-		sums[k] += h.USD
-	}
-	slices.SortFunc(order, func(a, b key) int {
-		if c := a.day.Compare(b.day); c != 0 {
-			return c
+		for i := first; i < len(out); i++ {
+			if out[i].Service == service {
+				out[i].USD += usd
+				return
+			}
 		}
-		if a.service < b.service {
-			return -1
-		}
-		if a.service > b.service {
-			return 1
-		}
-		return 0
+		out = append(out, DayServiceCost{Day: dayStart, Service: service, USD: usd})
 	})
-	out := make([]DayServiceCost, len(order))
-	for i, k := range order {
-		out[i] = DayServiceCost{Day: k.day, Service: k.service, USD: sums[k]}
+	if err != nil {
+		return nil, fmt.Errorf("store: daily service costs: %w", err)
 	}
+	endDay()
 	return out, nil
 }
 
@@ -333,15 +400,15 @@ func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]str
 	if err := s.db.WithContext(ctx).Raw(qSummaryMonths, MonthOf(oldest)).Scan(&summarised).Error; err != nil {
 		return nil, fmt.Errorf("store: bill months: %w", err)
 	}
-	var first CostSummary
-	if err := s.db.WithContext(ctx).Raw(qFirstCostHour).Scan(&first).Error; err != nil {
+	first, err := s.storedTime(ctx, qFirstCostHour)
+	if err != nil {
 		return nil, fmt.Errorf("store: bill months: %w", err)
 	}
 	var months []string
 	for m := current; !m.Before(oldest); m = m.AddDate(0, -1, 0) {
 		month := MonthOf(m)
 		has := slices.Contains(summarised, month)
-		if !has && !first.Hour.IsZero() && !m.AddDate(0, 1, 0).Before(first.Hour.UTC()) {
+		if !has && !first.IsZero() && !m.AddDate(0, 1, 0).Before(first) {
 			var one int
 			if err := s.db.WithContext(ctx).Raw(qAnyCostIn, m, m.AddDate(0, 1, 0)).Scan(&one).Error; err != nil {
 				return nil, fmt.Errorf("store: bill months %s: %w", month, err)
@@ -384,34 +451,28 @@ func (s *Store) ActiveResourceRegions(ctx context.Context, service string) ([]st
 	return regions, nil
 }
 
-// ActiveResourceCounts counts active resources per service.
-func (s *Store) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
-	var rows []struct {
-		Service string
-		N       int
-	}
-	if err := s.db.WithContext(ctx).Raw(qResourceCounts, true).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: resource counts: %w", err)
-	}
-	out := make(map[string]int, len(rows))
-	for _, r := range rows {
-		out[r.Service] = r.N
-	}
-	return out, nil
+// ResourceTally counts the active resources per service and by price source.
+type ResourceTally struct {
+	PerService map[string]int
+	Sources    PriceSourceCounts
 }
 
-// PriceSourceCounts counts active resources by price source.
-func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
+// TallyActiveResources counts the active resources per service and by price source in
+// one pass over them, for /cost, which shows both.
+func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error) {
 	var rows []struct {
+		Service     string
 		Priced      bool
 		PriceSource string
 		N           int
 	}
-	if err := s.db.WithContext(ctx).Raw(qPriceSources, true).Scan(&rows).Error; err != nil {
-		return PriceSourceCounts{}, fmt.Errorf("store: price sources: %w", err)
+	if err := s.db.WithContext(ctx).Raw(qResourceTally, true).Scan(&rows).Error; err != nil {
+		return ResourceTally{}, fmt.Errorf("store: resource counts: %w", err)
 	}
-	var c PriceSourceCounts
+	t := ResourceTally{PerService: make(map[string]int)}
 	for _, r := range rows {
+		t.PerService[r.Service] += r.N
+		c := &t.Sources
 		switch {
 		case !r.Priced:
 			c.Unpriced += r.N
@@ -423,7 +484,19 @@ func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error
 			c.Fallback += r.N
 		}
 	}
-	return c, nil
+	return t, nil
+}
+
+// ActiveResourceCounts counts active resources per service.
+func (s *Store) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
+	t, err := s.TallyActiveResources(ctx)
+	return t.PerService, err
+}
+
+// PriceSourceCounts counts active resources by price source.
+func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
+	t, err := s.TallyActiveResources(ctx)
+	return t.Sources, err
 }
 
 // LastRunOf is the job's latest run, or nil when it never ran.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -86,7 +87,7 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		records := slices.Clone(w.Records)
 		for i := range records {
-			records[i].ID, records[i].Hour = 0, hour
+			records[i].Hour = hour
 		}
 		carriedTasks := 0
 		for _, task := range w.Failed {
@@ -99,6 +100,7 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 			}
 			records = append(records, carried...)
 		}
+		records = latestPerResource(records)
 		if err := putHourRecords(tx, hour, records); err != nil {
 			return err
 		}
@@ -129,9 +131,12 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 // month.
 func (s *Store) FillHours(ctx context.Context, from time.Time, hours []time.Time, at time.Time) error {
 	from = from.UTC()
-	var src []CostRecord
-	if err := s.db.WithContext(ctx).Where("hour = ?", from).Find(&src).Error; err != nil {
+	src, err := recordsAt(s.db.WithContext(ctx), from, nil)
+	if err != nil {
 		return fmt.Errorf("store: fill hours from %s: %w", from.Format(time.RFC3339), err)
+	}
+	for i := range src {
+		src[i].Estimated = true
 	}
 	for day := range slices.Chunk(hours, 24) {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -144,31 +149,35 @@ func (s *Store) FillHours(ctx context.Context, from time.Time, hours []time.Time
 	return nil
 }
 
-// fillDay copies the records of from (src) into each of hours.
+// fillDay copies the records of from (src, marked estimated) into each of hours.
 func fillDay(tx *gorm.DB, from time.Time, src []CostRecord, hours []time.Time, at time.Time) error {
 	args := make([]any, len(hours))
+	unix := make([]any, len(hours))
 	totals := make([]CostHour, len(hours))
+	var summaries []CostSummary
 	for i, h := range hours {
 		h = h.UTC().Truncate(time.Hour)
-		args[i] = h
+		args[i], unix[i] = h, h.Unix()
 		totals[i] = hourTotal(h, src, at)
 		totals[i].Filled, totals[i].Estimated = true, true
+		summaries = append(summaries, summarize(h, src)...)
 	}
-	for _, table := range []string{"cost_records", "cost_summary", "lambda_records"} {
-		if err := tx.Exec("DELETE FROM "+table+" WHERE hour IN ?", args).Error; err != nil {
+	for _, del := range []struct {
+		table string
+		hours []any
+	}{{"cost_hourly", unix}, {"cost_summary", args}, {"lambda_records", args}} {
+		if err := tx.Exec("DELETE FROM "+del.table+" WHERE hour IN ?", del.hours).Error; err != nil {
 			return err
 		}
 	}
 	values := strings.TrimSuffix(strings.Repeat("(?),", len(hours)), ",")
-	err := tx.Exec(`INSERT INTO cost_records (hour, service, region, resource_id, account_id, name, type, cost_usd, price_source, estimated)
-		SELECT v.column1, r.service, r.region, r.resource_id, r.account_id, r.name, r.type, r.cost_usd, r.price_source, true
-		FROM (VALUES `+values+`) AS v, cost_records AS r WHERE r.hour = ?`, append(args, from)...).Error
+	err := tx.Exec(`INSERT INTO cost_hourly (hour, key_id, label_id, cost_usd, estimated)
+		SELECT v.column1, r.key_id, r.label_id, r.cost_usd, 1
+		FROM (VALUES `+values+`) AS v, cost_hourly AS r WHERE r.hour = ?`, append(unix, from.Unix())...).Error
 	if err != nil {
 		return err
 	}
-	err = tx.Exec(`INSERT INTO cost_summary (hour, service, region, cost_usd, resource_count, estimated)
-		SELECT hour, service, region, SUM(cost_usd), COUNT(*), true FROM cost_records WHERE hour IN ? GROUP BY hour, service, region`, args).Error
-	if err != nil {
+	if err := insertSummaries(tx, summaries); err != nil {
 		return err
 	}
 	err = tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}}, UpdateAll: true}).Create(&totals).Error
@@ -183,15 +192,108 @@ func fillDay(tx *gorm.DB, from time.Time, src []CostRecord, hours []time.Time, a
 func carryForward(tx *gorm.DB, task TaskScope, hour time.Time) ([]CostRecord, error) {
 	var last CostSummary
 	err := task.where(tx.Where("hour < ?", hour)).Order("hour DESC").Limit(1).Find(&last).Error
-	if err != nil || last.ID == 0 {
+	if err != nil || last.Hour.IsZero() {
 		return nil, err
 	}
-	var rs []CostRecord
-	err = task.where(tx.Where("hour = ?", last.Hour.UTC())).Order("region, resource_id").Find(&rs).Error
+	rs, err := recordsAt(tx, last.Hour.UTC(), &task)
 	for i := range rs {
-		rs[i].ID, rs[i].Hour, rs[i].Estimated = 0, hour, true
+		rs[i].Hour, rs[i].Estimated = hour, true
 	}
 	return rs, err
+}
+
+// recordSelect reads cost_hourly rows as CostRecords (without their hour).
+const recordSelect = `SELECT k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+		r.cost_usd, l.price_source, r.estimated
+	FROM cost_hourly AS r JOIN cost_keys AS k ON k.id = r.key_id JOIN cost_labels AS l ON l.id = r.label_id`
+
+// recordsAt is the cost records of one hour, of one task's scope when task is not nil,
+// by service, region and resource.
+func recordsAt(tx *gorm.DB, hour time.Time, task *TaskScope) ([]CostRecord, error) {
+	q := recordSelect + ` WHERE r.hour = ?`
+	args := []any{hour.Unix()}
+	if task != nil {
+		q += ` AND k.service = ?`
+		args = append(args, task.Service)
+		switch {
+		case task.Region != GlobalRegion:
+			q += ` AND k.region = ?`
+			args = append(args, task.Region)
+		case len(task.Except) > 0:
+			q += ` AND k.region NOT IN ?`
+			args = append(args, task.Except)
+		}
+	}
+	var rs []CostRecord
+	if err := tx.Raw(q+` ORDER BY k.service, k.region, k.resource_id`, args...).Scan(&rs).Error; err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		rs[i].Hour = hour
+	}
+	return rs, nil
+}
+
+// CostRecordsAt is every resource's cost record of one hour still kept hourly, by
+// service, region and resource.
+func (s *Store) CostRecordsAt(ctx context.Context, hour time.Time) ([]CostRecord, error) {
+	rs, err := recordsAt(s.db.WithContext(ctx), hour.UTC(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: cost records at %s: %w", hour.UTC().Format(time.RFC3339), err)
+	}
+	return rs, nil
+}
+
+// OldestCostRecordHour is the oldest hour still kept per resource; ok is false when
+// there is none.
+func (s *Store) OldestCostRecordHour(ctx context.Context) (hour time.Time, ok bool, err error) {
+	var oldest []int64
+	if err := s.db.WithContext(ctx).Raw(`SELECT hour FROM cost_hourly ORDER BY hour LIMIT 1`).Scan(&oldest).Error; err != nil {
+		return time.Time{}, false, fmt.Errorf("store: oldest cost record: %w", err)
+	}
+	if len(oldest) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(oldest[0], 0).UTC(), true, nil
+}
+
+// DailyCosts is the rolled-up daily rows of the UTC days in [from, to), by day,
+// service, region and resource.
+func (s *Store) DailyCosts(ctx context.Context, from, to time.Time) ([]CostDaily, error) {
+	var rows []struct {
+		CostDaily
+		DayUnix int64
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT d.day AS day_unix, k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+			d.cost_usd, d.hours, d.estimated_hours
+		FROM cost_days AS d JOIN cost_keys AS k ON k.id = d.key_id JOIN cost_labels AS l ON l.id = d.label_id
+		WHERE d.day >= ? AND d.day < ? ORDER BY d.day, k.service, k.region, k.resource_id`, from.Unix(), to.Unix()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: daily costs: %w", err)
+	}
+	out := make([]CostDaily, len(rows))
+	for i, r := range rows {
+		out[i] = r.CostDaily
+		out[i].Day = time.Unix(r.DayUnix, 0).UTC()
+	}
+	return out, nil
+}
+
+// latestPerResource keeps one record per resource (service, region, resource ID): the
+// last one given, in the place of the first.
+func latestPerResource(records []CostRecord) []CostRecord {
+	at := make(map[costKey]int, len(records))
+	out := make([]CostRecord, 0, len(records))
+	for _, r := range records {
+		k := keyOf(r)
+		if i, seen := at[k]; seen {
+			out[i] = r
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, r)
+	}
+	return out
 }
 
 func hourTotal(hour time.Time, records []CostRecord, at time.Time) CostHour {
@@ -205,126 +307,352 @@ func hourTotal(hour time.Time, records []CostRecord, at time.Time) CostHour {
 	return t
 }
 
-// putHourRecords makes the hour's cost records and summaries exactly records.
+// putHourRecords makes the hour's cost records and summaries exactly records (one per
+// resource): the hour's rows are deleted and written again, so writing an hour twice
+// leaves the same rows.
 func putHourRecords(tx *gorm.DB, hour time.Time, records []CostRecord) error {
-	recordKey := func(r CostRecord) string { return r.Service + "\x00" + r.Region + "\x00" + r.ResourceID }
-	err := replaceRows(tx, hour, records, recordKey, []string{"hour", "service", "region", "resource_id"})
+	keys, labels, err := costIDs(tx, records)
 	if err != nil {
 		return fmt.Errorf("cost records: %w", err)
 	}
-	type serviceRegion struct{ service, region string }
-	sums := map[serviceRegion]*CostSummary{}
-	var order []serviceRegion
-	for _, r := range records {
-		k := serviceRegion{r.Service, r.Region}
-		sum := sums[k]
-		if sum == nil {
-			sum = &CostSummary{Hour: hour, Service: r.Service, Region: r.Region}
-			sums[k] = sum
-			order = append(order, k)
+	if err := tx.Exec(`DELETE FROM cost_hourly WHERE hour = ?`, hour.Unix()).Error; err != nil {
+		return fmt.Errorf("cost records: %w", err)
+	}
+	rows := make([][]any, len(records))
+	for i, r := range records {
+		estimated := 0
+		if r.Estimated {
+			estimated = 1
 		}
-		sum.CostUSD += r.CostUSD
-		sum.ResourceCount++
-		sum.Estimated = sum.Estimated || r.Estimated
+		rows[i] = []any{hour.Unix(), keys[keyOf(r)], labels[labelOf(r)], r.CostUSD, estimated}
 	}
-	summaries := make([]CostSummary, len(order))
-	for i, k := range order {
-		summaries[i] = *sums[k]
+	if err := insertRows(tx, "cost_hourly", []string{"hour", "key_id", "label_id", "cost_usd", "estimated"}, rows, ""); err != nil {
+		return fmt.Errorf("cost records: %w", err)
 	}
-	summaryKey := func(c CostSummary) string { return c.Service + "\x00" + c.Region }
-	if err := replaceRows(tx, hour, summaries, summaryKey, []string{"hour", "service", "region"}); err != nil {
+	if err := tx.Exec(`DELETE FROM cost_summary WHERE hour = ?`, hour).Error; err != nil {
+		return fmt.Errorf("cost summary: %w", err)
+	}
+	if err := insertSummaries(tx, summarize(hour, records)); err != nil {
 		return fmt.Errorf("cost summary: %w", err)
 	}
 	return nil
 }
 
+// summarize sums records into one summary per service and region, in the order they
+// first appear.
+func summarize(hour time.Time, records []CostRecord) []CostSummary {
+	type serviceRegion struct{ service, region string }
+	at := map[serviceRegion]int{}
+	var out []CostSummary
+	for _, r := range records {
+		k := serviceRegion{r.Service, r.Region}
+		i, seen := at[k]
+		if !seen {
+			i = len(out)
+			at[k] = i
+			out = append(out, CostSummary{Hour: hour, Service: r.Service, Region: r.Region})
+		}
+		out[i].CostUSD += r.CostUSD
+		out[i].ResourceCount++
+		out[i].Estimated = out[i].Estimated || r.Estimated
+	}
+	return out
+}
+
+func insertSummaries(tx *gorm.DB, summaries []CostSummary) error {
+	rows := make([][]any, len(summaries))
+	for i, c := range summaries {
+		rows[i] = []any{c.Hour, c.Service, c.Region, c.CostUSD, c.ResourceCount, c.Estimated}
+	}
+	return insertRows(tx, "cost_summary", []string{"hour", "service", "region", "cost_usd", "resource_count", "estimated"}, rows, "")
+}
+
+// costKey is a resource as cost_keys names it, costLabel a description as cost_labels
+// holds it.
+type (
+	costKey   struct{ service, region, resourceID string }
+	costLabel struct{ accountID, name, typ, priceSource string }
+)
+
+func keyOf(r CostRecord) costKey     { return costKey{r.Service, r.Region, r.ResourceID} }
+func labelOf(r CostRecord) costLabel { return costLabel{r.AccountID, r.Name, r.Type, r.PriceSource} }
+
+// costIDs gives the cost_keys and cost_labels IDs of records' resources and
+// descriptions, adding those not stored yet.
+func costIDs(tx *gorm.DB, records []CostRecord) (map[costKey]int64, map[costLabel]int64, error) {
+	var keys []costKey
+	var labels []costLabel
+	seenKey := make(map[costKey]bool, len(records))
+	seenLabel := make(map[costLabel]bool, len(records))
+	for _, r := range records {
+		if k := keyOf(r); !seenKey[k] {
+			seenKey[k] = true
+			keys = append(keys, k)
+		}
+		if l := labelOf(r); !seenLabel[l] {
+			seenLabel[l] = true
+			labels = append(labels, l)
+		}
+	}
+	keyIDs, err := internIDs(tx, "cost_keys", []string{"service", "region", "resource_id"}, keys,
+		func(k costKey) []string { return []string{k.service, k.region, k.resourceID} })
+	if err != nil {
+		return nil, nil, err
+	}
+	labelIDs, err := internIDs(tx, "cost_labels", []string{"account_id", "name", "type", "price_source"}, labels,
+		func(l costLabel) []string { return []string{l.accountID, l.name, l.typ, l.priceSource} })
+	if err != nil {
+		return nil, nil, err
+	}
+	return keyIDs, labelIDs, nil
+}
+
+// internIDs gives the IDs of the rows of table whose text columns cols hold tuples,
+// inserting the missing ones. The tuples travel as one JSON array, so the whole set
+// costs one join on the table's unique index, and when some are new an insert that
+// skips what is stored and the join again.
+func internIDs[T comparable](tx *gorm.DB, table string, cols []string, tuples []T, text func(T) []string) (map[T]int64, error) {
+	ids := make(map[T]int64, len(tuples))
+	if len(tuples) == 0 {
+		return ids, nil
+	}
+	values := make([][]string, len(tuples))
+	for i, t := range tuples {
+		values[i] = text(t)
+	}
+	doc, err := json.Marshal(values)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	fields := make([]string, len(cols))
+	match := make([]string, len(cols))
+	for i, c := range cols {
+		fields[i] = fmt.Sprintf("value ->> %d", i)
+		match[i] = fmt.Sprintf("t.%s = j.value ->> %d", c, i)
+	}
+	lookup := func() error {
+		rows, err := tx.Raw(`SELECT j.key, t.id FROM json_each(?) AS j JOIN `+table+` AS t ON `+strings.Join(match, " AND "), string(doc)).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var i int
+			var id int64
+			if err := rows.Scan(&i, &id); err != nil {
+				return err
+			}
+			ids[tuples[i]] = id
+		}
+		return rows.Err()
+	}
+	if err := lookup(); err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	if len(ids) == len(tuples) {
+		return ids, nil
+	}
+	err = tx.Exec(`INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(fields, ", ")+
+		` FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, string(doc)).Error
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	if err := lookup(); err != nil {
+		return nil, fmt.Errorf("%s: %w", table, err)
+	}
+	if len(ids) != len(tuples) {
+		return nil, fmt.Errorf("%s: %d of %d rows found after inserting them", table, len(ids), len(tuples))
+	}
+	return ids, nil
+}
+
+// maxRowsPerStatement keeps a multi-row statement of cols values a row to about 200
+// bound parameters: the driver binds each parameter by a search through all of them, so
+// a statement's binding costs the square of its parameters.
+func maxRowsPerStatement(cols int) int { return max(1, boundParamsPerStatement/cols) }
+
+const boundParamsPerStatement = 200
+
+// placeholders is "(?, ?), (?, ?)" for rows of cols values.
+func placeholders(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// insertRows inserts rows (values in the order of cols) into table with multi-row
+// INSERT statements, each ending with suffix (an ON CONFLICT clause, or nothing).
+func insertRows(tx *gorm.DB, table string, cols []string, rows [][]any, suffix string) error {
+	for chunk := range slices.Chunk(rows, maxRowsPerStatement(len(cols))) {
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		q := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + placeholders(len(chunk), len(cols)) + suffix
+		if err := tx.Exec(q, args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putHourLambda makes the hour's Lambda records exactly records: they are upserted on
+// their natural key (an existing row keeps its ID) and the hour's other rows deleted.
 func putHourLambda(tx *gorm.DB, hour time.Time, records []LambdaRecord) error {
 	records = slices.Clone(records)
+	key := func(r LambdaRecord) string { return r.Region + "\x00" + r.FunctionName }
+	keep := make(map[string]bool, len(records))
 	for i := range records {
 		records[i].ID, records[i].Hour = 0, hour
+		keep[key(records[i])] = true
 	}
-	key := func(r LambdaRecord) string { return r.Region + "\x00" + r.FunctionName }
-	if err := replaceRows(tx, hour, records, key, []string{"hour", "region", "function_name"}); err != nil {
+	var existing []LambdaRecord
+	if err := tx.Where("hour = ?", hour).Find(&existing).Error; err != nil {
+		return fmt.Errorf("lambda records: %w", err)
+	}
+	var stale []uint
+	for _, r := range existing {
+		if !keep[key(r)] {
+			stale = append(stale, r.ID)
+		}
+	}
+	for chunk := range slices.Chunk(stale, 500) {
+		if err := tx.Delete(&LambdaRecord{}, chunk).Error; err != nil {
+			return fmt.Errorf("lambda records: %w", err)
+		}
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	cols := []clause.Column{{Name: "hour"}, {Name: "region"}, {Name: "function_name"}}
+	if err := tx.Clauses(clause.OnConflict{Columns: cols, UpdateAll: true}).CreateInBatches(records, 200).Error; err != nil {
 		return fmt.Errorf("lambda records: %w", err)
 	}
 	return nil
 }
 
-// replaceRows makes the rows of table T for hour exactly rows: it upserts them on their
-// natural key (an existing row keeps its ID) and deletes the hour's other rows.
-func replaceRows[T any](tx *gorm.DB, hour time.Time, rows []T, key func(T) string, keyColumns []string) error {
-	var existing []T
-	if err := tx.Where("hour = ?", hour).Find(&existing).Error; err != nil {
-		return err
-	}
-	keep := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		keep[key(r)] = true
-	}
-	var stale []uint
-	for _, r := range existing {
-		if !keep[key(r)] {
-			stale = append(stale, idOf(r))
-		}
-	}
-	for chunk := range slices.Chunk(stale, 500) {
-		if err := tx.Delete(new(T), chunk).Error; err != nil {
-			return err
-		}
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := make([]clause.Column, len(keyColumns))
-	for i, c := range keyColumns {
-		cols[i] = clause.Column{Name: c}
-	}
-	return tx.Clauses(clause.OnConflict{Columns: cols, UpdateAll: true}).CreateInBatches(rows, 200).Error
-}
-
-func idOf(row any) uint {
-	switch r := row.(type) {
-	case CostRecord:
-		return r.ID
-	case CostSummary:
-		return r.ID
-	case LambdaRecord:
-		return r.ID
-	}
-	panic(fmt.Sprintf("models: no ID for %T", row))
-}
-
-// putResources marks the listed tasks' resources inactive, then upserts the scanned ones
-// as active. FirstSeen is kept from the first time a resource was stored.
+// putResources upserts the scanned resources as active and marks the listed tasks'
+// other active resources inactive. FirstSeen is kept from the first time a resource was
+// stored. A resource stored active with the same state only has LastSeen moved on, so
+// an hour of unchanged resources writes one column of each.
 func putResources(tx *gorm.DB, rows []ResourceRow, listed []TaskScope, at time.Time) error {
-	for _, task := range listed {
-		err := task.where(tx.Model(&ResourceRow{}).Where("active = ?", true)).Update("active", false).Error
-		if err != nil {
-			return fmt.Errorf("resources of %s: %w", task, err)
-		}
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	rows = slices.Clone(rows)
-	for i := range rows {
-		rows[i].ID, rows[i].Active = 0, true
-		if rows[i].FirstSeen.IsZero() {
-			rows[i].FirstSeen = at
-		}
-		if rows[i].LastSeen.IsZero() {
-			rows[i].LastSeen = at
-		}
-	}
-	update := []string{"account_id", "service", "region", "resource_id", "name", "kind", "type", "state",
-		"waste", "waste_reason", "attrs", "usage", "hourly_usd", "monthly_usd", "price_source", "priced", "last_seen", "active"}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoUpdates: clause.AssignmentColumns(update)}).
-		CreateInBatches(rows, 200).Error
+	stored, err := storedResources(tx)
 	if err != nil {
+		return fmt.Errorf("resources: %w", err)
+	}
+	last := make(map[string]int, len(rows)) // a key given twice is stored as its last row
+	for i, r := range rows {
+		last[r.Key] = i
+	}
+	scanned := make(map[string]bool, len(rows))
+	var changed [][]any
+	seen := map[time.Time][]string{} // unchanged resources by their new LastSeen
+	for i, r := range rows {
+		if last[r.Key] != i {
+			continue
+		}
+		scanned[r.Key] = true
+		if r.FirstSeen.IsZero() {
+			r.FirstSeen = at
+		}
+		if r.LastSeen.IsZero() {
+			r.LastSeen = at
+		}
+		r.FirstSeen, r.LastSeen, r.Active = r.FirstSeen.UTC(), r.LastSeen.UTC(), true
+		if old, ok := stored[r.Key]; ok && old.complete && sameState(old.ResourceRow, r) {
+			seen[r.LastSeen] = append(seen[r.LastSeen], r.Key)
+			continue
+		}
+		changed = append(changed, []any{r.Key, r.AccountID, r.Service, r.Region, r.ResourceID, r.Name, r.Kind, r.Type, r.State,
+			r.Waste, r.WasteReason, r.Attrs, r.Usage, r.HourlyUSD, r.MonthlyUSD, r.PriceSource, r.Priced,
+			r.FirstSeen, r.LastSeen, r.Active})
+	}
+	var gone []string
+	for key, old := range stored {
+		if !scanned[key] && slices.ContainsFunc(listed, func(t TaskScope) bool { return t.Covers(old.Service, old.Region) }) {
+			gone = append(gone, key)
+		}
+	}
+	for chunk := range slices.Chunk(gone, boundParamsPerStatement) {
+		if err := tx.Model(&ResourceRow{}).Where("key IN ?", chunk).Update("active", false).Error; err != nil {
+			return fmt.Errorf("resources: %w", err)
+		}
+	}
+	for lastSeen, keys := range seen {
+		doc, err := json.Marshal(keys)
+		if err != nil {
+			return fmt.Errorf("resources: %w", err)
+		}
+		if err := tx.Exec(`UPDATE resources SET last_seen = ? WHERE key IN (SELECT value FROM json_each(?))`, lastSeen, string(doc)).Error; err != nil {
+			return fmt.Errorf("resources: %w", err)
+		}
+	}
+	if err := insertRows(tx, "resources", resourceColumns, changed, resourceUpsert); err != nil {
 		return fmt.Errorf("resources: %w", err)
 	}
 	return nil
 }
+
+// storedResource is an active resource as stored; complete is false when a column is
+// NULL, which no upsert writes, so it is never the same state.
+type storedResource struct {
+	ResourceRow
+	complete bool
+}
+
+// storedResources is the state of every active resource, by key.
+func storedResources(tx *gorm.DB) (map[string]storedResource, error) {
+	rows, err := tx.Raw(`SELECT key, account_id, service, region, resource_id, name, kind, type, state, waste, waste_reason,
+		attrs, usage, hourly_usd, monthly_usd, price_source, priced FROM resources WHERE active = ?`, true).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]storedResource{}
+	for rows.Next() {
+		var r ResourceRow
+		var accountID, service, region, resourceID, name, kind, typ, state, wasteReason, attrs, usage, priceSource sql.NullString
+		var hourly, monthly sql.NullFloat64
+		var waste, priced sql.NullBool
+		if err := rows.Scan(&r.Key, &accountID, &service, &region, &resourceID, &name, &kind, &typ, &state, &waste, &wasteReason,
+			&attrs, &usage, &hourly, &monthly, &priceSource, &priced); err != nil {
+			return nil, err
+		}
+		r.AccountID, r.Service, r.Region, r.ResourceID, r.Name = accountID.String, service.String, region.String, resourceID.String, name.String
+		r.Kind, r.Type, r.State, r.WasteReason, r.Attrs, r.Usage = kind.String, typ.String, state.String, wasteReason.String, attrs.String, usage.String
+		r.HourlyUSD, r.MonthlyUSD, r.PriceSource = hourly.Float64, monthly.Float64, priceSource.String
+		r.Waste, r.Priced, r.Active = waste.Bool, priced.Bool, true
+		complete := accountID.Valid && service.Valid && region.Valid && resourceID.Valid && name.Valid && kind.Valid && typ.Valid &&
+			state.Valid && waste.Valid && wasteReason.Valid && attrs.Valid && usage.Valid && hourly.Valid && monthly.Valid &&
+			priceSource.Valid && priced.Valid
+		out[r.Key] = storedResource{r, complete}
+	}
+	return out, rows.Err()
+}
+
+// sameState reports whether a stored active resource holds every column an upsert of
+// r would write, but LastSeen.
+func sameState(old, r ResourceRow) bool {
+	return old.AccountID == r.AccountID && old.Service == r.Service && old.Region == r.Region && old.ResourceID == r.ResourceID &&
+		old.Name == r.Name && old.Kind == r.Kind && old.Type == r.Type && old.State == r.State && old.Waste == r.Waste &&
+		old.WasteReason == r.WasteReason && old.Attrs == r.Attrs && old.Usage == r.Usage && old.HourlyUSD == r.HourlyUSD &&
+		old.MonthlyUSD == r.MonthlyUSD && old.PriceSource == r.PriceSource && old.Priced == r.Priced
+}
+
+// resourceColumns are the columns putResources writes, in its values' order.
+var resourceColumns = []string{"key", "account_id", "service", "region", "resource_id", "name", "kind", "type", "state",
+	"waste", "waste_reason", "attrs", "usage", "hourly_usd", "monthly_usd", "price_source", "priced",
+	"first_seen", "last_seen", "active"}
+
+// resourceUpsert updates a stored resource with every column but its key and FirstSeen.
+var resourceUpsert = func() string {
+	var set []string
+	for _, c := range resourceColumns {
+		if c != "key" && c != "first_seen" {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	return " ON CONFLICT (key) DO UPDATE SET " + strings.Join(set, ", ")
+}()
 
 func putCostHour(tx *gorm.DB, h *CostHour) error {
 	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "hour"}}, UpdateAll: true}).Create(h).Error
@@ -366,7 +694,11 @@ func refreshMonth(tx *gorm.DB, month string, at time.Time) error {
 		Service string
 		Cost    float64
 	}
-	err = tx.Raw(`SELECT service, SUM(cost_usd) AS cost FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY service ORDER BY service`, start, end).
+	// Summed per hour first, in the primary key's order, so only those sums are sorted
+	// by service: a month has up to 744 × services × regions rows.
+	err = tx.Raw(`SELECT service, SUM(cost) AS cost FROM (
+			SELECT hour, service, SUM(cost_usd) AS cost FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service)
+		GROUP BY service ORDER BY service`, start, end).
 		Scan(&services).Error
 	if err != nil {
 		return fmt.Errorf("monthly summary %s: %w", month, err)
@@ -622,21 +954,19 @@ func (s *Store) updateCostEvent(ctx context.Context, id uint, set map[string]any
 	return nil
 }
 
-// RollupCostRecords moves hourly cost_records of whole UTC days before the day of
-// before into cost_daily (one row per day and resource: its cost and hours) and deletes
-// them, one day per transaction. It returns how many hourly rows it rolled up; when
-// there is nothing to do it costs one indexed query.
+// RollupCostRecords moves hourly cost records of whole UTC days before the day of
+// before into cost_days (one row per day and resource: its cost and hours, and the
+// description of its last hour) and deletes them, one day per transaction. It returns
+// how many hourly rows it rolled up; when there is nothing to do it costs one lookup of
+// the oldest hour.
 func (s *Store) RollupCostRecords(ctx context.Context, before time.Time) (int64, error) {
 	cutoff := before.UTC().Truncate(24 * time.Hour)
+	oldest, ok, err := s.OldestCostRecordHour(ctx)
+	if err != nil || !ok {
+		return 0, err
+	}
 	var rolled int64
-	var oldest CostRecord
-	if err := s.db.WithContext(ctx).Select("id", "hour").Order("hour").Limit(1).Find(&oldest).Error; err != nil {
-		return 0, fmt.Errorf("store: rollup: %w", err)
-	}
-	if oldest.ID == 0 {
-		return 0, nil
-	}
-	for day := oldest.Hour.UTC().Truncate(24 * time.Hour); day.Before(cutoff); day = day.Add(24 * time.Hour) {
+	for day := oldest.Truncate(24 * time.Hour); day.Before(cutoff); day = day.Add(24 * time.Hour) {
 		n, err := s.rollupDay(ctx, day)
 		if err != nil {
 			return rolled, fmt.Errorf("store: rollup %s: %w", day.Format(time.DateOnly), err)
@@ -647,45 +977,21 @@ func (s *Store) RollupCostRecords(ctx context.Context, before time.Time) (int64,
 }
 
 func (s *Store) rollupDay(ctx context.Context, day time.Time) (int64, error) {
-	next := day.Add(24 * time.Hour)
+	from, to := day.Unix(), day.Add(24*time.Hour).Unix()
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// With one MAX() aggregate, SQLite takes the bare columns (name, type, account)
-		// from the row of the day's last hour.
-		var sums []struct {
-			Service, Region, ResourceID, AccountID, Name, Type string
-			LastHour                                           string
-			Cost                                               float64
-			Hours, Estimated                                   int
-		}
-		err := tx.Raw(`SELECT service, region, resource_id, account_id, name, type, MAX(hour) AS last_hour,
-			SUM(cost_usd) AS cost, COUNT(*) AS hours, SUM(CASE WHEN estimated THEN 1 ELSE 0 END) AS estimated
-			FROM cost_records WHERE hour >= ? AND hour < ? GROUP BY service, region, resource_id`, day, next).Scan(&sums).Error
+		// With one MAX() aggregate, SQLite takes the bare label_id from the row of the
+		// day's last hour. A day rolled up in parts (hours written late) adds up.
+		err := tx.Exec(`INSERT INTO cost_days (day, key_id, label_id, cost_usd, hours, estimated_hours)
+			SELECT ?, key_id, label_id, cost, hours, estimated FROM (
+				SELECT key_id, label_id, MAX(hour), SUM(cost_usd) AS cost, COUNT(*) AS hours, SUM(estimated) AS estimated
+				FROM cost_hourly WHERE hour >= ? AND hour < ? GROUP BY key_id) WHERE true
+			ON CONFLICT (day, key_id) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, hours = hours + excluded.hours,
+				estimated_hours = estimated_hours + excluded.estimated_hours, label_id = excluded.label_id`, from, from, to).Error
 		if err != nil {
 			return err
 		}
-		rows := make([]CostDaily, len(sums))
-		for i, r := range sums {
-			rows[i] = CostDaily{Day: day, Service: r.Service, Region: r.Region, ResourceID: r.ResourceID,
-				AccountID: r.AccountID, Name: r.Name, Type: r.Type, CostUSD: r.Cost, Hours: r.Hours, EstimatedHours: r.Estimated}
-		}
-		if len(rows) > 0 {
-			// A day rolled up in parts (hours written late) adds up.
-			err = tx.Clauses(clause.OnConflict{
-				Columns: []clause.Column{{Name: "day"}, {Name: "service"}, {Name: "region"}, {Name: "resource_id"}},
-				DoUpdates: clause.Set{
-					{Column: clause.Column{Name: "cost_usd"}, Value: gorm.Expr("cost_usd + excluded.cost_usd")},
-					{Column: clause.Column{Name: "hours"}, Value: gorm.Expr("hours + excluded.hours")},
-					{Column: clause.Column{Name: "estimated_hours"}, Value: gorm.Expr("estimated_hours + excluded.estimated_hours")},
-					{Column: clause.Column{Name: "name"}, Value: gorm.Expr("excluded.name")},
-					{Column: clause.Column{Name: "type"}, Value: gorm.Expr("excluded.type")},
-				},
-			}).CreateInBatches(rows, 200).Error
-			if err != nil {
-				return err
-			}
-		}
-		res := tx.Where("hour >= ? AND hour < ?", day, next).Delete(&CostRecord{})
+		res := tx.Exec(`DELETE FROM cost_hourly WHERE hour >= ? AND hour < ?`, from, to)
 		n = res.RowsAffected
 		return res.Error
 	})

@@ -65,8 +65,10 @@ func TestRollupTurnsOldHoursIntoDailyRowsWithTheSameCost(t *testing.T) {
 	if days != 4 || rolled != int64(days*24*2) {
 		t.Fatalf("rolled %d rows over %d days, want %d", rolled, days, days*24*2)
 	}
-	var daily []CostDaily
-	s.DB().Order("day, resource_id").Find(&daily)
+	daily, err := s.DailyCosts(ctx, start, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(daily) != days*2 {
 		t.Fatalf("%d daily rows, want %d", len(daily), days*2)
 	}
@@ -79,10 +81,8 @@ func TestRollupTurnsOldHoursIntoDailyRowsWithTheSameCost(t *testing.T) {
 			t.Errorf("%s name %q, want the day's last", key, d.Name)
 		}
 	}
-	var oldest CostRecord
-	s.DB().Order("hour").Take(&oldest)
-	if !oldest.Hour.Equal(cutoff) {
-		t.Errorf("oldest hourly row %v, want %v", oldest.Hour, cutoff)
+	if oldest, ok, err := s.OldestCostRecordHour(ctx); err != nil || !ok || !oldest.Equal(cutoff) {
+		t.Errorf("oldest hourly row %v %v %v, want %v", oldest, ok, err, cutoff)
 	}
 	var hourly, dailySum, summaryAfter, total float64
 	for _, r := range records {
@@ -107,8 +107,11 @@ func TestRollupTurnsOldHoursIntoDailyRowsWithTheSameCost(t *testing.T) {
 	if n, err := s.RollupCostRecords(ctx, now.Add(-retention)); err != nil || n != 1 {
 		t.Fatalf("late rollup: %d rows, %v", n, err)
 	}
-	var first CostDaily
-	s.DB().Where("day = ? AND resource_id = ?", start, "i-web").Take(&first)
+	firstDay, err := s.DailyCosts(ctx, start, start.Add(24*time.Hour))
+	if err != nil || len(firstDay) != 2 || firstDay[1].ResourceID != "i-web" {
+		t.Fatalf("first day = %+v, %v", firstDay, err)
+	}
+	first := firstDay[1]
 	if !csClose(first.CostUSD, want[start.Format(time.DateOnly)+"|i-web"]+1) || first.Hours != 25 {
 		t.Errorf("day with a late hour = %+v", first)
 	}

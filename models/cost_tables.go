@@ -28,16 +28,16 @@ type CostHour struct {
 
 func (CostHour) TableName() string { return "cost_hours" }
 
-// CostDaily is one resource's cost for one UTC day (table cost_daily): hourly
-// cost_records older than COST_HOURLY_RETENTION are rolled up into it and deleted.
+// CostDaily is one resource's cost for one UTC day, a row of the cost_daily view:
+// hourly rows older than COST_HOURLY_RETENTION are rolled up into cost_days and
+// deleted. Name, Type and AccountID are as of the day's last hour.
 type CostDaily struct {
-	ID             uint      `gorm:"primaryKey"`
-	Day            time.Time `gorm:"uniqueIndex:idx_daily_res,priority:1;not null"` // midnight UTC
-	Service        string    `gorm:"uniqueIndex:idx_daily_res,priority:2;not null"`
-	Region         string    `gorm:"uniqueIndex:idx_daily_res,priority:3;not null"`
-	ResourceID     string    `gorm:"uniqueIndex:idx_daily_res,priority:4;not null"`
+	Day            time.Time // midnight UTC
+	Service        string
+	Region         string
+	ResourceID     string
 	AccountID      string
-	Name           string // as of the day's last hour
+	Name           string
 	Type           string
 	CostUSD        float64
 	Hours          int

@@ -53,6 +53,17 @@ func Open(path string) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
+	migrated, err := migrateCostSchema(db)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	if migrated {
+		// The old layout's pages are free now; VACUUM gives them back to the disk once.
+		// It needs room for a copy of the file: when it fails the database is whole and
+		// the free pages are reused by the rows to come, so opening goes on.
+		_ = db.Exec("VACUUM").Error
+	}
 	return &Store{db: db, path: path}, nil
 }
 

@@ -40,10 +40,16 @@ func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
 	if fk != 1 || busy < 1000 {
 		t.Errorf("foreign_keys=%d busy_timeout=%d", fk, busy)
 	}
-	for _, table := range []string{"resources", "cost_records", "cost_summary", "lambda_records", "monthly_summary",
-		"price_cache", "lightsail_usage", "lightsail_actions", "outbox", "chats", "job_runs"} {
+	for _, table := range []string{"resources", "cost_hourly", "cost_keys", "cost_labels", "cost_days", "cost_summary",
+		"lambda_records", "monthly_summary", "price_cache", "lightsail_usage", "lightsail_actions", "outbox", "chats", "job_runs"} {
 		if !s.DB().Migrator().HasTable(table) {
 			t.Errorf("table %s missing", table)
+		}
+	}
+	for _, view := range []string{"cost_records", "cost_daily"} {
+		var n int
+		if s.DB().Raw("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'view' AND name = ?", view).Scan(&n); n != 1 {
+			t.Errorf("view %s missing", view)
 		}
 	}
 	if err := s.Ping(context.Background()); err != nil {

@@ -30,13 +30,14 @@ type ResourceRow struct {
 
 func (ResourceRow) TableName() string { return "resources" }
 
-// CostRecord is one resource's cost for one hour (table cost_records).
+// CostRecord is one resource's cost for one hour: what a collection writes, and a row of
+// the cost_records view. It is stored in cost_hourly, with the resource and its
+// description as IDs of cost_keys and cost_labels (see cost_schema.go).
 type CostRecord struct {
-	ID          uint      `gorm:"primaryKey"`
-	Hour        time.Time `gorm:"uniqueIndex:idx_cost_hour_res,priority:1;not null"`
-	Service     string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:2;not null"`
-	Region      string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:3;not null"`
-	ResourceID  string    `gorm:"uniqueIndex:idx_cost_hour_res,priority:4;not null"`
+	Hour        time.Time
+	Service     string
+	Region      string
+	ResourceID  string
 	AccountID   string
 	Name        string
 	Type        string
@@ -47,12 +48,12 @@ type CostRecord struct {
 
 func (CostRecord) TableName() string { return "cost_records" }
 
-// CostSummary is the cost of one service in one region for one hour (table cost_summary).
+// CostSummary is the cost of one service in one region for one hour (table
+// cost_summary, keyed on hour, service and region; see cost_schema.go).
 type CostSummary struct {
-	ID            uint      `gorm:"primaryKey"`
-	Hour          time.Time `gorm:"uniqueIndex:idx_summary_hour,priority:1;not null"`
-	Service       string    `gorm:"uniqueIndex:idx_summary_hour,priority:2;not null"`
-	Region        string    `gorm:"uniqueIndex:idx_summary_hour,priority:3;not null"`
+	Hour          time.Time
+	Service       string
+	Region        string
 	CostUSD       float64
 	ResourceCount int
 	Estimated     bool
@@ -198,10 +199,12 @@ type JobRun struct {
 
 func (JobRun) TableName() string { return "job_runs" }
 
+// allTables are the tables GORM migrates; the cost history's tables are created by
+// migrateCostSchema.
 func allTables() []any {
 	return []any{
-		&ResourceRow{}, &CostRecord{}, &CostSummary{}, &LambdaRecord{}, &MonthlySummary{},
+		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
-		&CostHour{}, &CostDaily{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
+		&CostHour{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
 	}
 }
