@@ -61,16 +61,29 @@ const globalTaskRegion = "us-east-1"
 
 // Scan lists the account's resources. It fails only when the account itself cannot be
 // identified; a failing task is reported in the result and never spoils the others.
+//
+// The account lookup runs beside the tasks rather than before them, and the tasks are
+// handed to at most Concurrency workers in a fixed order, global ones first: a global
+// task (S3 lists every bucket, then reads each bucket region's metrics) is the longest
+// chain of calls, so it must not wait behind the short regional ones.
 func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	start := now()
-	account, err := AccountID(ctx, s.Base)
-	if err != nil {
-		return nil, err
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var account string
+	var accountErr error
+	accountDone := make(chan struct{})
+	go func() {
+		defer close(accountDone)
+		if account, accountErr = AccountID(ctx, s.Base); accountErr != nil {
+			cancel() // no result without an account: stop the tasks
+		}
+	}()
+
 	collectors := s.Collectors
 	if collectors == nil {
 		collectors = Collectors(s.Services)
@@ -85,28 +98,34 @@ func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 			tasks = append(tasks, task{c, r})
 		}
 	}
-	limit := s.Concurrency
-	if limit < 1 {
-		limit = 1
-	}
+	slices.SortStableFunc(tasks, func(a, b task) int {
+		return cmpBool(a.region != models.GlobalRegion, b.region != models.GlobalRegion)
+	})
+	limit := min(max(s.Concurrency, 1), max(len(tasks), 1))
 	results := make([]TaskResult, len(tasks))
-	sem := make(chan struct{}, limit)
+	next := make(chan int, len(tasks))
+	for i := range tasks {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i, t := range tasks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = TaskResult{Service: t.c.Name(), Region: t.region, Err: ctx.Err()}
-				return
+	for range limit {
+		wg.Go(func() {
+			for i := range next {
+				t := tasks[i]
+				if err := ctx.Err(); err != nil {
+					results[i] = TaskResult{Service: t.c.Name(), Region: t.region, Err: err}
+					continue
+				}
+				results[i] = s.runTask(ctx, t.c, t.region)
 			}
-			defer func() { <-sem }()
-			results[i] = s.runTask(ctx, t.c, t.region)
-		}()
+		})
 	}
 	wg.Wait()
+	<-accountDone
+	if accountErr != nil {
+		return nil, accountErr
+	}
 
 	res := &ScanResult{ScannedAt: start.UTC(), Account: account, Regions: slices.Clone(s.Regions), Tasks: results}
 	for _, r := range results {
@@ -190,6 +209,18 @@ func dedupe(rs []models.Resource) []models.Resource {
 		out = append(out, r)
 	}
 	return out
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	default:
+		return 1
+	}
 }
 
 func serviceOrder(s string) int {

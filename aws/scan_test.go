@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,4 +201,56 @@ func TestScanThroughFaults(t *testing.T) {
 			t.Error("no resources")
 		}
 	})
+}
+
+// orderCollector records when its tasks start.
+type orderCollector struct {
+	name   string
+	global bool
+	mu     *sync.Mutex
+	starts *[]string
+}
+
+func (c orderCollector) Name() string { return c.name }
+func (c orderCollector) Global() bool { return c.global }
+func (c orderCollector) Collect(_ context.Context, cfg awssdk.Config) ([]models.Resource, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	region := cfg.Region
+	if c.global {
+		region = models.GlobalRegion
+	}
+	*c.starts = append(*c.starts, c.name+"/"+region)
+	return []models.Resource{{ID: c.name + "-" + region}}, nil
+}
+
+// Global tasks, the longest chains of calls, are started before the regional ones, and
+// every task runs once; a failed account lookup fails the scan.
+func TestScanStartsGlobalTasksFirst(t *testing.T) {
+	m := freshMoto(t)
+	var mu sync.Mutex
+	var starts []string
+	collectors := []Collector{
+		orderCollector{name: "ec2", mu: &mu, starts: &starts},
+		orderCollector{name: "cloudfront", global: true, mu: &mu, starts: &starts},
+		orderCollector{name: "rds", mu: &mu, starts: &starts},
+		orderCollector{name: "s3", global: true, mu: &mu, starts: &starts},
+	}
+	res, err := (&Scanner{Base: m.Config("us-east-1"), Regions: []string{"us-east-1", "eu-west-1"}, Collectors: collectors, Concurrency: 1}).Scan(awstest.Context(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"cloudfront/global", "s3/global", "ec2/us-east-1", "ec2/eu-west-1", "rds/us-east-1", "rds/eu-west-1"}
+	if !slices.Equal(starts, want) {
+		t.Fatalf("tasks started in order %v, want %v", starts, want)
+	}
+	if len(res.Resources) != len(want) || len(res.Tasks) != len(want) {
+		t.Fatalf("%d resources from %d tasks, want %d of each", len(res.Resources), len(res.Tasks), len(want))
+	}
+
+	broken := awstest.Config("http://127.0.0.1:1", "us-east-1") // nothing listens there
+	broken.RetryMaxAttempts = 1
+	if _, err := (&Scanner{Base: broken, Regions: []string{"us-east-1"}, Collectors: collectors, Concurrency: 2}).Scan(awstest.Context(t)); err == nil {
+		t.Fatal("scan with an unreachable STS succeeded")
+	}
 }
