@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lightsail"
@@ -31,16 +32,19 @@ type lightsailAPI interface {
 	GetBundles(ctx context.Context, in *lightsail.GetBundlesInput, optFns ...func(*lightsail.Options)) (*lightsail.GetBundlesOutput, error)
 	GetStaticIps(ctx context.Context, in *lightsail.GetStaticIpsInput, optFns ...func(*lightsail.Options)) (*lightsail.GetStaticIpsOutput, error)
 	GetDisks(ctx context.Context, in *lightsail.GetDisksInput, optFns ...func(*lightsail.Options)) (*lightsail.GetDisksOutput, error)
+	lightsailMetricsAPI
 }
 
-// lightsailCollector lists Lightsail instances (with their plan's price and transfer
-// allowance), static IPs and block-storage disks.
+// lightsailCollector lists Lightsail instances (with their plan's price, transfer
+// allowance and the last hour's traffic in and out, which the overage beyond the
+// allowance is priced from), static IPs and block-storage disks.
 type lightsailCollector struct {
 	newAPI func(cfg awssdk.Config) lightsailAPI
+	now    func() time.Time // nil: time.Now
 }
 
 func init() {
-	register(&lightsailCollector{newAPI: func(cfg awssdk.Config) lightsailAPI { return lightsail.NewFromConfig(cfg) }})
+	register(&lightsailCollector{newAPI: func(cfg awssdk.Config) lightsailAPI { return lightsail.NewFromConfig(cfg) }, now: time.Now})
 }
 
 func (*lightsailCollector) Name() string { return "lightsail" }
@@ -110,8 +114,35 @@ func (c *lightsailCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]
 		return nil, err
 	}
 	out := lightsailInstanceResources(instances, bundlePrices(bundles), cfg.Region)
+	if err := c.readTraffic(ctx, api, cfg.Region, out); err != nil {
+		return nil, err
+	}
 	out = append(out, staticIPResources(ips, cfg.Region)...)
 	return append(out, diskResources(disks, cfg.Region)...), nil
+}
+
+// readTraffic sets each instance's bytes_in_hour and bytes_out_hour: NetworkIn and
+// NetworkOut over the last full hour, at most metricFetchLimit instances at a time.
+func (c *lightsailCollector) readTraffic(ctx context.Context, api lightsailMetricsAPI, region string, instances []models.Resource) error {
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	start, end := lastHour(now())
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(metricFetchLimit)
+	for i := range instances {
+		r := &instances[i]
+		g.Go(func() error {
+			in, out, err := lightsailNetworkBytes(gctx, api, region, r.ID, start, end)
+			if err != nil {
+				return err
+			}
+			r.Usage["bytes_in_hour"], r.Usage["bytes_out_hour"] = in, out
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // getAllPages follows Lightsail's pageToken/nextPageToken paging (the SDK has no

@@ -209,3 +209,37 @@ func TestLightsailResourcesPure(t *testing.T) {
 		t.Errorf("disks = %+v", disks)
 	}
 }
+
+// Each instance carries the last full hour's traffic in and out, which prices the
+// overage beyond its allowance.
+func TestLightsailCollectorReadsLastHourTraffic(t *testing.T) {
+	fake := awstest.StartLightsail(t)
+	now := time.Date(2026, 11, 22, 10, 17, 0, 0, time.UTC)
+	fake.SetClock(func() time.Time { return now })
+	created := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	fake.AddBundle("eu-west-1", awstest.LightsailBundle{ID: "small_3_0", Price: 10, TransferGB: 2048})
+	for _, name := range []string{"busy", "quiet"} {
+		fake.AddInstance("eu-west-1", awstest.LightsailInstance{Name: name, Bundle: "small_3_0", AllowanceGB: 2048, CreatedAt: created})
+	}
+	fake.SetTraffic("eu-west-1", "busy", "NetworkIn", awstest.ConstantTraffic(3e6))
+	fake.SetTraffic("eu-west-1", "busy", "NetworkOut", func(at time.Time) float64 { return float64(at.Minute()) * 1e6 })
+
+	c := &lightsailCollector{newAPI: realLightsail, now: func() time.Time { return now }}
+	rs, err := c.Collect(awstest.Context(t), fake.Config("eu-west-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	busy := pickResource(t, rs, models.KindInstance, "busy")
+	wantIn, wantOut := fake.TrafficBetween("eu-west-1", "busy", "NetworkIn", start, end), fake.TrafficBetween("eu-west-1", "busy", "NetworkOut", start, end)
+	if wantIn != 12*3e6 || wantOut == 0 {
+		t.Fatalf("fake traffic in %v out %v: the test's traffic is not set up", wantIn, wantOut)
+	}
+	if busy.Usage["bytes_in_hour"] != wantIn || busy.Usage["bytes_out_hour"] != wantOut {
+		t.Errorf("busy: in %v out %v, want %v and %v", busy.Usage["bytes_in_hour"], busy.Usage["bytes_out_hour"], wantIn, wantOut)
+	}
+	quiet := pickResource(t, rs, models.KindInstance, "quiet")
+	if in, ok := quiet.Usage["bytes_in_hour"]; !ok || in != 0 || quiet.Usage["bytes_out_hour"] != 0 {
+		t.Errorf("quiet: usage %v, want zero traffic recorded", quiet.Usage)
+	}
+}
