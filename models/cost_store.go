@@ -956,11 +956,16 @@ func (s *Store) updateCostEvent(ctx context.Context, id uint, set map[string]any
 
 // RollupCostRecords moves hourly cost records of whole UTC days before the day of
 // before into cost_days (one row per day and resource: its cost and hours, and the
-// description of its last hour) and deletes them, one day per transaction. It returns
-// how many hourly rows it rolled up; when there is nothing to do it costs one lookup of
-// the oldest hour.
+// description of its last hour) and deletes them, one day per transaction, and drops the
+// Lambda records of those days. It returns how many hourly rows it rolled up; when there
+// is nothing to do it costs one delete and one lookup of the oldest hour.
 func (s *Store) RollupCostRecords(ctx context.Context, before time.Time) (int64, error) {
 	cutoff := before.UTC().Truncate(24 * time.Hour)
+	// A function's hourly usage is kept as long as the hourly cost rows; its cost lives
+	// on in the daily rows.
+	if err := s.db.WithContext(ctx).Where("hour < ?", cutoff).Delete(&LambdaRecord{}).Error; err != nil {
+		return 0, fmt.Errorf("store: drop old lambda records: %w", err)
+	}
 	oldest, ok, err := s.OldestCostRecordHour(ctx)
 	if err != nil || !ok {
 		return 0, err

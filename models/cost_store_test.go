@@ -284,3 +284,34 @@ func TestTaskScopeCovers(t *testing.T) {
 		})
 	}
 }
+
+// Lambda's hourly records are kept as long as the hourly cost rows, not for ever.
+func TestRollupDropsLambdaRecordsWithTheHoursRolledUp(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var records []LambdaRecord
+	for h := 0; h < 5*24; h++ {
+		hour := start.Add(time.Duration(h) * time.Hour)
+		for _, fn := range []string{"resize", "thumbs"} {
+			records = append(records, LambdaRecord{Hour: hour, Region: "us-east-1", FunctionName: fn, Invocations: float64(h), CostUSD: 0.001})
+		}
+	}
+	if err := s.DB().CreateInBatches(records, 100).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Before the middle of day 4: days 1-3 go.
+	if _, err := s.RollupCostRecords(ctx, start.Add(3*24*time.Hour+12*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var kept []LambdaRecord
+	if err := s.DB().Order("hour").Find(&kept).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 2*2*24 {
+		t.Fatalf("%d lambda records kept, want %d (days 4 and 5, two functions)", len(kept), 2*2*24)
+	}
+	if first := kept[0].Hour.UTC(); !first.Equal(start.Add(3 * 24 * time.Hour)) {
+		t.Fatalf("oldest lambda record kept is of %v, want %v", first, start.Add(3*24*time.Hour))
+	}
+}
