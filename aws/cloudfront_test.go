@@ -54,18 +54,8 @@ func TestCloudFrontCollectorAgainstMoto(t *testing.T) {
 	}
 	var dists []created
 	for i, s := range seeds {
-		out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-			CallerReference: awssdk.String(time.Now().Format(time.RFC3339Nano)),
-			Comment:         awssdk.String("test"),
-			Enabled:         awssdk.Bool(true),
-			PriceClass:      s.priceClass,
-			Origins: &cftypes.Origins{Quantity: awssdk.Int32(1), Items: []cftypes.Origin{{
-				Id: awssdk.String("origin"), DomainName: awssdk.String("bucket.s3.amazonaws.com"),
-				S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: awssdk.String("")}}}},
-			DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: awssdk.String("origin"),
-				ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll, MinTTL: awssdk.Int64(0),
-				ForwardedValues: &cftypes.ForwardedValues{QueryString: awssdk.Bool(false), Cookies: &cftypes.CookiePreference{Forward: cftypes.ItemSelectionNone}}},
-		}})
+		out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{
+			DistributionConfig: awstest.DistributionConfig(time.Now().Format(time.RFC3339Nano), s.priceClass)})
 		if err != nil {
 			t.Fatalf("create distribution %d: %v", i, err)
 		}

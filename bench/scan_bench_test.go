@@ -399,18 +399,8 @@ func seedRegion(ctx context.Context, cfg awssdk.Config, region, role string, cod
 func seedGlobal(ctx context.Context, cfg awssdk.Config, seed scanSeed) error {
 	cf := cloudfront.NewFromConfig(cfg)
 	for i := range seed.Distributions {
-		if _, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-			CallerReference: awssdk.String(fmt.Sprintf("bench-%d", i)),
-			Comment:         awssdk.String("bench"),
-			Enabled:         awssdk.Bool(true),
-			PriceClass:      cftypes.PriceClassPriceClass100,
-			Origins: &cftypes.Origins{Quantity: awssdk.Int32(1), Items: []cftypes.Origin{{
-				Id: awssdk.String("origin"), DomainName: awssdk.String("bucket.s3.amazonaws.com"),
-				S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: awssdk.String("")}}}},
-			DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: awssdk.String("origin"),
-				ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll, MinTTL: awssdk.Int64(0),
-				ForwardedValues: &cftypes.ForwardedValues{QueryString: awssdk.Bool(false), Cookies: &cftypes.CookiePreference{Forward: cftypes.ItemSelectionNone}}},
-		}}); err != nil {
+		if _, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{
+			DistributionConfig: awstest.DistributionConfig(fmt.Sprintf("bench-%d", i), cftypes.PriceClassPriceClass100)}); err != nil {
 			return fmt.Errorf("create distribution: %w", err)
 		}
 	}
