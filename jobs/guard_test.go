@@ -70,7 +70,8 @@ type guardFixture struct {
 
 func guardConfig(t *testing.T, env map[string]string) *config.Config {
 	t.Helper()
-	all := map[string]string{"LIGHTSAIL_REGIONS": east + "," + west}
+	// LIGHTSAIL_SELF=none: no test asks the real instance metadata service.
+	all := map[string]string{"LIGHTSAIL_REGIONS": east + "," + west, "LIGHTSAIL_SELF": "none"}
 	for k, v := range env {
 		all[k] = v
 	}
