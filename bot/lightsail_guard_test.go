@@ -59,7 +59,9 @@ func TestGuardLinesInBothLanguages(t *testing.T) {
 			},
 			map[string][]string{"en": {"still bills its monthly plan", "no static IP", "changes when it starts again"}, "zh": {"未绑定静态 IP"}}, nil},
 		{"a stop whose static IPs could not be read says it could not check",
-			func(tr translator) (string, error) { return renderLightsailStop(tr, stop(func(*costmodels.LightsailStop) {})) },
+			func(tr translator) (string, error) {
+				return renderLightsailStop(tr, stop(func(*costmodels.LightsailStop) {}))
+			},
 			map[string][]string{"en": {"still bills", "could not check"}, "zh": {"未能确认"}}, nil},
 		{"a stop of costbot's own host says costbot stops with it",
 			func(tr translator) (string, error) {
