@@ -73,6 +73,18 @@ func poolCarries(members []poolMember) map[string]poolCarry {
 	return out
 }
 
+// poolFigures is an instance's cycle so far as AWS counts it: its own traffic plus what
+// it carries from deleted instances, against its allowance prorated from the first
+// creation of the chain it continues (as if the first instance still ran). The guard and
+// the scan's overage both come from here.
+func poolFigures(own, ownOut, fullAllowance float64, created time.Time, c poolCarry, start, end time.Time) (used, out, allowance float64) {
+	first := created
+	if !c.FirstCreated.IsZero() && c.FirstCreated.Before(created) {
+		first = c.FirstCreated
+	}
+	return own + c.Bytes, ownOut + c.OutBytes, ProratedAllowance(fullAllowance, first, start, end)
+}
+
 // blindAfter is how long a running instance may go without a datapoint before the guard
 // calls it blind.
 const blindAfter = 30 * time.Minute

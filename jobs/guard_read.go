@@ -151,17 +151,11 @@ func poolMembers(listed []aws.LightsailInstance, ms []measurement, history []mod
 	return out
 }
 
-// applyPool sets the instance's own usage, what it carries from deleted instances, and
-// its allowance: prorated from the first creation of the chain it continues, as if the
-// first instance still ran.
+// applyPool sets the instance's usage and allowance as the pool rule counts them.
 func (m *measurement) applyPool(c poolCarry, start, end time.Time) {
 	t := &m.traffic
-	own, ownOut := m.reading.In+m.reading.Out, m.reading.Out
 	t.CarriedBytes, t.CarriedFrom = c.Bytes, c.From
-	t.UsedBytes, t.OutBytes = own+c.Bytes, ownOut+c.OutBytes
-	if !c.FirstCreated.IsZero() && c.FirstCreated.Before(m.inst.CreatedAt) {
-		t.AllowanceBytes = ProratedAllowance(t.FullAllowanceBytes, c.FirstCreated, start, end)
-	}
+	t.UsedBytes, t.OutBytes, t.AllowanceBytes = poolFigures(m.reading.In+m.reading.Out, m.reading.Out, t.FullAllowanceBytes, m.inst.CreatedAt, c, start, end)
 	m.row.CarriedOutBytes = c.OutBytes
 }
 
