@@ -176,37 +176,37 @@ func lightsailTrafficReading(ctx context.Context, api lightsailMetricsAPI, regio
 	if tail.Before(start) {
 		tail = start
 	}
-	var r LightsailReading
+	// The four requests (each metric, by the hour and by 5 minutes) are independent.
+	metrics := []lstypes.InstanceMetricName{lstypes.InstanceMetricNameNetworkIn, lstypes.InstanceMetricNameNetworkOut}
+	var sums [2][2]float64
 	var latest [2]time.Time
 	g, gctx := errgroup.WithContext(ctx)
-	for i, metric := range []lstypes.InstanceMetricName{lstypes.InstanceMetricNameNetworkIn, lstypes.InstanceMetricNameNetworkOut} {
-		g.Go(func() error {
-			head, err := lightsailMetricPoints(gctx, api, name, metric, start, tail, lightsailTrafficPeriod)
-			if err != nil {
-				return fmt.Errorf("lightsail %s: %s %s: %w", region, name, metric, err)
-			}
-			recent, err := lightsailMetricPoints(gctx, api, name, metric, tail, end, lightsailTailPeriod)
-			if err != nil {
-				return fmt.Errorf("lightsail %s: %s %s: %w", region, name, metric, err)
-			}
-			sum := sumDatapoints(head) + sumDatapoints(recent)
-			for _, p := range recent {
-				if p.Sum != nil && p.Timestamp != nil && p.Timestamp.After(latest[i]) {
-					latest[i] = p.Timestamp.UTC()
+	for i, metric := range metrics {
+		for j, part := range []struct {
+			from, to time.Time
+			period   time.Duration
+		}{{start, tail, lightsailTrafficPeriod}, {tail, end, lightsailTailPeriod}} {
+			g.Go(func() error {
+				points, err := lightsailMetricPoints(gctx, api, name, metric, part.from, part.to, part.period)
+				if err != nil {
+					return fmt.Errorf("lightsail %s: %s %s: %w", region, name, metric, err)
 				}
-			}
-			if metric == lstypes.InstanceMetricNameNetworkIn {
-				r.In = sum
-			} else {
-				r.Out = sum
-			}
-			return nil
-		})
+				sums[i][j] = sumDatapoints(points)
+				if j == 1 {
+					for _, p := range points {
+						if p.Sum != nil && p.Timestamp != nil && p.Timestamp.After(latest[i]) {
+							latest[i] = p.Timestamp.UTC()
+						}
+					}
+				}
+				return nil
+			})
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return LightsailReading{}, err
 	}
-	r.Latest = latest[0]
+	r := LightsailReading{In: sums[0][0] + sums[0][1], Out: sums[1][0] + sums[1][1], Latest: latest[0]}
 	if latest[1].After(r.Latest) {
 		r.Latest = latest[1]
 	}
