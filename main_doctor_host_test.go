@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,24 +9,6 @@ import (
 	costaws "costbot/aws"
 	"costbot/internal/awstest"
 )
-
-// imdsServer plays the instance metadata service (IMDSv2) of the instance id.
-func imdsServer(t *testing.T, id string) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			w.Write([]byte("tok"))
-		case r.Method == http.MethodGet && r.URL.Path == "/latest/meta-data/instance-id" && r.Header.Get("X-Aws-Ec2-Metadata-Token") == "tok":
-			w.Write([]byte(id))
-		default:
-			http.Error(w, "no", http.StatusUnauthorized)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func TestDoctorTellsTheLightsailHost(t *testing.T) {
 	ls := awstest.StartLightsail(t)
@@ -55,9 +35,9 @@ func TestDoctorTellsTheLightsailHost(t *testing.T) {
 		env  []string
 		want string
 	}{
-		{"found through the metadata service", []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imdsServer(t, hostID).URL},
+		{"found through the metadata service", []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + awstest.StartInstanceMetadata(t, hostID).URL},
 			"✓ lightsail host: costbot runs on Lightsail instance costbot-host (us-east-1, " + hostID + "), watched"},
-		{"an EC2 instance that is not a Lightsail one", []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imdsServer(t, "i-0123456789abcdef0").URL},
+		{"an EC2 instance that is not a Lightsail one", []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + awstest.StartInstanceMetadata(t, "i-0123456789abcdef0").URL},
 			"✓ lightsail host: on i-0123456789abcdef0, not a Lightsail instance"},
 		{"named", []string{"LIGHTSAIL_SELF=web-1"}, "✓ lightsail host: costbot runs on web-1 (LIGHTSAIL_SELF)"},
 		{"off", []string{"LIGHTSAIL_SELF=none"}, "✓ lightsail host: detection off"},

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"costbot/aws"
-	"costbot/config"
 	"costbot/internal/awstest"
 	"costbot/jobs"
 	"costbot/models"
@@ -96,19 +94,7 @@ func overshootRun(b *testing.B, bitsPerSecond float64, phase time.Duration, guar
 
 	var g *jobs.Guard
 	if guard {
-		cfg, err := config.Parse(func(k string) (string, bool) {
-			v, ok := map[string]string{"LIGHTSAIL_REGIONS": region, "LIGHTSAIL_SELF": "none"}[k]
-			return v, ok
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		store, err := models.Open(filepath.Join(b.TempDir(), "guard.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { store.Close() })
-		g = jobs.NewGuard(cfg, store, ls.Config(region), nil, clock)
+		g = newBenchGuard(b, map[string]string{"LIGHTSAIL_REGIONS": region}, ls.Config(region), clock)
 	}
 	ctx := context.Background()
 	for now := first; now.Before(burst.Add(48 * time.Hour)); now = now.Add(interval) {

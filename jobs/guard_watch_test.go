@@ -244,33 +244,6 @@ func TestAHangingHeartbeatNeverDelaysTheCheck(t *testing.T) {
 	}
 }
 
-// metadataServer plays the instance metadata service (IMDSv2): a token from PUT
-// /latest/api/token, then the instance ID for a request carrying it.
-func metadataServer(t *testing.T, instanceID string) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
-			if r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds") == "" {
-				http.Error(w, "ttl required", http.StatusBadRequest)
-				return
-			}
-			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
-			w.Write([]byte("token-1"))
-		case r.Method == http.MethodGet && r.URL.Path == "/latest/meta-data/instance-id":
-			if r.Header.Get("X-Aws-Ec2-Metadata-Token") != "token-1" {
-				http.Error(w, "unauthorized", http.StatusUnauthorized)
-				return
-			}
-			w.Write([]byte(instanceID))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // recordingFlusher records, when the outbox is flushed, what was pushed and whether the
 // instance was stopped already.
 type recordingFlusher struct {
@@ -303,7 +276,7 @@ func TestSelfHostIsDetectedAndToldBeforeItsStop(t *testing.T) {
 			hostID = aws.SupportCodeInstanceID(in.SupportCode)
 		}
 	}
-	f.guard.SetMetadataEndpoint(metadataServer(t, hostID).URL)
+	f.guard.SetMetadataEndpoint(awstest.StartInstanceMetadata(t, hostID).URL)
 	flush := &recordingFlusher{f: f}
 	f.guard.SetFlusher(flush)
 	f.check()
