@@ -158,6 +158,9 @@ func (g *Guard) enforceStop(ctx context.Context, m measurement, s stopStep, now 
 	}
 	key := eventKey(t, "stop", strconv.Itoa(s.Stops+1))
 	if t.SelfHost {
+		if s.Failures > 0 {
+			key += "/attempt-" + strconv.Itoa(s.Failures+1) // said again before each try
+		}
 		// Say it while costbot can: the push is out before the stop takes costbot down.
 		data.Accepted = true
 		if err := attachEvent(a, models.EventLightsailStop, key, data); err != nil {
@@ -174,7 +177,15 @@ func (g *Guard) enforceStop(ctx context.Context, m measurement, s stopStep, now 
 	if err := g.ops.Stop(ctx, t.Region, t.Instance); err != nil {
 		a.Result, a.Error, a.At = ResultFailed, err.Error(), now
 		if t.SelfHost {
-			a.EventKind, a.EventKey, a.EventData = "", "", "" // the early push stands; the failure follows
+			// The early push stands on its row; the failure is pushed on a row of its own.
+			if serr := g.store.SaveLightsailAction(ctx, a); serr != nil {
+				return false, errors.Join(err, serr)
+			}
+			a = g.newAction(t, now, actionStopNotice, s.ReasonText)
+			a.Result, a.Error = ResultFailed, err.Error()
+			if serr := g.store.AddLightsailAction(ctx, a); serr != nil {
+				return false, errors.Join(err, serr)
+			}
 		}
 		if failErr := g.failureNotice(a, t, s, s.Failures+1, now); failErr != nil {
 			return false, failErr
@@ -277,10 +288,17 @@ func (g *Guard) notify(ctx context.Context, a *models.LightsailAction) error {
 	if drop {
 		g.logger().Error("giving up a Lightsail push the notifier keeps refusing", "kind", a.EventKind, "key", a.EventKey, "err", err)
 	}
-	if merr := g.store.MarkLightsailNotice(context.WithoutCancel(ctx), a.ID, err == nil, g.clock.Now(), drop); merr != nil {
+	at := g.clock.Now()
+	if merr := g.store.MarkLightsailNotice(context.WithoutCancel(ctx), a.ID, err == nil, at, drop); merr != nil {
 		return errors.Join(err, merr)
 	}
+	// The row in hand says the same as the stored one, so saving it later keeps the mark.
 	a.NotifyAttempts++
+	a.NotifyDropped = a.NotifyDropped || drop
+	if err == nil {
+		at = at.UTC()
+		a.NotifiedAt = &at
+	}
 	if err != nil {
 		return fmt.Errorf("lightsail guard: push %s %s: %w", a.EventKind, a.EventKey, err)
 	}

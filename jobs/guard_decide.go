@@ -113,13 +113,13 @@ func blindness(state string, now, latest time.Time, prev *models.LightsailUsage,
 	if prev != nil && prev.DataAt != nil && prev.DataAt.After(b.DataAt) {
 		b.DataAt = prev.DataAt.UTC()
 	}
-	if state != "running" || prev == nil || prev.State != "running" {
+	running := state == "running"
+	if !running || prev == nil || prev.State != "running" {
 		if now.After(b.DataAt) {
-			b.DataAt = now
+			b.DataAt = now // not running, or its clock starts now
 		}
-		return b // not running, or its clock starts now
 	}
-	b.Blind = readFailed || now.Sub(b.DataAt) > blindAfter
+	b.Blind = running && (readFailed || now.Sub(b.DataAt) > blindAfter)
 	return b
 }
 

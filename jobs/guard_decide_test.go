@@ -123,6 +123,8 @@ func TestBlindness(t *testing.T) {
 		{"just started after a stop", "running", time.Time{}, &models.LightsailUsage{State: "stopped", DataAt: ptr(ago(5 * time.Hour))}, false, false, time.Time{}},
 		{"stopped: never blind", "stopped", time.Time{}, running(ago(5 * time.Hour)), false, false, ago(5 * time.Hour)},
 		{"reads failed while running", "running", time.Time{}, running(ago(10 * time.Minute)), true, true, ago(10 * time.Minute)},
+		{"first seen, and the read fails: blind at once", "running", time.Time{}, nil, true, true, time.Time{}},
+		{"stopped and the read fails: not blind, nothing to see", "stopped", time.Time{}, running(ago(time.Hour)), true, false, ago(time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

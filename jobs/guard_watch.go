@@ -33,6 +33,9 @@ const (
 	actionRegionDown = "region_down"
 	actionRegionUp   = "region_up"
 	actionBlind      = "blind"
+	// actionStopNotice carries the failure push of a stop of costbot's own host, whose
+	// stop row carries the push sent before it.
+	actionStopNotice = "stop_notice"
 )
 
 // pushBlind pushes, once per blind spell, that the guard cannot see an instance: the

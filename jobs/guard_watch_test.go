@@ -341,3 +341,30 @@ func TestAStopSaysWhichStaticIPKeepsTheAddress(t *testing.T) {
 		t.Errorf("loose stop %+v; want checked, with no static IP", l)
 	}
 }
+
+func TestAFailedStopOfTheSelfHostIsPushedAndTriedAgain(t *testing.T) {
+	start := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
+	f := newGuardFixture(t, start, map[string]string{"LIGHTSAIL_SELF": "host"})
+	growth(f, east, "host", start, 96, 96, 96)
+	flush := &recordingFlusher{f: f}
+	f.guard.SetFlusher(flush)
+	f.ls.InjectFault(awstest.LightsailFault{Op: "StopInstance", Times: 1, Code: "InternalFailure"})
+	if _, err := f.guard.Check(context.Background()); err == nil {
+		t.Fatal("the failed stop must fail the check")
+	}
+	if len(f.events.of(models.EventLightsailStop)) != 1 || len(f.events.of(models.EventLightsailStopFailed)) != 1 {
+		t.Fatalf("stops %d, failures %d: want the early push and the failure", len(f.events.of(models.EventLightsailStop)), len(f.events.of(models.EventLightsailStopFailed)))
+	}
+	f.advanceTo(start.Add(10 * time.Minute))
+	f.check()
+	f.advanceTo(start.Add(20 * time.Minute))
+	f.check()
+	stops := f.events.of(models.EventLightsailStop)
+	if f.calls("StopInstance", "host") != 2 || len(stops) != 2 || stops[0].Key == stops[1].Key || len(flush.stopsAtFlush) != 2 {
+		t.Errorf("StopInstance %d, stop pushes %+v, flushes %d: want the retry told again, under its own key, before it",
+			f.calls("StopInstance", "host"), stops, len(flush.stopsAtFlush))
+	}
+	if n := len(f.events.of(models.EventLightsailStopFailed)); n != 1 {
+		t.Errorf("%d failure pushes, want 1", n)
+	}
+}
