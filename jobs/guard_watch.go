@@ -163,17 +163,26 @@ func redactURL(err error, url string) string {
 	return strings.ReplaceAll(err.Error(), url, "GUARD_HEARTBEAT_URL")
 }
 
-// selfHost is which instance costbot runs on, found once.
+// selfHost is which instance costbot runs on: asked once, or again an hour after the
+// metadata service could not be read (it may have been a passing failure).
 type selfHost struct {
-	once       sync.Once
+	mu         sync.Mutex
+	asked      bool
+	retryAt    time.Time
 	instanceID string // the EC2 instance ID from the metadata service, "" if none
-	err        error
 	endpoint   string // the metadata service; "" is the SDK's default
 }
 
+// selfRetry is how long the guard waits before asking the metadata service again.
+const selfRetry = time.Hour
+
 // SetMetadataEndpoint points self-host detection at another instance metadata service
 // (before the first check).
-func (g *Guard) SetMetadataEndpoint(url string) { g.self.endpoint = url }
+func (g *Guard) SetMetadataEndpoint(url string) {
+	g.self.mu.Lock()
+	defer g.self.mu.Unlock()
+	g.self.endpoint = url
+}
 
 // isSelf reports whether costbot runs on in: the instance LIGHTSAIL_SELF names (NAME
 // or REGION/NAME), or, with LIGHTSAIL_SELF unset, the one whose supportCode holds the
@@ -190,21 +199,27 @@ func (g *Guard) isSelf(ctx context.Context, in aws.LightsailInstance) bool {
 	}
 }
 
-// SelfInstanceID is the EC2 instance ID of the host, from the instance metadata service,
-// asked once; "" when costbot does not run on EC2 or Lightsail (or LIGHTSAIL_SELF says).
+// SelfInstanceID is the EC2 instance ID of the host, from the instance metadata service;
+// "" when costbot does not run on EC2 or Lightsail (or LIGHTSAIL_SELF says).
 func (g *Guard) SelfInstanceID(ctx context.Context) string {
-	g.self.once.Do(func() {
-		if g.cfg.LightsailSelf != "" {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), selfDetectTimeout)
-		defer cancel()
-		g.self.instanceID, g.self.err = aws.MetadataInstanceID(ctx, g.self.endpoint)
-		if g.self.err != nil {
-			g.logger().Debug("not on an EC2 or Lightsail instance, or its metadata cannot be read", "err", g.self.err)
-		}
-	})
-	return g.self.instanceID
+	if g.cfg.LightsailSelf != "" {
+		return ""
+	}
+	s := &g.self
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := g.clock.Now()
+	if s.asked && (s.instanceID != "" || now.Before(s.retryAt)) {
+		return s.instanceID
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), selfDetectTimeout)
+	defer cancel()
+	id, err := aws.MetadataInstanceID(ctx, s.endpoint)
+	s.asked, s.instanceID, s.retryAt = true, id, now.Add(selfRetry)
+	if err != nil {
+		g.logger().Debug("not on an EC2 or Lightsail instance, or its metadata cannot be read", "err", err)
+	}
+	return s.instanceID
 }
 
 // flushBeforeSelfStop hands the stop's push to the notifier and delivers the outbox,

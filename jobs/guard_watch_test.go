@@ -4,8 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,5 +369,49 @@ func TestAFailedStopOfTheSelfHostIsPushedAndTriedAgain(t *testing.T) {
 	}
 	if n := len(f.events.of(models.EventLightsailStopFailed)); n != 1 {
 		t.Errorf("%d failure pushes, want 1", n)
+	}
+}
+
+func TestSelfHostIsAskedAgainAnHourAfterTheMetadataFailed(t *testing.T) {
+	start := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
+	f := newGuardFixture(t, start, map[string]string{"LIGHTSAIL_SELF": ""})
+	growth(f, east, "host", start, 10, 10, 10)
+	insts, err := aws.ListLightsailInstances(context.Background(), f.ls.Config(east))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := url.Parse(awstest.StartInstanceMetadata(t, aws.SupportCodeInstanceID(insts[0].SupportCode)).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down atomic.Bool
+	down.Store(true)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "metadata service unavailable", http.StatusInternalServerError)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	f.guard.SetMetadataEndpoint(front.URL)
+
+	steps := []struct {
+		at   time.Duration
+		down bool
+		want bool
+	}{
+		{0, true, false},
+		{10 * time.Minute, false, false}, // not asked again yet
+		{61 * time.Minute, false, true},
+	}
+	for _, s := range steps {
+		down.Store(s.down)
+		f.advanceTo(start.Add(s.at))
+		f.check()
+		if got := f.latest(east, "host").SelfHost; got != s.want {
+			t.Errorf("at +%v: self host %v, want %v", s.at, got, s.want)
+		}
 	}
 }
