@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -99,7 +96,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return err
 	}
 
-	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), log)
+	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), defaultHTTPLimits, log)
 	if err != nil {
 		return err
 	}
@@ -132,23 +129,4 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	}
 	background.Wait()
 	return runErr
-}
-
-// startHTTP serves /healthz and /metrics on addr; an empty addr turns it off.
-func startHTTP(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
-	if addr == "" {
-		return nil, nil
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server", "err", err)
-		}
-	}()
-	log.Info("http listening", "addr", l.Addr().String())
-	return srv, nil
 }
