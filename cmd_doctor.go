@@ -56,6 +56,9 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		return "@" + name, nil
 	})
 	check("database", func() (string, error) {
+		if err := models.CheckWritable(cfg.DBPath); err != nil {
+			return "", err
+		}
 		store, err := models.Open(cfg.DBPath)
 		if err != nil {
 			return "", fmt.Errorf("%w (check DB_PATH and the folder's permissions)", err)

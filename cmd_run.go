@@ -15,6 +15,7 @@ import (
 	"costbot/bot"
 	"costbot/config"
 	"costbot/jobs"
+	"costbot/leader"
 	"costbot/models"
 )
 
@@ -33,11 +34,38 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// One daemon per database: a second one would poll Telegram and run every job
+	// beside the first.
+	lease, err := holdDatabase(ctx, cfg.DBPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "costbot:", err)
+		return 2
+	}
+	defer lease.Release()
+	ctx, lost := context.WithCancel(ctx)
+	defer lost()
+	go func() {
+		select {
+		case <-lease.Lost():
+			log.Error("the database lease was lost; stopping so that the new holder runs alone")
+			lost()
+		case <-ctx.Done():
+		}
+	}()
 	if err := runDaemon(ctx, cfg, log); err != nil {
 		log.Error("costbot stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// holdDatabase checks that the database's folder is writable and takes the database's
+// lease; either failure is one line for the operator.
+func holdDatabase(ctx context.Context, dbPath string) (leader.Lease, error) {
+	if err := models.CheckWritable(dbPath); err != nil {
+		return nil, err
+	}
+	return leader.NewFileElector(dbPath).TryAcquire(ctx)
 }
 
 // newLogger logs text lines to w with every secret costbot knows redacted.

@@ -180,6 +180,8 @@ type Server struct {
 	faults     map[string]*fault
 	handler    Handler
 	now        func() time.Time
+	poll       chan struct{} // closed to end the getUpdates being held, when another arrives
+	conflicts  int
 }
 
 // New starts a server with DefaultToken; it closes when the test ends.
@@ -198,6 +200,14 @@ func New(t testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Conflicts is how many held getUpdates were ended by another one: more than one bot
+// instance polling.
+func (s *Server) Conflicts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conflicts
 }
 
 // URL is the server's base URL, for TELEGRAM_API_URL / bot.WithServerURL.
@@ -522,6 +532,23 @@ func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
 	timeout := time.Duration(call.Int("timeout")) * time.Second
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	// Telegram serves one poller per bot: a getUpdates arriving while another is held
+	// ends the held one with 409 Conflict.
+	terminated := make(chan struct{})
+	s.mu.Lock()
+	if s.poll != nil {
+		close(s.poll)
+		s.conflicts++
+	}
+	s.poll = terminated
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.poll == terminated {
+			s.poll = nil
+		}
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		if offset > 0 {
@@ -538,6 +565,8 @@ func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
 		}
 		select {
 		case <-changed:
+		case <-terminated:
+			return http.StatusConflict, errorBody(http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running", 0)
 		case <-deadline.C:
 			return ok([]update{})
 		case <-r.Context().Done():
