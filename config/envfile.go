@@ -142,3 +142,15 @@ func untrusted(fi fs.FileInfo) string {
 	}
 	return ""
 }
+
+// Variables is every variable Parse reads, in its order: what a settings file may set.
+func Variables() []string {
+	var names []string
+	Parse(func(name string) (string, bool) {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+		return "", false
+	})
+	return names
+}
