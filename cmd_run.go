@@ -118,7 +118,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
 		return err
 	}
-	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})
+	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API(), cfg.TelegramToken), jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
 		return err
