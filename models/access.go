@@ -59,3 +59,14 @@ func CheckWritable(path string) error {
 	}
 	return f.Close()
 }
+
+// keepPrivate sets mode 0600 on the database and its -wal and -shm files: a file
+// restored from a backup with 0644 would stay readable to every user of the host. It
+// is best effort: a file another user owns keeps its mode.
+func keepPrivate(path string) {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			os.Chmod(p, 0o600)
+		}
+	}
+}
