@@ -167,6 +167,10 @@ func New(cfg *config.Config, deps Deps, opts ...tgbot.Option) (*Bot, error) {
 		tgbot.WithMiddlewares(b.detach, b.logUpdates, b.recoverPanics, b.allowOnly),
 		tgbot.WithErrorsHandler(func(err error) {
 			b.metrics.apiErrors.Inc()
+			if errors.Is(err, tgbot.ErrorConflict) {
+				b.log.Error("Telegram answered 409 Conflict: another process polls this bot token (a costbot on another DB_PATH, or another program); stop all but one", "error", err)
+				return
+			}
 			b.log.Warn("telegram client error", "error", err)
 		}),
 		tgbot.WithDebugHandler(func(format string, args ...any) {

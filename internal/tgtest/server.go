@@ -419,9 +419,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	status, body := s.answerLocked(&call)
-	s.mu.Unlock()
+	var terminated chan struct{}
 	if body == "" && method == "getUpdates" {
-		status, body = s.getUpdates(r, call)
+		terminated = s.holdPollLocked()
+	}
+	s.mu.Unlock()
+	if terminated != nil {
+		status, body = s.getUpdates(r, call, terminated)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -521,9 +525,22 @@ func (s *Server) storeMessageLocked(call Call, photo bool) (int, string) {
 	return ok(m)
 }
 
+// holdPollLocked makes a getUpdates the one held: Telegram serves one poller per bot,
+// so the poll held before it ends with 409 Conflict. The returned channel is closed when
+// a later one arrives.
+func (s *Server) holdPollLocked() chan struct{} {
+	if s.poll != nil {
+		close(s.poll)
+		s.conflicts++
+	}
+	s.poll = make(chan struct{})
+	return s.poll
+}
+
 // getUpdates confirms updates below offset, then answers the pending ones or holds
-// the request until one is queued, the timeout passes or the client goes away.
-func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
+// the request until one is queued, the timeout passes, the client goes away or a newer
+// getUpdates terminates it.
+func (s *Server) getUpdates(r *http.Request, call Call, terminated chan struct{}) (int, string) {
 	offset := call.Int("offset")
 	limit := int(call.Int("limit"))
 	if limit <= 0 || limit > 100 {
@@ -532,16 +549,6 @@ func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
 	timeout := time.Duration(call.Int("timeout")) * time.Second
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
-	// Telegram serves one poller per bot: a getUpdates arriving while another is held
-	// ends the held one with 409 Conflict.
-	terminated := make(chan struct{})
-	s.mu.Lock()
-	if s.poll != nil {
-		close(s.poll)
-		s.conflicts++
-	}
-	s.poll = terminated
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		if s.poll == terminated {
