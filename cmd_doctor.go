@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -22,6 +23,9 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stdout, "✗ configuration: %v\n", err)
 		return 1
+	}
+	for _, note := range cfg.EnvFile.Notes() {
+		fmt.Fprintf(stdout, "· %s\n", note)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -52,6 +56,9 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		return "@" + name, nil
 	})
 	check("database", func() (string, error) {
+		if err := models.CheckWritable(cfg.DBPath); err != nil {
+			return "", err
+		}
 		store, err := models.Open(cfg.DBPath)
 		if err != nil {
 			return "", fmt.Errorf("%w (check DB_PATH and the folder's permissions)", err)
@@ -88,12 +95,17 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 
 // cmdHealthcheck asks the running daemon's /healthz, for the Docker HEALTHCHECK.
 func cmdHealthcheck(_ []string, stdout, stderr io.Writer) int {
-	addr := os.Getenv("HTTP_ADDR")
-	if addr == "" {
-		addr = ":8080"
+	addr, set := os.LookupEnv("HTTP_ADDR")
+	addr = strings.TrimSpace(addr)
+	switch {
+	case !set:
+		addr = config.DefaultHTTPAddr
+	case addr == "":
+		fmt.Fprintln(stderr, "unhealthy: HTTP_ADDR is empty, so the daemon serves no /healthz")
+		return 1
 	}
-	if strings.HasPrefix(addr, ":") {
-		addr = "127.0.0.1" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		addr = net.JoinHostPort("127.0.0.1", port)
 	}
 	client := &http.Client{Timeout: 4 * time.Second}
 	resp, err := client.Get("http://" + addr + "/healthz")

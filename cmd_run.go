@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -18,6 +15,7 @@ import (
 	"costbot/bot"
 	"costbot/config"
 	"costbot/jobs"
+	"costbot/leader"
 	"costbot/models"
 )
 
@@ -36,11 +34,38 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// One daemon per database: a second one would poll Telegram and run every job
+	// beside the first.
+	lease, err := holdDatabase(ctx, cfg.DBPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "costbot:", err)
+		return 2
+	}
+	defer lease.Release()
+	ctx, lost := context.WithCancel(ctx)
+	defer lost()
+	go func() {
+		select {
+		case <-lease.Lost():
+			log.Error("the database lease was lost; stopping so that the new holder runs alone")
+			lost()
+		case <-ctx.Done():
+		}
+	}()
 	if err := runDaemon(ctx, cfg, log); err != nil {
 		log.Error("costbot stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// holdDatabase checks that the database's folder is writable and takes the database's
+// lease; either failure is one line for the operator.
+func holdDatabase(ctx context.Context, dbPath string) (leader.Lease, error) {
+	if err := models.CheckWritable(dbPath); err != nil {
+		return nil, err
+	}
+	return leader.NewFileElector(dbPath).TryAcquire(ctx)
 }
 
 // newLogger logs text lines to w with every secret costbot knows redacted.
@@ -93,14 +118,14 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
 		return err
 	}
-	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})
+	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API(), cfg.TelegramToken), jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
 	guard.SetFlusher(deliverer) // the stop of costbot's own host is delivered before it lands
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
 		return err
 	}
 
-	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), log)
+	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), defaultHTTPLimits, log)
 	if err != nil {
 		return err
 	}
@@ -133,23 +158,4 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	}
 	background.Wait()
 	return runErr
-}
-
-// startHTTP serves /healthz and /metrics on addr; an empty addr turns it off.
-func startHTTP(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
-	if addr == "" {
-		return nil, nil
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server", "err", err)
-		}
-	}()
-	log.Info("http listening", "addr", l.Addr().String())
-	return srv, nil
 }

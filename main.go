@@ -112,5 +112,8 @@ func loadConfig(stderr io.Writer) (*config.Config, int) {
 		}
 		return nil, 2
 	}
+	for _, note := range cfg.EnvFile.Notes() {
+		fmt.Fprintln(stderr, "costbot:", note)
+	}
 	return cfg, 0
 }

@@ -78,7 +78,7 @@ func newLightsailWorld(t *testing.T, now time.Time) *lightsailWorld {
 	w.ls.SetClock(w.clock.Now)
 	w.cfg = lightsailConfig(t, map[string]string{
 		"TELEGRAM_BOT_TOKEN": w.srv.Token(), "TELEGRAM_API_URL": w.srv.URL(),
-		"TELEGRAM_CHAT_IDS": "1001,-100500", "TELEGRAM_ADMIN_IDS": "1001",
+		"TELEGRAM_CHAT_IDS": "1001,-100500", "TELEGRAM_ADMIN_IDS": "1001,3003",
 	})
 	var err error
 	if w.store, err = models.Open(w.cfg.DBPath); err != nil {

@@ -74,6 +74,7 @@ type Bot struct {
 	routes   map[string]callbackRoute
 	refusals *refusalLimiter
 	pending  *pending // server-side button data, for routes that need it
+	collects *collectRuns
 
 	username atomic.Pointer[string] // the bot's @username, once getMe answered
 
@@ -129,6 +130,7 @@ func New(cfg *config.Config, deps Deps, opts ...tgbot.Option) (*Bot, error) {
 		metrics:  newMetrics(),
 		refusals: newRefusalLimiter(refusalEvery, deps.Now),
 		pending:  newPending(deps.Now),
+		collects: newCollectRuns(),
 		grace:    shutdownGrace,
 	}
 	b.work, b.cancelWork = context.WithCancel(context.Background())
@@ -165,6 +167,10 @@ func New(cfg *config.Config, deps Deps, opts ...tgbot.Option) (*Bot, error) {
 		tgbot.WithMiddlewares(b.detach, b.logUpdates, b.recoverPanics, b.allowOnly),
 		tgbot.WithErrorsHandler(func(err error) {
 			b.metrics.apiErrors.Inc()
+			if errors.Is(err, tgbot.ErrorConflict) {
+				b.log.Error("Telegram answered 409 Conflict: another process polls this bot token (a costbot on another DB_PATH, or another program); stop all but one", "error", err)
+				return
+			}
 			b.log.Warn("telegram client error", "error", err)
 		}),
 		tgbot.WithDebugHandler(func(format string, args ...any) {
@@ -226,6 +232,9 @@ func (b *Bot) Run(ctx context.Context) error {
 				return nil
 			}
 		}
+	}
+	if !b.waitCollects(b.grace) {
+		b.log.Error("a /collect scan ignores cancellation; returning without it")
 	}
 	b.confirmHandled()
 	b.log.Info("polling stopped")

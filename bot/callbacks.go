@@ -155,6 +155,33 @@ func (p *pending) put(value any, ttl time.Duration) string {
 	return key
 }
 
+// takeIf is take for a value pass accepts; a value it refuses stays, and is returned
+// with ok false.
+func (p *pending) takeIf(key string, pass func(any) bool) (any, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	it, ok := p.items[key]
+	if !ok || !p.now().Before(it.expires) {
+		delete(p.items, key)
+		return nil, false
+	}
+	if !pass(it.value) {
+		return it.value, false
+	}
+	delete(p.items, key)
+	return it.value, true
+}
+
+// update replaces the value behind key, keeping its expiry, if it is still there.
+func (p *pending) update(key string, fn func(any) any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if it, ok := p.items[key]; ok {
+		it.value = fn(it.value)
+		p.items[key] = it
+	}
+}
+
 // take returns the value once; a second take, or one after expiry, finds nothing.
 func (p *pending) take(key string) (any, bool) {
 	p.mu.Lock()

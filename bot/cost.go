@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -14,9 +13,6 @@ import (
 
 // collectJob is the job name the scheduler records cost scans under.
 const collectJob = "collect"
-
-// collectTimeout bounds a /collect scan; it may outlast the usual handler timeout.
-const collectTimeout = 10 * time.Minute
 
 // CollectNower runs a cost scan now (the collect job), for /collect.
 type CollectNower interface {
@@ -106,31 +102,4 @@ func (b *Bot) costView(ctx context.Context) (costView, error) {
 		return v, err
 	}
 	return v, nil
-}
-
-// cmdCollect runs a scan now: "collecting…" at once, then the summary in its place.
-func (b *Bot) cmdCollect(ctx context.Context, r *Request) error {
-	if b.deps.Collector == nil {
-		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"collect.unavailable"}), nil)
-		return err
-	}
-	sent, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"collect.running"}), nil)
-	if err != nil {
-		return err
-	}
-	// The scan is bounded by its own timeout, not the handler's; shutdown still cancels it.
-	scanCtx, cancel := context.WithTimeout(b.work, collectTimeout)
-	defer cancel()
-	summary, err := b.deps.Collector.CollectNow(scanCtx)
-	var text string
-	if err != nil {
-		b.log.Error("collect now failed", "chat_id", r.ChatID, "user_id", r.UserID, "error", err)
-		text = r.tr.T(msgID{"collect.failed"}, map[string]any{"Error": truncate(Redact(err.Error(), b.cfg.TelegramToken), 300)})
-	} else {
-		text = renderCollect(r.tr, summary)
-	}
-	if err := b.edit(scanCtx, r.ChatID, sent, text, nil); err != nil {
-		return fmt.Errorf("collect: report: %w", err)
-	}
-	return nil
 }

@@ -280,10 +280,10 @@ func renderServicePage(tr translator, v serviceView) string {
 // on a third line.
 func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 	head := strconv.Itoa(n) + ". "
-	if name := strings.TrimSpace(r.Name); name != "" && name != r.ResourceID {
+	if name := strings.TrimSpace(stripInvisible(r.Name)); name != "" && name != r.ResourceID {
 		head += "<b>" + html.EscapeString(truncate(name, 60)) + "</b> "
 	}
-	head += "<code>" + html.EscapeString(truncate(r.ResourceID, 80)) + "</code>"
+	head += "<code>" + html.EscapeString(truncate(stripInvisible(r.ResourceID), 80)) + "</code>"
 	typ := r.Type
 	if typ == "" {
 		typ = r.Kind

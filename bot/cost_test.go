@@ -478,6 +478,7 @@ func TestCollect(t *testing.T) {
 	}
 
 	fake.err = errors.New("scan: <throttled>")
+	h.clock.Advance(collectCooldown)
 	h.say(ownerID, ownerID, "/collect")
 	n := 0
 	failed := h.srv.WaitCall(t, "editMessageText", func(tgtest.Call) bool { n++; return n > 1 }, wait)

@@ -53,14 +53,14 @@ func (c *catalog) translator(lang string) translator {
 	return translator{lang: lang, loc: i18n.NewLocalizer(c.bundle, lang)}
 }
 
-// T renders a message. Every data value is HTML-escaped: catalogs hold HTML markup,
-// data is always plain text.
+// T renders a message. Every data value is HTML-escaped, and stripped of invisible
+// characters that reorder a line: catalogs hold HTML markup, data is always plain text.
 func (t translator) T(id msgID, data ...map[string]any) string {
 	var escaped map[string]string
 	if len(data) > 0 {
 		escaped = make(map[string]string, len(data[0]))
 		for k, v := range data[0] {
-			escaped[k] = html.EscapeString(fmt.Sprint(v))
+			escaped[k] = html.EscapeString(stripInvisible(fmt.Sprint(v)))
 		}
 	}
 	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id.id, TemplateData: escaped})

@@ -41,10 +41,18 @@ type lightsailTarget struct {
 	Op, Region, Name string
 }
 
-// lightsailConfirm is a confirmation waiting for its button.
+// lightsailConfirm is a confirmation waiting for its button: only the admin who asked
+// may press it, on the message it was shown in.
 type lightsailConfirm struct {
 	lightsailTarget
-	AskedBy int64
+	AskedBy   int64
+	ChatID    int64
+	MessageID int // 0 until the prompt is sent
+}
+
+// pressedBy reports whether a press is the asking admin's, on the prompt itself.
+func (c lightsailConfirm) pressedBy(r *Request) bool {
+	return r.UserID == c.AskedBy && r.ChatID == c.ChatID && c.MessageID != 0 && r.MessageID == c.MessageID
 }
 
 // Renderers of the guard's pushes.
@@ -142,8 +150,15 @@ func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
 		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"lightsail.unknown"}, map[string]any{"Name": truncate(name, 100), "Names": namesOrNone(r.tr, known)}), nil)
 		return err
 	case 1:
-		text, markup := b.confirmPrompt(r, op, matches[0])
-		_, err := b.send(ctx, r.ChatID, text, markup)
+		text, markup, key := b.confirmPrompt(r, op, matches[0], 0)
+		sent, err := b.send(ctx, r.ChatID, text, markup)
+		if err == nil {
+			b.pending.update(key, func(v any) any {
+				c := v.(lightsailConfirm)
+				c.MessageID = sent
+				return c
+			})
+		}
 		return err
 	}
 	var rows [][]models.InlineKeyboardButton
@@ -213,14 +228,16 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 			t = in
 		}
 	}
-	text, markup := b.confirmPrompt(r, target.Op, t)
+	text, markup, _ := b.confirmPrompt(r, target.Op, t, r.MessageID)
 	return b.edit(ctx, r.ChatID, r.MessageID, text, markup)
 }
 
 // confirmPrompt asks to confirm a stop or start with a button that works once, for
-// confirmTTL.
-func (b *Bot) confirmPrompt(r *Request, op string, t costmodels.LightsailTraffic) (string, *models.InlineKeyboardMarkup) {
-	key := b.pending.put(lightsailConfirm{lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, r.UserID}, confirmTTL)
+// confirmTTL, for the asking admin on the prompt's message (messageID, or set with
+// pending.update once sent); key is the button's.
+func (b *Bot) confirmPrompt(r *Request, op string, t costmodels.LightsailTraffic, messageID int) (string, *models.InlineKeyboardMarkup, string) {
+	key := b.pending.put(lightsailConfirm{lightsailTarget: lightsailTarget{Op: op, Region: t.Region, Name: t.Instance},
+		AskedBy: r.UserID, ChatID: r.ChatID, MessageID: messageID}, confirmTTL)
 	id := msgID{"lightsail.confirm_stop"}
 	if op == opStart {
 		id = msgID{"lightsail.confirm_start"}
@@ -237,14 +254,32 @@ func (b *Bot) confirmPrompt(r *Request, op string, t costmodels.LightsailTraffic
 		button(r.tr.T(msgID{"lightsail.button_confirm"}), "lc", key),
 		button(r.tr.T(msgID{"lightsail.button_cancel"}), "lk", key),
 	}}}
-	return strings.Join(lines, "\n"), markup
+	return strings.Join(lines, "\n"), markup, key
+}
+
+// takeConfirm takes the confirmation behind key when r is its asker's press on its
+// prompt; anyone else's press leaves it in place and does nothing.
+func (b *Bot) takeConfirm(r *Request, key string) (c lightsailConfirm, ok, foreign bool) {
+	v, ok := b.pending.takeIf(key, func(v any) bool {
+		c, isConfirm := v.(lightsailConfirm)
+		return !isConfirm || c.pressedBy(r)
+	})
+	if !ok && v != nil {
+		b.log.Warn("a confirmation pressed by someone other than its asker, or outside its prompt, was ignored",
+			"user_id", r.UserID, "chat_id", r.ChatID, "message_id", r.MessageID)
+		return c, false, true
+	}
+	c, isConfirm := v.(lightsailConfirm)
+	return c, ok && isConfirm, false
 }
 
 // onConfirmButton runs a confirmed stop or start, once.
 func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error {
-	v, ok := b.pending.take(key)
-	c, isConfirm := v.(lightsailConfirm)
-	if !ok || !isConfirm {
+	c, ok, foreign := b.takeConfirm(r, key)
+	if foreign {
+		return nil
+	}
+	if !ok {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
 	}
 	if b.deps.Lightsail == nil {
@@ -273,7 +308,9 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 
 // onCancelButton drops a confirmation so its button no longer works.
 func (b *Bot) onCancelButton(ctx context.Context, r *Request, key string) error {
-	b.pending.take(key)
+	if _, _, foreign := b.takeConfirm(r, key); foreign {
+		return nil
+	}
 	return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.cancelled"}), nil)
 }
 

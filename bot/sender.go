@@ -18,12 +18,16 @@ import (
 // Sender sends outbox messages through go-telegram/bot and says what a failure means
 // as a *costmodels.SendError, so the outbox never sees the library's errors. It sends
 // one message as given: the outbox has split it already, and retries are the outbox's.
+// Its errors are redacted as the logs are (the library's carry the request URL, token
+// included), since the outbox stores them.
 type Sender struct {
-	b *tgbot.Bot
+	b       *tgbot.Bot
+	secrets []string
 }
 
-// NewSender wraps b.
-func NewSender(b *tgbot.Bot) *Sender { return &Sender{b: b} }
+// NewSender wraps b; secrets (the token) are removed from every error on top of
+// anything shaped like a token.
+func NewSender(b *tgbot.Bot, secrets ...string) *Sender { return &Sender{b: b, secrets: secrets} }
 
 // Send sends text to chatID, as HTML when parseMode is "HTML" (plain text otherwise),
 // without link previews.
@@ -37,7 +41,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, text, parseMode string)
 		params.ParseMode = models.ParseModeHTML
 	}
 	if _, err := s.b.SendMessage(ctx, params); err != nil {
-		return sendErrorOf(fmt.Errorf("send to chat %d: %w", chatID, err))
+		return sendErrorOf(redactErr(fmt.Errorf("send to chat %d: %w", chatID, err), s.secrets...))
 	}
 	return nil
 }

@@ -6,9 +6,9 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/joho/godotenv"
 )
 
 // Services lists every service costbot can scan, in display order.
@@ -82,8 +80,14 @@ type Config struct {
 	ReportTZ   *time.Location // REPORT_TZ
 
 	DBPath   string // DB_PATH
-	HTTPAddr string // HTTP_ADDR
+	HTTPAddr string // HTTP_ADDR ("" when set but empty: no HTTP server)
+
+	EnvFile EnvFile // the settings file Load read, if any
 }
+
+// DefaultHTTPAddr is where /healthz and /metrics listen when HTTP_ADDR is unset: this
+// host only. The container image sets :8080 and compose publishes it on 127.0.0.1.
+const DefaultHTTPAddr = "127.0.0.1:8080"
 
 // Error is a bad or missing setting. Its text is one line that names the variable.
 type Error struct {
@@ -93,13 +97,20 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Var + ": " + e.Msg }
 
-// Load reads the process environment, after loading a .env file from the working
-// directory if there is one (variables already set win over the file).
+// Load reads the process environment, after loading the settings file (ENV_FILE, or a
+// .env of the running user's in the working directory; see loadEnvFile). Variables
+// already set win over the file.
 func Load() (*Config, error) {
-	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, &Error{Var: ".env", Msg: "cannot be read: " + err.Error()}
+	envFile, err := loadEnvFile()
+	if err != nil {
+		return nil, err
 	}
-	return Parse(os.LookupEnv)
+	c, err := Parse(os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	c.EnvFile = envFile
+	return c, nil
 }
 
 // Parse builds a Config from lookup, which answers like os.LookupEnv. It reports the
@@ -137,7 +148,7 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 
 		ReportTime: p.str("REPORT_TIME", "23:58"),
 		DBPath:     p.str("DB_PATH", "data/cost_history.db"),
-		HTTPAddr:   p.str("HTTP_ADDR", ":8080"),
+		HTTPAddr:   p.listenAddr("HTTP_ADDR", DefaultHTTPAddr),
 	}
 	if v, ok := p.raw("GUARD_HEARTBEAT_URL"); ok && strings.TrimSpace(v) != "" {
 		c.GuardHeartbeatURL = p.url("GUARD_HEARTBEAT_URL", "")
@@ -203,6 +214,23 @@ func (p *parser) raw(name string) (string, bool) {
 	v, ok := p.lookup(name)
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
+}
+
+// listenAddr is host:port, def when unset, and "" (off) when set but empty.
+func (p *parser) listenAddr(name, def string) string {
+	v, set := p.lookup(name)
+	v = strings.TrimSpace(v)
+	switch {
+	case !set:
+		return def
+	case v == "":
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		p.fail(name, fmt.Sprintf("expected host:port such as %s or :8080, or an empty value to turn the HTTP server off, got %q", def, v))
+		return def
+	}
+	return v
 }
 
 func (p *parser) str(name, def string) string {

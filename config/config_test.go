@@ -44,7 +44,7 @@ func TestDefaults(t *testing.T) {
 		{"ReportMin", c.ReportMin, 58},
 		{"ReportTZ", c.ReportTZ.String(), "Asia/Shanghai"},
 		{"DBPath", c.DBPath, "data/cost_history.db"},
-		{"HTTPAddr", c.HTTPAddr, ":8080"},
+		{"HTTPAddr", c.HTTPAddr, "127.0.0.1:8080"},
 		{"ScanConcurrency", c.ScanConcurrency, 16},
 		{"LightsailRegions", len(c.LightsailRegions), 15},
 		{"DryRun", c.LightsailDryRun, false},

@@ -180,6 +180,8 @@ type Server struct {
 	faults     map[string]*fault
 	handler    Handler
 	now        func() time.Time
+	poll       chan struct{} // closed to end the getUpdates being held, when another arrives
+	conflicts  int
 }
 
 // New starts a server with DefaultToken; it closes when the test ends.
@@ -198,6 +200,14 @@ func New(t testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Conflicts is how many held getUpdates were ended by another one: more than one bot
+// instance polling.
+func (s *Server) Conflicts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conflicts
 }
 
 // URL is the server's base URL, for TELEGRAM_API_URL / bot.WithServerURL.
@@ -409,9 +419,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	status, body := s.answerLocked(&call)
-	s.mu.Unlock()
+	var terminated chan struct{}
 	if body == "" && method == "getUpdates" {
-		status, body = s.getUpdates(r, call)
+		terminated = s.holdPollLocked()
+	}
+	s.mu.Unlock()
+	if terminated != nil {
+		status, body = s.getUpdates(r, call, terminated)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -511,9 +525,22 @@ func (s *Server) storeMessageLocked(call Call, photo bool) (int, string) {
 	return ok(m)
 }
 
+// holdPollLocked makes a getUpdates the one held: Telegram serves one poller per bot,
+// so the poll held before it ends with 409 Conflict. The returned channel is closed when
+// a later one arrives.
+func (s *Server) holdPollLocked() chan struct{} {
+	if s.poll != nil {
+		close(s.poll)
+		s.conflicts++
+	}
+	s.poll = make(chan struct{})
+	return s.poll
+}
+
 // getUpdates confirms updates below offset, then answers the pending ones or holds
-// the request until one is queued, the timeout passes or the client goes away.
-func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
+// the request until one is queued, the timeout passes, the client goes away or a newer
+// getUpdates terminates it.
+func (s *Server) getUpdates(r *http.Request, call Call, terminated chan struct{}) (int, string) {
 	offset := call.Int("offset")
 	limit := int(call.Int("limit"))
 	if limit <= 0 || limit > 100 {
@@ -522,6 +549,13 @@ func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
 	timeout := time.Duration(call.Int("timeout")) * time.Second
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	defer func() {
+		s.mu.Lock()
+		if s.poll == terminated {
+			s.poll = nil
+		}
+		s.mu.Unlock()
+	}()
 	for {
 		s.mu.Lock()
 		if offset > 0 {
@@ -538,6 +572,8 @@ func (s *Server) getUpdates(r *http.Request, call Call) (int, string) {
 		}
 		select {
 		case <-changed:
+		case <-terminated:
+			return http.StatusConflict, errorBody(http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running", 0)
 		case <-deadline.C:
 			return ok([]update{})
 		case <-r.Context().Done():

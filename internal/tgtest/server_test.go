@@ -307,3 +307,34 @@ func TestEditedMessageUpdate(t *testing.T) {
 		t.Fatalf("updates = %s", body)
 	}
 }
+
+// A second getUpdates while one is held ends the held one with 409 Conflict, as
+// Telegram does when two instances poll the same bot.
+func TestSecondPollerConflicts(t *testing.T) {
+	s := tgtest.New(t)
+	first := make(chan int, 1)
+	go func() {
+		code, _ := post(t, s, "getUpdates", "application/x-www-form-urlencoded", "timeout=30")
+		first <- code
+	}()
+	s.WaitCall(t, "getUpdates", nil, wait)
+	second := make(chan envelope, 1)
+	go func() {
+		_, env := post(t, s, "getUpdates", "application/x-www-form-urlencoded", "timeout=1")
+		second <- env
+	}()
+	select {
+	case code := <-first:
+		if code != http.StatusConflict {
+			t.Errorf("held poll answered %d, want 409", code)
+		}
+	case <-time.After(wait):
+		t.Fatal("the held poll was not ended by the second")
+	}
+	if env := <-second; !env.OK {
+		t.Errorf("the newer poll failed: %+v", env)
+	}
+	if n := s.Conflicts(); n != 1 {
+		t.Errorf("Conflicts() = %d, want 1", n)
+	}
+}
