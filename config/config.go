@@ -77,6 +77,9 @@ type Config struct {
 
 	DBPath   string // DB_PATH
 	HTTPAddr string // HTTP_ADDR
+
+	WebPublicURL  string        // WEB_PUBLIC_URL ("" derives it from HTTP_ADDR; see DashboardURL)
+	WebSessionTTL time.Duration // WEB_SESSION_TTL
 }
 
 // Error is a bad or missing setting. Its text is one line that names the variable.
@@ -134,6 +137,7 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.ReportHour, c.ReportMin = p.clock("REPORT_TIME", c.ReportTime)
 	c.ReportTZ = p.location("REPORT_TZ", "Asia/Shanghai")
+	c.WebPublicURL, c.WebSessionTTL = p.web(c.HTTPAddr)
 	if p.err == nil && c.DBPath == "" {
 		p.fail("DB_PATH", "expected a file path, got an empty value")
 	}

@@ -206,5 +206,6 @@ func allTables() []any {
 		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
 		&CostHour{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
+		&WebLogin{}, &WebSession{},
 	}
 }

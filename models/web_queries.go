@@ -1,0 +1,105 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Reads the dashboard needs beyond the chat's: a sortable, searchable resource table,
+// the most expensive resources of every service, the waste flags and the guard's
+// history. Figures themselves come from the same queries as the chat's (figures.go,
+// cost_queries.go).
+
+// Resource table columns a page may sort by, and the SQL each stands for.
+var resourceSortColumns = map[string]string{
+	"name":    "name",
+	"id":      "resource_id",
+	"region":  "region",
+	"type":    "type",
+	"state":   "state",
+	"hourly":  "hourly_usd",
+	"monthly": "monthly_usd",
+	"source":  "price_source",
+	"waste":   "waste",
+}
+
+// ResourceSortable reports whether a resource table can be sorted by column.
+func ResourceSortable(column string) bool { _, ok := resourceSortColumns[column]; return ok }
+
+// ResourceQuery selects a page of a service's active resources for the dashboard.
+type ResourceQuery struct {
+	Service string
+	Region  string // "" for every region
+	Search  string // part of the name or ID, any case; "" for all
+	Sort    string // a ResourceSortable column; "" sorts as the chat does (cost, highest first)
+	Desc    bool
+	Offset  int
+	Limit   int
+}
+
+// ResourceTable is one page of a ResourceQuery and how many match in all.
+func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePage, error) {
+	where := "service = ? AND active = ? AND (? = '' OR region = ?)"
+	args := []any{q.Service, true, q.Region, q.Region}
+	if search := strings.TrimSpace(q.Search); search != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(search)) + "%"
+		where += ` AND (LOWER(name) LIKE ? ESCAPE '\' OR LOWER(resource_id) LIKE ? ESCAPE '\')`
+		args = append(args, like, like)
+	}
+	order := "priced DESC, hourly_usd DESC, name, resource_id"
+	if col, ok := resourceSortColumns[q.Sort]; ok {
+		dir := "ASC"
+		if q.Desc {
+			dir = "DESC"
+		}
+		order = col + " " + dir + ", resource_id"
+	}
+	db := s.db.WithContext(ctx)
+	var page ResourcePage
+	var total int64
+	if err := db.Raw("SELECT COUNT(*) FROM resources WHERE "+where, args...).Scan(&total).Error; err != nil {
+		return ResourcePage{}, fmt.Errorf("store: count %s resources: %w", q.Service, err)
+	}
+	page.Total = int(total)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	sql := "SELECT * FROM resources WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	if err := db.Raw(sql, append(args, limit, max(q.Offset, 0))...).Scan(&page.Rows).Error; err != nil {
+		return ResourcePage{}, fmt.Errorf("store: %s resources: %w", q.Service, err)
+	}
+	return page, nil
+}
+
+// TopResources are the n active priced resources of every service that cost the most
+// per hour, highest first.
+func (s *Store) TopResources(ctx context.Context, n int) ([]ResourceRow, error) {
+	var rows []ResourceRow
+	err := s.db.WithContext(ctx).Raw(`SELECT * FROM resources WHERE active = ? AND priced = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`, true, true, n).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: top resources: %w", err)
+	}
+	return rows, nil
+}
+
+// WastedResources are up to n active resources flagged as waste, costliest first.
+func (s *Store) WastedResources(ctx context.Context, n int) ([]ResourceRow, error) {
+	var rows []ResourceRow
+	err := s.db.WithContext(ctx).Raw(`SELECT * FROM resources WHERE active = ? AND waste = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`, true, true, n).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: wasted resources: %w", err)
+	}
+	return rows, nil
+}
+
+// LightsailActionsOf is every warning, stop and start of a cycle (YYYY-MM), newest
+// first.
+func (s *Store) LightsailActionsOf(ctx context.Context, cycle string) ([]LightsailAction, error) {
+	var rows []LightsailAction
+	if err := s.db.WithContext(ctx).Where("cycle = ?", cycle).Order("at DESC, id DESC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: lightsail actions of %s: %w", cycle, err)
+	}
+	return rows, nil
+}
