@@ -136,3 +136,12 @@ func (s *Store) RevokeWebAccess(ctx context.Context, userID int64, now time.Time
 	}
 	return ended, nil
 }
+
+// RevokeWebSession ends one session (a browser's own logout).
+func (s *Store) RevokeWebSession(ctx context.Context, id uint, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Model(&WebSession{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now.UTC())
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: end session %d: %w", id, res.Error)
+	}
+	return res.RowsAffected, nil
+}
