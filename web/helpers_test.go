@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -175,4 +176,14 @@ func (d *dash) seedMarch() {
 		Instance: "blog", Action: "warn", Level: 50, Actor: "guard", Reason: "traffic at 50%", Result: "ok"}); err != nil {
 		d.t.Fatal(err)
 	}
+}
+
+// insecureJar hands Secure cookies to plain-http test servers too.
+type insecureJar struct{ http.CookieJar }
+
+func (j *insecureJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	for _, c := range cookies {
+		c.Secure = false
+	}
+	j.CookieJar.SetCookies(u, cookies)
 }
