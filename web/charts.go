@@ -7,11 +7,10 @@ import (
 	"costbot/models"
 )
 
-// chartData is a stacked bar chart as app.js hands it to uPlot: x positions (Unix
-// seconds), one value per x for each series, and labels in the viewer's language.
+// chartData is a stacked bar chart as app.js hands it to uPlot: a label per bar (an
+// hour in REPORT_TZ, or a month), one value per bar for each series.
 type chartData struct {
-	Kind   string        `json:"kind"` // "hours" or "months"
-	X      []int64       `json:"x"`
+	Labels []string      `json:"labels"`
 	Series []chartSeries `json:"series"`
 }
 
@@ -21,12 +20,12 @@ type chartSeries struct {
 }
 
 // hourChart is the 24 hours up to latest, by service.
-func hourChart(tr *translator, costs []models.HourServiceCost, latest time.Time) chartData {
-	c := chartData{Kind: "hours"}
+func hourChart(tr *translator, costs []models.HourServiceCost, latest time.Time, tz *time.Location) chartData {
+	var c chartData
 	index := map[int64]int{}
 	for h := latest.Add(-23 * time.Hour); !h.After(latest); h = h.Add(time.Hour) {
-		index[h.Unix()] = len(c.X)
-		c.X = append(c.X, h.Unix())
+		index[h.Unix()] = len(c.Labels)
+		c.Labels = append(c.Labels, h.In(tz).Format("15:04"))
 	}
 	bySvc := map[string][]float64{}
 	var order []string
@@ -36,7 +35,7 @@ func hourChart(tr *translator, costs []models.HourServiceCost, latest time.Time)
 			continue
 		}
 		if _, seen := bySvc[hc.Service]; !seen {
-			bySvc[hc.Service] = make([]float64, len(c.X))
+			bySvc[hc.Service] = make([]float64, len(c.Labels))
 			order = append(order, hc.Service)
 		}
 		bySvc[hc.Service][i] += hc.USD
@@ -46,12 +45,11 @@ func hourChart(tr *translator, costs []models.HourServiceCost, latest time.Time)
 
 // monthChart is each month's bill, by service.
 func monthChart(tr *translator, bills []models.Bill) chartData {
-	c := chartData{Kind: "months"}
+	var c chartData
 	bySvc := map[string][]float64{}
 	var order []string
 	for i, b := range bills {
-		start, _ := models.MonthStart(b.Month)
-		c.X = append(c.X, start.Unix())
+		c.Labels = append(c.Labels, b.Month)
 		for _, sc := range b.Services {
 			if _, seen := bySvc[sc.Service]; !seen {
 				bySvc[sc.Service] = make([]float64, len(bills))

@@ -63,7 +63,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 			s.fail(w, r, v, err)
 			return
 		}
-		view.Hours = hourChart(v.tr, hours, ov.LatestHour)
+		view.Hours = hourChart(v.tr, hours, ov.LatestHour, s.tz())
 	}
 	last := models.MonthOf(now)
 	first := models.MonthOf(monthStart(now).AddDate(0, 1-monthsCharted, 0))

@@ -59,51 +59,47 @@
   function money(v) { return v == null ? "—" : "$" + v.toFixed(v < 1 ? 4 : 2); }
 
   // A stacked bar chart: each series is drawn over the sum of those after it, and the
-  // legend shows each series' own value.
+  // legend shows each series' own value. Bars sit at 0, 1, 2, … under their labels.
   function drawChart(el) {
     var data = JSON.parse(document.getElementById(el.dataset.chart).textContent);
-    if (!data.x || data.x.length === 0 || !data.series || data.series.length === 0) {
+    var labels = data.labels || [];
+    if (labels.length === 0 || !data.series || data.series.length === 0) {
       var p = document.createElement("p");
       p.className = "empty";
       p.textContent = el.dataset.empty;
       el.appendChild(p);
       return;
     }
-    var n = data.series.length, stacked = [], acc = data.x.map(function () { return 0; });
+    var xs = labels.map(function (_, i) { return i; });
+    var n = data.series.length, stacked = [], acc = xs.map(function () { return 0; });
     for (var i = n - 1; i >= 0; i--) {
       acc = acc.map(function (a, j) { return a + (data.series[i].values[j] || 0); });
       stacked[i] = acc.slice();
     }
-    var months = data.kind === "months";
-    var series = [{ value: function (u, t) { return t == null ? "" : fmtX(t, months); } }];
+    function label(t) { return Number.isInteger(t) && t >= 0 && t < labels.length ? labels[t] : ""; }
+    var series = [{ label: "", value: function (u, t) { return t == null ? "" : label(t); } }];
     data.series.forEach(function (s, i) {
       var c = PALETTE[i % PALETTE.length];
       series.push({
-        label: s.name, stroke: c, fill: c, width: 0,
+        label: s.name, stroke: c, fill: c, width: 0, points: { show: false },
         paths: uPlot.paths.bars({ size: [0.7, 48] }),
         value: function (u, v, si, idx) { return idx == null ? "" : money(s.values[idx]); }
       });
     });
-    var style = getComputedStyle(document.documentElement);
-    var axisColor = style.getPropertyValue("--muted").trim() || "#888";
+    var axisColor = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#888";
     var opts = {
       width: el.clientWidth || 320, height: 220, series: series,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
       axes: [
-        { stroke: axisColor, values: function (u, ticks) { return ticks.map(function (t) { return fmtX(t, months); }); }, space: months ? 40 : 50 },
-        { stroke: axisColor, values: function (u, ticks) { return ticks.map(function (t) { return "$" + t; }); }, size: 60 }
+        { stroke: axisColor, incrs: [1, 2, 3, 4, 6, 12], space: 44,
+          values: function (u, ticks) { return ticks.map(label); } },
+        { stroke: axisColor, size: 60, values: function (u, ticks) { return ticks.map(function (t) { return "$" + t; }); } }
       ],
       cursor: { points: { show: false } },
       legend: { live: true }
     };
-    var chart = new uPlot(opts, [data.x].concat(stacked), el);
+    var chart = new uPlot(opts, [xs].concat(stacked), el);
     new ResizeObserver(function () { chart.setSize({ width: el.clientWidth, height: 220 }); }).observe(el);
-  }
-
-  function fmtX(t, months) {
-    var d = new Date(t * 1000);
-    function pad(n) { return n < 10 ? "0" + n : "" + n; }
-    return months ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) : pad(d.getHours()) + ":00";
   }
 
   // Changing the region filter applies it at once.
