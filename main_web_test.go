@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -283,6 +284,16 @@ func TestDashboardInChromium(t *testing.T) {
 	b.screenshot(t, "overview-1280x800", 1280, 800)
 	b.do(t, "EC2 on a desktop", chromedp.Navigate(base+"/service/ec2"), chromedp.WaitVisible(chromedp.ID("resources")))
 	b.screenshot(t, "ec2-1280x800", 1280, 800)
+	// Dark: the pages follow the system's colour scheme.
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "overview in dark", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-chart="chart-hours"] .uplot`)))
+	if bg := evaluate[string](t, b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(15, 18, 22)" {
+		t.Errorf("dark scheme: the page's background is %s", bg)
+	}
+	b.screenshot(t, "overview-dark-1280x800", 1280, 800)
 	for _, p := range []string{"/bills", "/lightsail", "/status"} {
 		b.do(t, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	}

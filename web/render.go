@@ -105,10 +105,7 @@ func parsePages() (*pageSet, error) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, v *viewer, status int, page string, data pageData) {
 	data.Lang, data.tr, data.tz = v.Lang, v.tr, s.tz()
 	data.Path = r.URL.RequestURI()
-	counts, err := s.store.ActiveResourceCounts(r.Context())
-	if err != nil {
-		s.log.Warn("navigation counts", "error", err)
-	}
+	counts := s.navCounts(r)
 	for _, name := range s.cfg.CostServices {
 		data.Services = append(data.Services, navService{Key: name, Name: v.tr.Service(name), Count: counts[name]})
 	}
@@ -129,6 +126,25 @@ func (s *Server) renderPlain(w http.ResponseWriter, status int, page string, dat
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	tr := translatorFor(s.cfg.Lang)
 	s.write(w, r, status, "login", "plain", pageData{Title: tr.T("login.title"), Lang: tr.lang, tr: tr, Body: problem})
+}
+
+// navCountsTTL is how long the navigation's resource counts are reused: they change
+// once a scan, and counting every page view would be most of its cost.
+const navCountsTTL = 15 * time.Second
+
+// navCounts are the active resources per service, for the navigation.
+func (s *Server) navCounts(r *http.Request) map[string]int {
+	s.navMu.Lock()
+	defer s.navMu.Unlock()
+	if s.navCounted.IsZero() || time.Since(s.navCounted) > navCountsTTL {
+		counts, err := s.store.ActiveResourceCounts(r.Context())
+		if err != nil {
+			s.log.Warn("navigation counts", "error", err)
+			return s.navCache
+		}
+		s.navCache, s.navCounted = counts, time.Now()
+	}
+	return s.navCache
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

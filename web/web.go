@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"costbot/config"
@@ -53,6 +54,10 @@ type Server struct {
 	mux     *http.ServeMux
 	pages   *pageSet
 	secure  bool // cookies only over https
+
+	navMu      sync.Mutex
+	navCache   map[string]int
+	navCounted time.Time
 }
 
 // New builds the dashboard.

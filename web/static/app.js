@@ -86,14 +86,16 @@
         value: function (u, v, si, idx) { return idx == null ? "" : money(s.values[idx]); }
       });
     });
-    var axisColor = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#888";
+    var css = getComputedStyle(document.documentElement);
+    var axisColor = css.getPropertyValue("--muted").trim() || "#888";
+    var grid = { stroke: css.getPropertyValue("--line").trim() || "#ddd", width: 1 };
     var opts = {
       width: el.clientWidth || 320, height: 220, series: series,
       scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
       axes: [
-        { stroke: axisColor, incrs: [1, 2, 3, 4, 6, 12], space: 44,
+        { stroke: axisColor, grid: grid, ticks: grid, incrs: [1, 2, 3, 4, 6, 12], space: 44,
           values: function (u, ticks) { return ticks.map(label); } },
-        { stroke: axisColor, size: 60, values: function (u, ticks) { return ticks.map(function (t) { return "$" + t; }); } }
+        { stroke: axisColor, grid: grid, ticks: grid, size: 60, values: function (u, ticks) { return ticks.map(function (t) { return "$" + t; }); } }
       ],
       cursor: { points: { show: false } },
       legend: { live: true }
