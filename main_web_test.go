@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html"
+	"maps"
 	"image/png"
 	"net/url"
 	"os"
@@ -113,11 +117,11 @@ func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromed
 	}
 }
 
-func evaluate[T any](t *testing.T, b *browser, js string) T {
+func evaluate[T any](t *testing.T, b *browser, js string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -145,6 +149,31 @@ func (b *browser) screenshot(t *testing.T, name string, width, height int) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// signInitData is a Mini App's initData for userID, signed as Telegram documents it
+// (core.telegram.org/bots/webapps): the sorted key=value lines, HMAC-SHA256 with the key
+// HMAC-SHA256("WebAppData", token).
+func signInitData(token string, userID int64, at time.Time) string {
+	fields := map[string]string{
+		"query_id":  "AAHdF6IQAAAAAN0XohDhrOrc",
+		"user":      fmt.Sprintf(`{"id":%d,"first_name":"Ana","language_code":"en"}`, userID),
+		"auth_date": fmt.Sprint(at.Unix()),
+	}
+	keys := slices.Sorted(maps.Keys(fields))
+	lines := make([]string, len(keys))
+	for i, k := range keys {
+		lines[i] = k + "=" + fields[k]
+	}
+	secret := hmac.New(sha256.New, []byte("WebAppData"))
+	secret.Write([]byte(token))
+	m := hmac.New(sha256.New, secret.Sum(nil))
+	m.Write([]byte(strings.Join(lines, "\n")))
+	v := url.Values{"hash": {hex.EncodeToString(m.Sum(nil))}}
+	for k, f := range fields {
+		v.Set(k, f)
+	}
+	return v.Encode()
 }
 
 // TestDashboardInChromium is issue 14's done-when, in a real browser against the real
@@ -214,9 +243,45 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("the link %q is not the dashboard's", link)
 	}
 
+	// No session: the login page, and no figure.
+	b.do(t, "open without a session", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/service/ec2"), chromedp.WaitVisible(chromedp.CSS("main")))
+	if text := evaluate[string](t, b, `document.body.innerText`); !strings.Contains(text, "Send /web") || strings.Contains(text, "$") || strings.Contains(text, "i-") {
+		t.Errorf("without a session the page shows:\n%s", text)
+	}
+
+	// Inside Telegram: the Mini App's launch parameters in the fragment; app.js signs in
+	// with initData, reloads, and takes Telegram's colours.
+	theme := url.QueryEscape(`{"bg_color":"#112233","secondary_bg_color":"#223344","text_color":"#eeeeee","hint_color":"#99aabb","button_color":"#ff8800","button_text_color":"#000000"}`)
+	b.do(t, "open as a Mini App",
+		chromedp.Navigate(base+"/bills#tgWebAppData="+url.QueryEscape(signInitData(tg.Token(), 4242, time.Now()))+"&tgWebAppVersion=8.0&tgWebAppThemeParams="+theme),
+		chromedp.WaitVisible(chromedp.ID("bills")),
+	)
+	if bg := evaluate[string](t, b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(17, 34, 51)" {
+		t.Errorf("the Mini App's background is %s, not Telegram's", bg)
+	}
+	b.screenshot(t, "miniapp-bills-390x844", 390, 844)
+	// A forged initData (another user under the same hash) gets nothing.
+	forged := strings.Replace(signInitData(tg.Token(), 4242, time.Now()), "%22id%22%3A4242", "%22id%22%3A4243", 1)
+	status := evaluate[int](t, b, `fetch("/auth/telegram", {method: "POST", body: new URLSearchParams({initData: `+"`"+forged+"`"+`})}).then(r => r.status)`, chromedp.EvalAwaitPromise)
+	if status != 401 {
+		t.Errorf("a forged initData: %d, want 401", status)
+	}
+	// Until then the browser saw the 401s it was meant to see, and nothing else.
+	b.mu.Lock()
+	for _, p := range b.problems {
+		if !strings.Contains(p, "status of 401 (Unauthorized)") {
+			t.Errorf("browser, before signing in: %s", p)
+		}
+	}
+	b.problems = nil
+	b.mu.Unlock()
+	evaluate[bool](t, b, `sessionStorage.clear(), true`)
+	if _, err := chromedp.Call(b.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A phone: the overview after the link, with /cost's burn rate and both charts.
 	b.do(t, "open the link on a phone",
-		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.ID("burn-rate")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-chart="chart-months"] .uplot`)),

@@ -28,14 +28,16 @@
     if (!raw) return;
     var theme;
     try { theme = JSON.parse(raw); } catch (e) { return; }
+    // Telegram's colours replace the page's own (inline custom properties on the root
+    // win over the stylesheet's).
     var root = document.documentElement, map = {
-      bg_color: "--tg-bg", secondary_bg_color: "--tg-card", text_color: "--tg-text",
-      hint_color: "--tg-muted", button_color: "--tg-accent", button_text_color: "--tg-accent-text"
+      bg_color: "--bg", secondary_bg_color: "--card", text_color: "--text", hint_color: "--muted",
+      link_color: "--accent", button_color: "--accent", button_text_color: "--accent-text",
+      section_separator_color: "--line"
     };
     Object.keys(map).forEach(function (k) {
       if (/^#[0-9a-fA-F]{3,8}$/.test(theme[k] || "")) root.style.setProperty(map[k], theme[k]);
     });
-    root.classList.add("tg");
     tgEvent("web_app_ready");
     tgEvent("web_app_expand");
   }
