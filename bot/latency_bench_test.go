@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"costbot/config"
 	"costbot/internal/benchseed"
 	"costbot/internal/tgtest"
-	costmodels "costbot/models"
 )
 
 // BenchmarkCommandLatency measures, on a store holding a year of hourly history for
@@ -24,15 +22,7 @@ import (
 //	go test ./bot -run '^$' -bench BenchmarkCommandLatency -benchtime 200x
 func BenchmarkCommandLatency(b *testing.B) {
 	srv := tgtest.New(b)
-	store, err := costmodels.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	end := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	if err := benchseed.Year(store, end, 2000); err != nil {
-		b.Fatal(err)
-	}
+	store, end := benchseed.OpenYear(b, 2000), benchseed.YearEnd
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": srv.Token(), "TELEGRAM_API_URL": srv.URL(), "TELEGRAM_CHAT_IDS": "1001", "TELEGRAM_ADMIN_IDS": "1001"}
 	cfg, err := config.Parse(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

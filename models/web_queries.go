@@ -76,20 +76,21 @@ func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePag
 // TopResources are the n active priced resources of every service that cost the most
 // per hour, highest first.
 func (s *Store) TopResources(ctx context.Context, n int) ([]ResourceRow, error) {
-	var rows []ResourceRow
-	err := s.db.WithContext(ctx).Raw(`SELECT * FROM resources WHERE active = ? AND priced = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`, true, true, n).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: top resources: %w", err)
-	}
-	return rows, nil
+	return s.costliestActive(ctx, "priced", n)
 }
 
 // WastedResources are up to n active resources flagged as waste, costliest first.
 func (s *Store) WastedResources(ctx context.Context, n int) ([]ResourceRow, error) {
+	return s.costliestActive(ctx, "waste", n)
+}
+
+// costliestActive are up to n active resources whose flag column is true, costliest
+// first.
+func (s *Store) costliestActive(ctx context.Context, flag string, n int) ([]ResourceRow, error) {
 	var rows []ResourceRow
-	err := s.db.WithContext(ctx).Raw(`SELECT * FROM resources WHERE active = ? AND waste = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`, true, true, n).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: wasted resources: %w", err)
+	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`
+	if err := s.db.WithContext(ctx).Raw(q, true, true, n).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: %s resources: %w", flag, err)
 	}
 	return rows, nil
 }

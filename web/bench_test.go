@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +15,6 @@ import (
 
 	"costbot/config"
 	"costbot/internal/benchseed"
-	"costbot/models"
 )
 
 var assetRef = regexp.MustCompile(`(?:href|src)="(/static/[^"?]+)\?v=`)
@@ -28,15 +26,7 @@ var assetRef = regexp.MustCompile(`(?:href|src)="(/static/[^"?]+)\?v=`)
 //
 //	go test ./web -run '^$' -bench BenchmarkDashboardPages -benchtime 200x
 func BenchmarkDashboardPages(b *testing.B) {
-	store, err := models.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	end := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	if err := benchseed.Year(store, end, 2000); err != nil {
-		b.Fatal(err)
-	}
+	store, end := benchseed.OpenYear(b, 2000), benchseed.YearEnd
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_CHAT_IDS": "1001", "BOT_LANG": "en"}
 	cfg, err := config.Parse(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

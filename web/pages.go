@@ -191,7 +191,7 @@ type billsView struct {
 // billRow is one month of the bills table.
 type billRow struct {
 	Bill    models.Bill
-	Status  string      // a words key: bill.current, bill.final or bill.provisional
+	Status  string     // a words key: bill.current, bill.final or bill.provisional
 	Amounts []*float64 // per billsView.Services; nil where the month has none
 }
 
@@ -332,10 +332,10 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 
 // statusView is the jobs' runs and the process.
 type statusView struct {
-	Version   string
-	Uptime    string
-	DBBytes   int64
-	Jobs      []jobStatus
+	Version string
+	Uptime  string
+	DBBytes int64
+	Jobs    []jobStatus
 }
 
 type jobStatus struct {

@@ -4,6 +4,8 @@ package benchseed
 
 import (
 	"fmt"
+	"path/filepath"
+	"testing"
 	"time"
 
 	"gorm.io/gorm"
@@ -81,4 +83,22 @@ func Year(store *models.Store, end time.Time, resources int) error {
 		return fmt.Errorf("benchseed: a year of %d resources: %w", resources, err)
 	}
 	return nil
+}
+
+// YearEnd is where OpenYear's year of history ends.
+var YearEnd = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// OpenYear is a new store in a temporary folder with a year of history for resources,
+// ending at YearEnd; it is closed when the benchmark ends.
+func OpenYear(tb testing.TB, resources int) *models.Store {
+	tb.Helper()
+	store, err := models.Open(filepath.Join(tb.TempDir(), "bench.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if err := Year(store, YearEnd, resources); err != nil {
+		tb.Fatal(err)
+	}
+	return store
 }
