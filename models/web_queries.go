@@ -95,12 +95,11 @@ func (s *Store) costliestActive(ctx context.Context, flag string, n int) ([]Reso
 	return rows, nil
 }
 
-// LightsailActionsOf is every warning, stop and start of a cycle (YYYY-MM), newest
-// first.
-func (s *Store) LightsailActionsOf(ctx context.Context, cycle string) ([]LightsailAction, error) {
+// LatestLightsailActions are the n latest warnings, stops and starts, newest first.
+func (s *Store) LatestLightsailActions(ctx context.Context, n int) ([]LightsailAction, error) {
 	var rows []LightsailAction
-	if err := s.db.WithContext(ctx).Where("cycle = ?", cycle).Order("at DESC, id DESC").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: lightsail actions of %s: %w", cycle, err)
+	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: latest lightsail actions: %w", err)
 	}
 	return rows, nil
 }

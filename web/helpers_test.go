@@ -176,6 +176,10 @@ func (d *dash) seedMarch() {
 		Instance: "blog", Action: "warn", Level: 50, Actor: "guard", Reason: "traffic at 50%", Result: "ok"}); err != nil {
 		d.t.Fatal(err)
 	}
+	if err := d.store.AddLightsailAction(ctx, &models.LightsailAction{At: utc("2025-02-20 08:00"), Cycle: "2025-02", Region: "us-east-1",
+		Instance: "blog", Action: "stop", Level: 95, Actor: "guard", Reason: "traffic at 95% last cycle", Result: "ok"}); err != nil {
+		d.t.Fatal(err)
+	}
 }
 
 // insecureJar hands Secure cookies to plain-http test servers too.

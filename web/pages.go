@@ -24,6 +24,7 @@ const (
 	servicePerPage = 50
 	monthsCharted  = 12
 	billMonthsMax  = 240 // every month of twenty years: in effect, all of them
+	actionsShown   = 200 // the guard's latest actions on the Lightsail page
 )
 
 // overviewView is the overview page.
@@ -297,7 +298,7 @@ func (s *Server) billsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
 	writeBillsCSV(w, "costbot-bills.csv", bills)
 }
 
-// lightsailView is every watched instance and this cycle's guard actions.
+// lightsailView is every watched instance and the guard's latest actions.
 type lightsailView struct {
 	Instances   []models.LightsailTraffic
 	Actions     []models.LightsailAction
@@ -323,7 +324,7 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 			view.Instances = append(view.Instances, u.Traffic())
 		}
 	}
-	if view.Actions, err = s.store.LightsailActionsOf(ctx, view.Cycle); err != nil {
+	if view.Actions, err = s.store.LatestLightsailActions(ctx, actionsShown); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}

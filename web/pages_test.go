@@ -68,8 +68,8 @@ func TestPagesInBothLanguages(t *testing.T) {
 		{"/bills/2025-02", map[string][]string{"en": {"$7.24", "final", "672", "Download as CSV"}, "zh": {"最终", "下载为 CSV"}}},
 		{"/bills/2025-03", map[string][]string{"en": {"$3.63", "$58.43", "this month, so far"}, "zh": {"月末预测"}}},
 		{"/lightsail", map[string][]string{
-			"en": {"blog", "523.00 GB", "1000.00 GB", "52.3%", "traffic at 50%", "no traffic growth"},
-			"zh": {"blog", "本周期的守护操作", "流量没有增长"},
+			"en": {"blog", "523.00 GB", "1000.00 GB", "52.3%", "traffic at 50%", "traffic at 95% last cycle", "no traffic growth"},
+			"zh": {"blog", "守护的最近操作", "流量没有增长"},
 		}},
 		{"/status", map[string][]string{"en": {"v-test", "collect", "1h0m0s", "resources=3"}, "zh": {"版本", "运行时间"}}},
 	}
