@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,6 +73,37 @@ func TestLoginLinkWorksOnce(t *testing.T) {
 	}
 	if status, _ := d.get(first, "/"); status != http.StatusOK {
 		t.Errorf("the first browser's session: %d", status)
+	}
+}
+
+func TestLoginLinkWorksOnceUnderConcurrentUse(t *testing.T) {
+	d := newDash(t, nil)
+	link := d.link(1001, "en")
+	statuses := make(chan int, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			resp, err := d.client().Get(link)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for s := range statuses {
+		if s == http.StatusOK {
+			ok++
+		} else if s != http.StatusUnauthorized {
+			t.Errorf("status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("8 browsers at once: %d got in, want 1", ok)
 	}
 }
 
