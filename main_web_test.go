@@ -359,6 +359,17 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("dark scheme: the page's background is %s", bg)
 	}
 	b.screenshot(t, "overview-dark-1280x800", 1280, 800)
+	// Chinese, on a phone: the language switch keeps the page.
+	b.do(t, "switch to Chinese",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(base+"/service/ec2"),
+		chromedp.Click(chromedp.CSS(`button[name="lang"][value="zh"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="zh"] #resources`)),
+	)
+	if got := evaluate[string](t, b, `document.getElementById("count").textContent`); !strings.Contains(got, "57 个活动资源") {
+		t.Errorf("the EC2 page in Chinese says %q", got)
+	}
+	b.screenshot(t, "ec2-zh-dark-390x844", 390, 844)
 	for _, p := range []string{"/bills", "/lightsail", "/status"} {
 		b.do(t, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	}
