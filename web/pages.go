@@ -328,7 +328,7 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 		s.fail(w, r, v, err)
 		return
 	}
-	s.render(w, r, v, http.StatusOK, "lightsail", pageData{Title: "Lightsail", Nav: "lightsail", Body: view})
+	s.render(w, r, v, http.StatusOK, "lightsail", pageData{Title: v.T("nav.lightsail"), Nav: "lightsail", Body: view})
 }
 
 // statusView is the jobs' runs and the process.
