@@ -144,3 +144,42 @@ func TestInAllowedChat(t *testing.T) {
 		t.Errorf("%d getChatMember calls, want 2 (none for a private chat)", n)
 	}
 }
+
+// TestDashboardShowsCostsFigures: the overview and /cost read one query layer, so each
+// figure of /cost appears, as the same text, on the overview.
+func TestDashboardShowsCostsFigures(t *testing.T) {
+	h := newHarness(t)
+	seedMarch(t, h.store)
+	testURL, configured := withDashboard(t, h, map[string]string{"HTTP_ADDR": "127.0.0.1:8080", "BOT_LANG": "en"})
+	h.start()
+	cost := h.say(ownerID, ownerID, "/cost").Params["text"]
+	link := linkHref.FindStringSubmatch(h.say(ownerID, ownerID, "/web").Params["text"])
+	if link == nil {
+		t.Fatal("/web gave no link")
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	var body []byte
+	for _, u := range []string{html.UnescapeString(link[1]), configured + "/"} { // sign in, then the overview
+		resp, err := browser.Get(strings.Replace(u, configured, testURL, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	for _, tc := range []struct{ name, chat, page string }{
+		{"burn rate", `Burn rate: <b>(\S+)</b>`, `id="burn-rate">%s<`},
+		{"today", `Today so far \(.*\): <b>(\S+)</b>`, `id="today">%s<`},
+		{"month", `This month so far \(.*\): <b>(\S+)</b>`, `id="month">%s<`},
+		{"forecast", `Month-end forecast: <b>(\S+)</b>`, `id="forecast">%s<`},
+	} {
+		m := regexp.MustCompile(tc.chat).FindStringSubmatch(cost)
+		if m == nil {
+			t.Fatalf("/cost has no %s:\n%s", tc.name, cost)
+		}
+		if want := fmt.Sprintf(tc.page, m[1]); !strings.Contains(string(body), want) {
+			t.Errorf("the overview's %s is not /cost's %s", tc.name, m[1])
+		}
+	}
+}
