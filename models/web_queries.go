@@ -85,10 +85,10 @@ func (s *Store) WastedResources(ctx context.Context, n int) ([]ResourceRow, erro
 }
 
 // costliestActive are up to n active resources whose flag column is true, costliest
-// first.
+// first (idx_resources_cost walked backwards: no sort).
 func (s *Store) costliestActive(ctx context.Context, flag string, n int) ([]ResourceRow, error) {
 	var rows []ResourceRow
-	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ? ORDER BY hourly_usd DESC, resource_id LIMIT ?`
+	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ? ORDER BY hourly_usd DESC, resource_id DESC LIMIT ?`
 	if err := s.db.WithContext(ctx).Raw(q, true, true, n).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: %s resources: %w", flag, err)
 	}
