@@ -17,6 +17,7 @@ import (
 	"costbot/jobs"
 	"costbot/leader"
 	"costbot/models"
+	"costbot/web"
 )
 
 // cmdRun is the daemon: config, store, AWS, pricing, jobs, bot; then it waits for
@@ -105,12 +106,17 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return err
 	}
 
-	reg := bot.NewMetricsRegistry()
-	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
-		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched})
+	dash, err := web.New(web.Options{Config: cfg, Store: store, Schedule: sched, Version: buildVersion(), StartedAt: started, Logger: log})
 	if err != nil {
 		return err
 	}
+	reg := bot.NewMetricsRegistry()
+	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
+		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched, Web: dash})
+	if err != nil {
+		return err
+	}
+	dash.SetMembers(tg)
 	// Jobs raise events; the bot renders them per chat and queues them in the outbox.
 	collector.SetNotifier(tg)
 	guard.SetNotifier(tg)
@@ -125,7 +131,9 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return err
 	}
 
-	httpSrv, err := startHTTP(cfg.HTTPAddr, bot.NewHTTPHandler(tg.Health, reg), defaultHTTPLimits, log)
+	mux := bot.NewHTTPHandler(tg.Health, reg)
+	mux.Handle("/", dash) // the dashboard: every path but /healthz and /metrics
+	httpSrv, err := startHTTP(cfg.HTTPAddr, mux, defaultHTTPLimits, log)
 	if err != nil {
 		return err
 	}

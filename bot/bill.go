@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -59,18 +58,10 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 		return "", nil, err
 	}
 	v := billView{Bill: bill, Current: month == costmodels.MonthOf(now), TZ: b.cfg.ReportTZ}
-	if v.Current && !bill.Empty() {
-		latest, ok, err := st.LatestCostHour(ctx)
-		if err != nil {
+	if v.Current {
+		if v.Forecast, err = st.BillForecast(ctx, bill, now); err != nil {
 			return "", nil, err
 		}
-		hourly := 0.0
-		if ok {
-			if hourly, err = st.CostTotal(ctx, latest, latest.Add(time.Hour)); err != nil {
-				return "", nil, err
-			}
-		}
-		v.Forecast = monthEndForecast(bill.TotalUSD, hourly, latest, now)
 	}
 	months, err := st.BillMonths(ctx, now, billMonthsShown)
 	if err != nil {

@@ -52,6 +52,7 @@ type Deps struct {
 	Collector CollectNower          // runs a cost scan for /collect; nil: not available
 	Lightsail LightsailController   // stops and starts instances for /stop and /boot; nil: not available
 	Reporter  DailyReporter         // builds the daily report for /report; nil: not available
+	Web       WebAccess             // the dashboard's sign-in links for /web; nil: not available
 }
 
 // JobSchedule tells when each scheduled job runs next.
@@ -204,6 +205,9 @@ func (b *Bot) Run(ctx context.Context) error {
 			return redactErr(fmt.Errorf("bot: telegram rejected TELEGRAM_BOT_TOKEN: %w", err), b.cfg.TelegramToken)
 		}
 		b.log.Warn("setMyCommands failed; the command menu may be stale", "error", err)
+	}
+	if err := b.setMenuButton(ctx); err != nil {
+		b.log.Warn("setChatMenuButton failed; the dashboard is not in the menu", "error", err)
 	}
 
 	b.lastPoll.Store(b.now().UnixNano())

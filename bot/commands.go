@@ -35,6 +35,7 @@ func (b *Bot) commandTable() []Command {
 		{Name: "report", Help: msgID{"help.report"}, Handle: b.cmdReport},
 		{Name: "status", Help: msgID{"help.status"}, Handle: b.cmdStatus},
 		{Name: "lang", Help: msgID{"help.lang"}, Handle: b.cmdLang},
+		{Name: "web", Help: msgID{"help.web"}, Handle: b.cmdWeb},
 	}
 }
 

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -57,49 +56,5 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 
 // costView reads what /cost shows.
 func (b *Bot) costView(ctx context.Context) (costView, error) {
-	st := b.deps.Store
-	now := b.now().UTC()
-	v := costView{Now: now, TZ: b.cfg.ReportTZ, Month: costmodels.MonthOf(now)}
-	tally, err := st.TallyActiveResources(ctx)
-	if err != nil {
-		return v, err
-	}
-	v.Active, v.Sources = tally.PerService, tally.Sources
-	latest, ok, err := st.LatestCostHour(ctx)
-	if err != nil || !ok {
-		return v, err
-	}
-	v.HasData, v.LatestHour = true, latest
-	next := latest.Add(time.Hour)
-	services, err := st.ServiceCostsBetween(ctx, latest, next)
-	if err != nil {
-		return v, err
-	}
-	for _, s := range services {
-		v.HourlyUSD += s.USD
-		// A service whose resources have no price sums to $0: the unpriced count says
-		// so, its share line would not.
-		if s.USD > 0 {
-			v.Services = append(v.Services, s)
-		}
-	}
-	local := now.In(v.TZ)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, v.TZ)
-	if v.TodayUSD, err = st.CostTotal(ctx, midnight, next); err != nil {
-		return v, err
-	}
-	bill, err := st.MonthBill(ctx, v.Month)
-	if err != nil {
-		return v, err
-	}
-	v.MonthUSD = bill.TotalUSD
-	day, err := st.HourlyTotals(ctx, latest.Add(-24*time.Hour), next)
-	if err != nil {
-		return v, err
-	}
-	v.Trend = computeTrend(day, latest)
-	if v.LastScan, err = st.LastRunOf(ctx, collectJob); err != nil {
-		return v, err
-	}
-	return v, nil
+	return b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob)
 }

@@ -58,7 +58,7 @@ func renderBurnJump(tr translator, data any) (string, error) {
 		lines = append(lines, "", tr.T(msgID{"event.top_services"}))
 		for _, s := range a.TopServices {
 			lines = append(lines, tr.T(msgID{"cost.service_line"}, map[string]any{
-				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(share(s.USD, a.HourlyUSD)),
+				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, a.HourlyUSD)),
 			}))
 		}
 	}
@@ -89,7 +89,7 @@ func renderBillClosed(tr translator, data any) (string, error) {
 	}
 	for _, s := range services {
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
-			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(share(s.USD, a.TotalUSD)),
+			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, a.TotalUSD)),
 		}))
 	}
 	return strings.Join(lines, "\n"), nil

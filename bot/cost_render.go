@@ -71,13 +71,6 @@ func formatChange(v float64) string {
 	return "-" + formatPercent(-v)
 }
 
-func share(part, total float64) float64 {
-	if total <= 0 {
-		return 0
-	}
-	return part / total * 100
-}
-
 // formatTime shows an instant in the report time zone: 2025-03-10 20:00 CST.
 func formatTime(t time.Time, tz *time.Location) string {
 	if tz == nil {
@@ -86,63 +79,19 @@ func formatTime(t time.Time, tz *time.Location) string {
 	return t.In(tz).Format("2006-01-02 15:04 MST")
 }
 
-// monthEndForecast is the month so far plus the current hourly rate for every hour left
-// in the UTC month of now after the latest hour with data.
-func monthEndForecast(soFar, hourly float64, latestHour, now time.Time) float64 {
-	return soFar + hourly*hoursLeftInMonth(latestHour, now)
-}
-
-// hoursLeftInMonth counts the hours of now's UTC month after the hour that starts at
-// latestHour (all of them when the latest data is from an earlier month).
-func hoursLeftInMonth(latestHour, now time.Time) float64 {
-	start, _ := costmodels.MonthStart(costmodels.MonthOf(now))
-	end := start.AddDate(0, 1, 0)
-	from := latestHour.UTC().Add(time.Hour)
-	if from.Before(start) {
-		from = start
-	}
-	if !from.Before(end) {
-		return 0
-	}
-	return end.Sub(from).Hours()
-}
-
-// trend compares the latest hour with a base: the same hour yesterday, else the
-// average of the other hours of the last day.
-type trend struct {
-	Basis   string // trendSameHour, trendAverage, or "" when there is nothing to compare
-	BaseUSD float64
-}
+// trend is the burn rate's comparison base (see costmodels.ComputeTrend).
+type trend = costmodels.Trend
 
 const (
-	trendSameHour = "same_hour"
-	trendAverage  = "average"
+	trendSameHour = costmodels.TrendSameHour
+	trendAverage  = costmodels.TrendAverage
 )
 
-// computeTrend picks the trend's base from the hourly totals of (latest-24h .. latest].
-func computeTrend(totals []costmodels.HourTotal, latest time.Time) trend {
-	var sum float64
-	var n int
-	for _, h := range totals {
-		switch {
-		case h.Hour.Equal(latest.Add(-24 * time.Hour)):
-			return trend{Basis: trendSameHour, BaseUSD: h.USD}
-		case h.Hour.After(latest.Add(-24*time.Hour)) && h.Hour.Before(latest):
-			sum += h.USD
-			n++
-		}
-	}
-	if n == 0 {
-		return trend{}
-	}
-	return trend{Basis: trendAverage, BaseUSD: sum / float64(n)}
-}
-
 func renderTrend(tr translator, t trend, current float64) string {
-	if t.Basis == "" || t.BaseUSD <= 0 {
+	change, ok := t.ChangePercent(current)
+	if !ok {
 		return ""
 	}
-	change := (current - t.BaseUSD) / t.BaseUSD * 100
 	arrow := "➡️"
 	switch {
 	case change >= 1:
@@ -158,25 +107,7 @@ func renderTrend(tr translator, t trend, current float64) string {
 }
 
 // costView is what /cost shows.
-type costView struct {
-	Now        time.Time
-	TZ         *time.Location
-	HasData    bool
-	LatestHour time.Time
-	HourlyUSD  float64                  // the latest hour's total
-	Services   []costmodels.ServiceCost // the latest hour, highest first
-	TodayUSD   float64                  // since midnight in TZ
-	Month      string                   // YYYY-MM (UTC)
-	MonthUSD   float64                  // this month so far
-	Trend      trend
-	LastScan   *costmodels.JobRun
-	Sources    costmodels.PriceSourceCounts
-	Active     map[string]int // active resources per service, for the service buttons
-}
-
-func (v costView) forecast() float64 {
-	return monthEndForecast(v.MonthUSD, v.HourlyUSD, v.LatestHour, v.Now)
-}
+type costView = costmodels.CostOverview
 
 func renderCost(tr translator, v costView) string {
 	lines := []string{tr.T(msgID{"cost.title"})}
@@ -192,13 +123,13 @@ func renderCost(tr translator, v costView) string {
 		burn,
 		tr.T(msgID{"cost.today"}, map[string]any{"Zone": v.TZ.String(), "Amount": formatUSD(v.TodayUSD)}),
 		tr.T(msgID{"cost.month"}, map[string]any{"Month": v.Month, "Amount": formatUSD(v.MonthUSD)}),
-		tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.forecast())}),
+		tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast())}),
 	)
 	if len(v.Services) > 0 {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {
 			lines = append(lines, tr.T(msgID{"cost.service_line"}, map[string]any{
-				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(share(s.USD, v.HourlyUSD)),
+				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, v.HourlyUSD)),
 			}))
 		}
 	}
@@ -414,7 +345,7 @@ func renderBill(tr translator, v billView) string {
 	lines = append(lines, tr.T(msgID{"bill.hours"}, map[string]any{"Hours": b.Hours, "Estimated": b.EstimatedHours}), "")
 	for _, s := range b.Services {
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
-			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(share(s.USD, b.TotalUSD)),
+			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, b.TotalUSD)),
 		}))
 	}
 	if b.Closed && b.ClosedAt != nil {

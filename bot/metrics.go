@@ -57,8 +57,8 @@ func NewMetricsRegistry() *prometheus.Registry {
 }
 
 // NewHTTPHandler serves /healthz (200 "ok" when health returns nil, else 503 and a
-// short reason) and /metrics from reg.
-func NewHTTPHandler(health func(context.Context) error, reg *prometheus.Registry) http.Handler {
+// short reason) and /metrics from reg; more handlers may be mounted on it.
+func NewHTTPHandler(health func(context.Context) error, reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

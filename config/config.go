@@ -83,6 +83,9 @@ type Config struct {
 	HTTPAddr string // HTTP_ADDR ("" when set but empty: no HTTP server)
 
 	EnvFile EnvFile // the settings file Load read, if any
+
+	WebPublicURL  string        // WEB_PUBLIC_URL ("" derives it from HTTP_ADDR; see DashboardURL)
+	WebSessionTTL time.Duration // WEB_SESSION_TTL
 }
 
 // DefaultHTTPAddr is where /healthz and /metrics listen when HTTP_ADDR is unset: this
@@ -155,6 +158,7 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.ReportHour, c.ReportMin = p.clock("REPORT_TIME", c.ReportTime)
 	c.ReportTZ = p.location("REPORT_TZ", "Asia/Shanghai")
+	c.WebPublicURL, c.WebSessionTTL = p.web(c.HTTPAddr)
 	if p.err == nil && c.DBPath == "" {
 		p.fail("DB_PATH", "expected a file path, got an empty value")
 	}

@@ -7,25 +7,28 @@ type ResourceRow struct {
 	ID          uint   `gorm:"primaryKey"`
 	Key         string `gorm:"uniqueIndex;not null"`
 	AccountID   string `gorm:"index"`
-	Service     string `gorm:"index"`
+	Service     string `gorm:"index;index:idx_resources_tally,priority:2"`
 	Region      string
-	ResourceID  string
+	ResourceID  string `gorm:"index:idx_resources_cost,priority:3;index:idx_resources_waste,priority:4"`
 	Name        string
 	Kind        string
 	Type        string
 	State       string
-	Waste       bool
+	Waste       bool `gorm:"index:idx_resources_waste,priority:2"`
 	WasteReason string
-	Attrs       string // JSON object
-	Usage       string // JSON object
-	HourlyUSD   float64
+	Attrs       string  // JSON object
+	Usage       string  // JSON object
+	HourlyUSD   float64 `gorm:"index:idx_resources_cost,priority:2;index:idx_resources_waste,priority:3"`
 	MonthlyUSD  float64
-	PriceSource string
-	Priced      bool
+	PriceSource string `gorm:"index:idx_resources_tally,priority:4"`
+	Priced      bool   `gorm:"index:idx_resources_tally,priority:3"`
 	FirstSeen   time.Time
 	LastSeen    time.Time `gorm:"index"`
 	// Active is true while the resource was in the latest scan of its service and region.
-	Active bool `gorm:"index"`
+	// idx_resources_tally answers the per-service and price-source counts from the index
+	// alone; idx_resources_cost and idx_resources_waste list the costliest active (wasted)
+	// resources without a sort.
+	Active bool `gorm:"index;index:idx_resources_tally,priority:1;index:idx_resources_cost,priority:1;index:idx_resources_waste,priority:1"`
 }
 
 func (ResourceRow) TableName() string { return "resources" }
@@ -220,5 +223,6 @@ func allTables() []any {
 		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
 		&CostHour{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
+		&WebLogin{}, &WebSession{},
 	}
 }

@@ -484,7 +484,7 @@ func (s *Server) decideLocked(call Call) (int, string) {
 	case "deleteMessage":
 		delete(s.sent, int(call.Int("message_id")))
 		return ok(true)
-	case "setMyCommands", "deleteMyCommands", "answerCallbackQuery", "sendChatAction", "deleteWebhook":
+	case "setMyCommands", "deleteMyCommands", "answerCallbackQuery", "sendChatAction", "deleteWebhook", "setChatMenuButton":
 		return ok(true)
 	}
 	return http.StatusNotFound, errorBody(http.StatusNotFound, "Not Found: method not found", 0)

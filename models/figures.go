@@ -1,0 +1,173 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// The figures the chat and the dashboard both show (burn rate, its trend, today, the
+// month so far, the month-end forecast, each service's share). They are computed here,
+// once, so the two can never disagree; bot and web only render them.
+
+// Trend compares the latest hour with a base: the same hour yesterday, else the
+// average of the other hours of the last day.
+type Trend struct {
+	Basis   string // TrendSameHour, TrendAverage, or "" when there is nothing to compare
+	BaseUSD float64
+}
+
+// Trend bases.
+const (
+	TrendSameHour = "same_hour"
+	TrendAverage  = "average"
+)
+
+// ComputeTrend picks the trend's base from the hourly totals of (latest-24h .. latest].
+func ComputeTrend(totals []HourTotal, latest time.Time) Trend {
+	var sum float64
+	var n int
+	for _, h := range totals {
+		switch {
+		case h.Hour.Equal(latest.Add(-24 * time.Hour)):
+			return Trend{Basis: TrendSameHour, BaseUSD: h.USD}
+		case h.Hour.After(latest.Add(-24*time.Hour)) && h.Hour.Before(latest):
+			sum += h.USD
+			n++
+		}
+	}
+	if n == 0 {
+		return Trend{}
+	}
+	return Trend{Basis: TrendAverage, BaseUSD: sum / float64(n)}
+}
+
+// ChangePercent is how much current differs from the trend's base, in percent; ok is
+// false when there is no base to compare with.
+func (t Trend) ChangePercent(current float64) (change float64, ok bool) {
+	if t.Basis == "" || t.BaseUSD <= 0 {
+		return 0, false
+	}
+	return (current - t.BaseUSD) / t.BaseUSD * 100, true
+}
+
+// Share is part's share of total in percent (0 when the total is not positive).
+func Share(part, total float64) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return part / total * 100
+}
+
+// MonthEndForecast is the month so far plus the current hourly rate for every hour left
+// in the UTC month of now after the latest hour with data.
+func MonthEndForecast(soFar, hourly float64, latestHour, now time.Time) float64 {
+	return soFar + hourly*HoursLeftInMonth(latestHour, now)
+}
+
+// HoursLeftInMonth counts the hours of now's UTC month after the hour that starts at
+// latestHour (all of them when the latest data is from an earlier month).
+func HoursLeftInMonth(latestHour, now time.Time) float64 {
+	start, _ := MonthStart(MonthOf(now))
+	end := start.AddDate(0, 1, 0)
+	from := latestHour.UTC().Add(time.Hour)
+	if from.Before(start) {
+		from = start
+	}
+	if !from.Before(end) {
+		return 0
+	}
+	return end.Sub(from).Hours()
+}
+
+// CostOverview is the account's cost now: what /cost and the dashboard's overview show.
+type CostOverview struct {
+	Now        time.Time
+	TZ         *time.Location
+	HasData    bool
+	LatestHour time.Time
+	HourlyUSD  float64       // the latest hour's total
+	Services   []ServiceCost // the latest hour, highest first, those above $0
+	TodayUSD   float64       // since midnight in TZ
+	Month      string        // YYYY-MM (UTC)
+	MonthUSD   float64       // this month so far
+	Trend      Trend
+	LastScan   *JobRun
+	Sources    PriceSourceCounts
+	Active     map[string]int // active resources per service
+}
+
+// Forecast is the month-end forecast at the latest hour's rate.
+func (v CostOverview) Forecast() float64 {
+	return MonthEndForecast(v.MonthUSD, v.HourlyUSD, v.LatestHour, v.Now)
+}
+
+// CostOverview reads the overview at now; today starts at midnight in tz, and the last
+// scan is the latest run of scanJob.
+func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string) (CostOverview, error) {
+	now = now.UTC()
+	if tz == nil {
+		tz = time.UTC
+	}
+	v := CostOverview{Now: now, TZ: tz, Month: MonthOf(now)}
+	tally, err := s.TallyActiveResources(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Active, v.Sources = tally.PerService, tally.Sources
+	latest, ok, err := s.LatestCostHour(ctx)
+	if err != nil || !ok {
+		return v, err
+	}
+	v.HasData, v.LatestHour = true, latest
+	next := latest.Add(time.Hour)
+	services, err := s.ServiceCostsBetween(ctx, latest, next)
+	if err != nil {
+		return v, err
+	}
+	for _, sc := range services {
+		v.HourlyUSD += sc.USD
+		// A service whose resources have no price sums to $0: the unpriced count says
+		// so, a share would not.
+		if sc.USD > 0 {
+			v.Services = append(v.Services, sc)
+		}
+	}
+	local := now.In(tz)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
+	if v.TodayUSD, err = s.CostTotal(ctx, midnight, next); err != nil {
+		return v, err
+	}
+	bill, err := s.MonthBill(ctx, v.Month)
+	if err != nil {
+		return v, err
+	}
+	v.MonthUSD = bill.TotalUSD
+	day, err := s.HourlyTotals(ctx, latest.Add(-24*time.Hour), next)
+	if err != nil {
+		return v, err
+	}
+	v.Trend = ComputeTrend(day, latest)
+	if v.LastScan, err = s.LastRunOf(ctx, scanJob); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// BillForecast is the month-end forecast of the month of now's bill (the bill so far
+// plus the latest hour's total for every hour left); 0 for an empty bill.
+func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time) (float64, error) {
+	if bill.Empty() {
+		return 0, nil
+	}
+	latest, ok, err := s.LatestCostHour(ctx)
+	if err != nil {
+		return 0, err
+	}
+	hourly := 0.0
+	if ok {
+		if hourly, err = s.CostTotal(ctx, latest, latest.Add(time.Hour)); err != nil {
+			return 0, err
+		}
+	}
+	return MonthEndForecast(bill.TotalUSD, hourly, latest, now.UTC()), nil
+}
