@@ -224,7 +224,7 @@ func cmpBool(a, b bool) int {
 }
 
 func serviceOrder(s string) int {
-	order := []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail"}
+	order := []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail", "elb"}
 	if i := slices.Index(order, s); i >= 0 {
 		return i
 	}

@@ -19,7 +19,7 @@ import (
 var serviceNames = map[string]string{
 	"ec2": "EC2", "rds": "RDS", "lambda": "Lambda", "s3": "S3", "ebs": "EBS", "vpc": "VPC",
 	"fsx": "FSx", "cloudwatch": "CloudWatch", "waf": "WAF", "q": "Amazon Q",
-	"cloudfront": "CloudFront", "lightsail": "Lightsail",
+	"cloudfront": "CloudFront", "lightsail": "Lightsail", "elb": "ELB",
 }
 
 func serviceName(s string) string {

@@ -32,6 +32,13 @@ const GlobalRegion = "global"
 //	lightsail   instance          bundle id                blueprint, zone                                    bundle_price_usd_month, transfer_allowance_gb
 //	lightsail   static_ip         static-ip                public_ip, attached_to                             -
 //	lightsail   disk              disk                     attached_to, zone                                  size_gb
+//	lightsail   snapshot          instance|disk            source, upper_bound (true)                         size_gb
+//	elb         load_balancer     application|network|gateway|classic  scheme, dns_name, vpc_id, zones       lcu_hour | bytes_processed_hour,
+//	                                                                                                          traffic_7d, targets_registered, targets_healthy
+//	ebs         snapshot          standard|archive         volume_id, upper_bound (true when size_gb is the   size_gb
+//	                                                       volume's size, not the billed incremental size)
+//	rds         snapshot          manual                   db_instance, engine, upper_bound                   size_gb
+//	rds         backup_storage    backup                   db_instance                                        billed_bytes
 //
 // Waste marks something that costs money and does nothing: an unattached volume, an
 // unassociated Elastic IP or static IP, an unattached disk.
@@ -76,6 +83,9 @@ const (
 	KindDistribution    = "distribution"
 	KindStaticIP        = "static_ip"
 	KindDisk            = "disk"
+	KindLoadBalancer    = "load_balancer"
+	KindSnapshot        = "snapshot"
+	KindBackupStorage   = "backup_storage"
 )
 
 // Price sources: where a cost figure's unit price came from.

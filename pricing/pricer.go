@@ -181,11 +181,12 @@ func (p *Pricer) PriceScan(ctx context.Context, rs []models.Resource, mtd *Month
 	if mtd == nil {
 		mtd = NewMonthToDate(p.now())
 	}
+	at := p.now()
 	plans := make([]plan, len(rs))
 	var charges []*pricedCharge
 	lookups := map[string]Lookup{}
 	for i, r := range rs {
-		plans[i] = planResource(r, mtd)
+		plans[i] = planResource(r, mtd, at)
 		for _, c := range plans[i].charges {
 			pc := &pricedCharge{resource: i, charge: c}
 			charges = append(charges, pc)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"costbot/models"
 )
@@ -33,9 +34,9 @@ func priceRegion(r models.Resource) string {
 	return r.Region
 }
 
-// planResource turns a resource's facts into charges. It is pure but for mtd, which only
-// Lightsail's per-instance transfer allowance reads.
-func planResource(r models.Resource, mtd *MonthToDate) plan {
+// planResource turns a resource's facts into charges for the hour at. It is pure but
+// for mtd, which only Lightsail's per-instance transfer allowance reads.
+func planResource(r models.Resource, mtd *MonthToDate, at time.Time) plan {
 	switch r.Service + "/" + r.Kind {
 	case "ec2/" + models.KindInstance:
 		return planEC2(r)
@@ -46,7 +47,15 @@ func planResource(r models.Resource, mtd *MonthToDate) plan {
 	case "vpc/" + models.KindElasticIP, "vpc/" + models.KindPublicIP:
 		return planPublicIP(r)
 	case "rds/" + models.KindDBInstance:
-		return planRDS(r)
+		return planRDS(r, at)
+	case "rds/" + models.KindSnapshot:
+		return planRDSSnapshot(r)
+	case "rds/" + models.KindBackupStorage:
+		return planRDSBackup(r)
+	case "ebs/" + models.KindSnapshot:
+		return planEBSSnapshot(r)
+	case "lightsail/" + models.KindSnapshot:
+		return planLightsailSnapshot(r)
 	case "lambda/" + models.KindFunction:
 		return planLambda(r)
 	case "s3/" + models.KindBucket:
@@ -63,6 +72,8 @@ func planResource(r models.Resource, mtd *MonthToDate) plan {
 		return planCloudFront(r)
 	case "lightsail/" + models.KindInstance, "lightsail/" + models.KindStaticIP, "lightsail/" + models.KindDisk:
 		return planLightsail(r, mtd)
+	case "elb/" + models.KindLoadBalancer:
+		return planELB(r)
 	}
 	return plan{noPrice: fmt.Sprintf("no price model for %s %s", r.Service, r.Kind)}
 }
@@ -291,10 +302,19 @@ func publicIPv4Charge(region string, n float64, inUse bool) charge {
 }
 
 func planPublicIP(r models.Resource) plan {
+	if r.Attr("byoip") == "true" {
+		free := Flat("Hrs", 0)
+		return plan{charges: []charge{{name: "public-ipv4", kind: perHour, qty: 1, price: priceRef{fixed: &free, fixedSource: models.SourceAPI}}},
+			notes: []string{"brought to AWS from the account's own range (BYOIP): no charge"}}
+	}
 	inUse := r.Kind == models.KindPublicIP || r.Attr("association_id") != "" || r.Attr("instance_id") != ""
 	c := publicIPv4Charge(priceRegion(r), 1, inUse)
 	c.optional = false
-	return plan{charges: []charge{c}}
+	p := plan{charges: []charge{c}}
+	if h := r.Attr("holder"); h != "" {
+		p.notes = append(p.notes, strings.TrimSpace("held by "+h+" "+r.Attr("holder_id")))
+	}
+	return p
 }
 
 func planNAT(r models.Resource) plan {
@@ -389,7 +409,7 @@ var rdsStorageTypes = map[string]string{
 	"io2": "Provisioned IOPS-IO2", "standard": "Magnetic",
 }
 
-func planRDS(r models.Resource) plan {
+func planRDS(r models.Resource, at time.Time) plan {
 	region := priceRegion(r)
 	engine := strings.ToLower(r.Attr("engine"))
 	eng, ok := rdsEngines[engine]
@@ -413,13 +433,20 @@ func planRDS(r models.Resource) plan {
 	)
 	var p plan
 	hours := 0.0
-	if running(r.State) {
+	if rdsBilled(r.State) {
 		hours = 1
 	} else {
-		p.notes = append(p.notes, "not running: no instance charge")
+		p.notes = append(p.notes, r.State+": no instance charge")
 	}
 	p.charges = append(p.charges, charge{name: "instance", kind: perHour, qty: hours,
 		price: ref(lookup("AmazonRDS", kv...), pick, func() (Rate, bool) { return fallbackRDS(region, engine, r.Type, multiAZ) })})
+	// Extended Support is charged while the instance exists, running or stopped.
+	if c, note, ok := extendedSupportCharge(r, region, engine, multiAZ, at); ok {
+		p.charges = append(p.charges, c)
+		p.notes = append(p.notes, "engine "+r.Attr("engine_version")+" is past standard support: upgrade to stop paying Extended Support")
+	} else if note != "" {
+		p.notes = append(p.notes, note)
+	}
 
 	if strings.HasPrefix(engine, "aurora") {
 		p.notes = append(p.notes, "Aurora storage is billed per cluster and not priced here")
@@ -442,9 +469,11 @@ func planRDS(r models.Resource) plan {
 		price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Database Storage", "volumeType", vt, "deploymentOption", deployment),
 			pickPreferred(byEngine, anyEngine, nil), func() (Rate, bool) { return fallbackRDSStorage(region, st, multiAZ) })})
 	if st == "io1" || st == "io2" {
+		// The IOPS products of io1 and io2 differ only by volumeType: a lookup without it
+		// would price io2 at io1's rate.
 		p.charges = append(p.charges, charge{name: "iops", kind: perMonth, qty: usage(r, "iops"), optional: true,
-			price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Provisioned IOPS", "deploymentOption", deployment),
-				pickPreferred(byEngine, anyEngine, nil), nil)})
+			price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Provisioned IOPS", "volumeType", vt, "deploymentOption", deployment),
+				pickPreferred(byEngine, anyEngine, nil), func() (Rate, bool) { return fallbackRDSIOPS(region, multiAZ) })})
 	}
 	if st == "gp3" && usage(r, "iops") > 3000 {
 		p.notes = append(p.notes, "gp3 IOPS above the included baseline are not priced")
