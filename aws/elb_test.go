@@ -44,6 +44,58 @@ func TestELBWaste(t *testing.T) {
 	}
 }
 
+// seededLoadBalancers are what seedLoadBalancers made.
+type seededLoadBalancers struct {
+	vpc, alb, nlb, classic string
+	backend              ec2types.Instance
+}
+
+// seedLoadBalancers creates, in a new VPC with two subnets, an internet-facing ALB in
+// both subnets forwarding to an instance, a Network Load Balancer with no target, and a
+// Classic load balancer ("legacy") with the instance registered.
+func seedLoadBalancers(t *testing.T, ctx context.Context, cfg awssdk.Config, region, cidr string) seededLoadBalancers {
+	t.Helper()
+	ec2api := ec2.NewFromConfig(cfg)
+	v2 := elbv2.NewFromConfig(cfg)
+	vpc, subnets := elbVPC(t, ctx, ec2api, region, cidr)
+	inst := runInstance(t, ctx, ec2api, ec2types.InstanceTypeT3Micro, "backend", func(in *ec2.RunInstancesInput) { in.SubnetId = &subnets[0] })
+	alb, err := v2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: awssdk.String("web"), Subnets: subnets,
+		Scheme: elbv2types.LoadBalancerSchemeEnumInternetFacing, Type: elbv2types.LoadBalancerTypeEnumApplication})
+	if err != nil {
+		t.Fatal(err)
+	}
+	albARN := *alb.LoadBalancers[0].LoadBalancerArn
+	tg, err := v2.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: awssdk.String("web"), Protocol: elbv2types.ProtocolEnumHttp,
+		Port: awssdk.Int32(80), VpcId: &vpc, TargetType: elbv2types.TargetTypeEnumInstance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgARN := tg.TargetGroups[0].TargetGroupArn
+	if _, err := v2.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgARN,
+		Targets: []elbv2types.TargetDescription{{Id: inst.InstanceId, Port: awssdk.Int32(80)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v2.CreateListener(ctx, &elbv2.CreateListenerInput{LoadBalancerArn: &albARN, Protocol: elbv2types.ProtocolEnumHttp,
+		Port: awssdk.Int32(80), DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: tgARN}}}); err != nil {
+		t.Fatal(err)
+	}
+	nlb, err := v2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: awssdk.String("spare"), Subnets: subnets[:1],
+		Type: elbv2types.LoadBalancerTypeEnumNetwork})
+	if err != nil {
+		t.Fatal(err)
+	}
+	classic := elb.NewFromConfig(cfg)
+	if _, err := classic.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: awssdk.String("legacy"),
+		Subnets: subnets, Listeners: []elbtypes.Listener{{Protocol: awssdk.String("HTTP"), LoadBalancerPort: 80, InstancePort: awssdk.Int32(80)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := classic.RegisterInstancesWithLoadBalancer(ctx, &elb.RegisterInstancesWithLoadBalancerInput{
+		LoadBalancerName: awssdk.String("legacy"), Instances: []elbtypes.Instance{{InstanceId: inst.InstanceId}}}); err != nil {
+		t.Fatal(err)
+	}
+	return seededLoadBalancers{vpc: vpc, alb: albARN, nlb: *nlb.LoadBalancers[0].LoadBalancerArn, classic: "legacy", backend: inst}
+}
+
 // elbVPC creates a VPC with a subnet in each of two zones of region.
 func elbVPC(t *testing.T, ctx context.Context, api *ec2.Client, region, cidr string) (vpc string, subnets []string) {
 	t.Helper()
@@ -76,47 +128,8 @@ func TestELBAgainstMoto(t *testing.T) {
 	for i, region := range twoRegions {
 		t.Run(region, func(t *testing.T) {
 			cfg := m.Config(region)
-			ec2api := ec2.NewFromConfig(cfg)
-			v2 := elbv2.NewFromConfig(cfg)
-			vpc, subnets := elbVPC(t, ctx, ec2api, region, "10."+string(rune('5'+i)))
-			inst := runInstance(t, ctx, ec2api, ec2types.InstanceTypeT3Micro, "backend", func(in *ec2.RunInstancesInput) { in.SubnetId = &subnets[0] })
-
-			alb, err := v2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: awssdk.String("web"), Subnets: subnets,
-				Scheme: elbv2types.LoadBalancerSchemeEnumInternetFacing, Type: elbv2types.LoadBalancerTypeEnumApplication})
-			if err != nil {
-				t.Fatal(err)
-			}
-			albARN := *alb.LoadBalancers[0].LoadBalancerArn
-			tg, err := v2.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: awssdk.String("web"), Protocol: elbv2types.ProtocolEnumHttp,
-				Port: awssdk.Int32(80), VpcId: &vpc, TargetType: elbv2types.TargetTypeEnumInstance})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tgARN := tg.TargetGroups[0].TargetGroupArn
-			if _, err := v2.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgARN,
-				Targets: []elbv2types.TargetDescription{{Id: inst.InstanceId, Port: awssdk.Int32(80)}}}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := v2.CreateListener(ctx, &elbv2.CreateListenerInput{LoadBalancerArn: &albARN, Protocol: elbv2types.ProtocolEnumHttp,
-				Port: awssdk.Int32(80), DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: tgARN}}}); err != nil {
-				t.Fatal(err)
-			}
-			nlb, err := v2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: awssdk.String("spare"), Subnets: subnets[:1],
-				Type: elbv2types.LoadBalancerTypeEnumNetwork})
-			if err != nil {
-				t.Fatal(err)
-			}
-			nlbARN := *nlb.LoadBalancers[0].LoadBalancerArn
-			classic := elb.NewFromConfig(cfg)
-			if _, err := classic.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: awssdk.String("legacy"),
-				Subnets: subnets, Listeners: []elbtypes.Listener{{Protocol: awssdk.String("HTTP"), LoadBalancerPort: 80, InstancePort: awssdk.Int32(80)}}}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := classic.RegisterInstancesWithLoadBalancer(ctx, &elb.RegisterInstancesWithLoadBalancerInput{
-				LoadBalancerName: awssdk.String("legacy"), Instances: []elbtypes.Instance{{InstanceId: inst.InstanceId}}}); err != nil {
-				t.Fatal(err)
-			}
-
+			lbs := seedLoadBalancers(t, ctx, cfg, region, "10."+string(rune('5'+i)))
+			albARN, nlbARN, vpc := lbs.alb, lbs.nlb, lbs.vpc
 			albDim := map[string]string{"LoadBalancer": albARN[len("arn:aws:elasticloadbalancing:"+region+":123456789012:loadbalancer/"):]}
 			put := func(ns, metric string, dims map[string]string, at time.Time, v float64, unit cwtypes.StandardUnit) {
 				putMetric(t, ctx, cfg, ns, metric, dims, at, v, unit)
