@@ -47,7 +47,7 @@ func TestELBWaste(t *testing.T) {
 // seededLoadBalancers are what seedLoadBalancers made.
 type seededLoadBalancers struct {
 	vpc, alb, nlb, classic string
-	backend              ec2types.Instance
+	backend                ec2types.Instance
 }
 
 // seedLoadBalancers creates, in a new VPC with two subnets, an internet-facing ALB in
