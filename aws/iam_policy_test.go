@@ -158,6 +158,7 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	ls.AddInstance(region, awstest.LightsailInstance{Name: "web-1", Bundle: "small_3_0", AllowanceGB: 2048})
 	q.AddApplication(region, awstest.QApplication{ID: "app-1", Name: "helpdesk"})
 	q.AddSubscription(region, "app-1", awstest.QSubscription{User: "u1", Current: "Q_BUSINESS"})
+	q.AddIndex(region, "app-1", awstest.QIndex{ID: "ix-1", Name: "wiki"})
 
 	cfg := awstest.Config(srv.URL, region)
 	called := recordActions(&cfg)

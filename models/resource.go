@@ -22,12 +22,13 @@ const GlobalRegion = "global"
 //	                                                       storage_type, license_model, zone
 //	lambda      function          x86_64|arm64             runtime                                            memory_mb, invocations_hour, duration_ms_hour
 //	s3          bucket            bucket                   -                                                  bytes_<StorageType> (bytes_StandardStorage, ...), objects
-//	fsx         file_system       WINDOWS|LUSTRE|ONTAP|OPENZFS  deployment_type, storage_type (SSD|HDD)       storage_gb, throughput_mbps
+//	fsx         file_system       WINDOWS|LUSTRE|ONTAP|OPENZFS  deployment_type, storage_type (SSD|HDD)       storage_gb, throughput_mbps, throughput_per_tib (Lustre)
 //	cloudwatch  metric_namespace  custom-metrics           namespace                                          metrics
 //	cloudwatch  alarm             standard|high-resolution -                                                  metrics
 //	cloudwatch  log_group         log-group                -                                                  stored_bytes, ingested_bytes_hour
 //	waf         web_acl           REGIONAL|CLOUDFRONT      -                                                  rules, requests_hour
-//	q           application       qbusiness                -                                                  users_lite, users_pro
+//	q           application       qbusiness                users_counted_elsewhere (a user is billed once)    users_lite, users_pro
+//	q           index             enterprise|starter       application_id                                     units
 //	cloudfront  distribution      distribution             domain, price_class                                bytes_out_hour, requests_hour
 //	lightsail   instance          bundle id                blueprint, zone                                    bundle_price_usd_month, transfer_allowance_gb
 //	lightsail   static_ip         static-ip                public_ip, attached_to                             -
@@ -86,6 +87,7 @@ const (
 	KindLoadBalancer    = "load_balancer"
 	KindSnapshot        = "snapshot"
 	KindBackupStorage   = "backup_storage"
+	KindIndex           = "index"
 )
 
 // Price sources: where a cost figure's unit price came from.

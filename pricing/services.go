@@ -68,6 +68,8 @@ func planResource(r models.Resource, mtd *MonthToDate, at time.Time) plan {
 		return planWAF(r)
 	case "q/" + models.KindApplication:
 		return planQ(r)
+	case "q/" + models.KindIndex:
+		return planQIndex(r)
 	case "cloudfront/" + models.KindDistribution:
 		return planCloudFront(r)
 	case "lightsail/" + models.KindInstance, "lightsail/" + models.KindStaticIP, "lightsail/" + models.KindDisk:
@@ -578,40 +580,6 @@ func planS3(r models.Resource) plan {
 // ---------------------------------------------------------------------------------
 // FSx
 
-// fsxTypes maps FileSystemType to the price list's fileSystemType.
-var fsxTypes = map[string]string{"WINDOWS": "Windows", "LUSTRE": "Lustre", "ONTAP": "ONTAP", "OPENZFS": "OpenZFS"}
-
-func planFSx(r models.Resource) plan {
-	region := priceRegion(r)
-	fsType, ok := fsxTypes[strings.ToUpper(r.Type)]
-	if !ok {
-		return plan{noPrice: fmt.Sprintf("unknown FSx type %q", r.Type)}
-	}
-	storage := strings.ToUpper(r.Attr("storage_type"))
-	if storage == "" {
-		storage = "SSD"
-	}
-	dep := strings.ToUpper(r.Attr("deployment_type"))
-	deployment := "Single-AZ"
-	if strings.HasPrefix(dep, "MULTI_AZ") {
-		deployment = "Multi-AZ"
-	}
-	// One query per region holds every FSx product; the product is chosen by attributes.
-	l := lookup("AmazonFSx", "regionCode", region)
-	base := all(attrIs("fileSystemType", fsType), attrIs("storageType", storage))
-	onDeployment := func(p Product) bool {
-		d := p.Attributes["deploymentOption"]
-		return d == deployment || (fsType == "Lustre" && strings.Contains(strings.ToUpper(d), strings.SplitN(dep, "_", 2)[0]))
-	}
-	storagePick := pickFirst(all(base, func(p Product) bool { return p.Family == "Storage" }, onDeployment))
-	p := plan{charges: []charge{{name: "storage", kind: perMonth, qty: usage(r, "storage_gb"), price: ref(l, storagePick, nil)}}}
-	if fsType != "Lustre" {
-		thr := pickPreferred(all(attrIs("fileSystemType", fsType), func(p Product) bool { return p.Family == "Provisioned Throughput" }, onDeployment))
-		p.charges = append(p.charges, charge{name: "throughput", kind: perMonth, qty: usage(r, "throughput_mbps"), optional: true, price: ref(l, thr, nil)})
-	}
-	p.notes = append(p.notes, "FSx attribute values are matched best-effort; backups and SSD IOPS are not priced")
-	return p
-}
 
 // ---------------------------------------------------------------------------------
 // CloudWatch
@@ -741,4 +709,15 @@ func planLightsail(r models.Resource, mtd *MonthToDate) plan {
 		p.charges = append(p.charges, c)
 	}
 	return p
+}
+
+// planQIndex prices an Amazon Q Business index per capacity unit-hour: Enterprise 0.264,
+// Starter 0.140, list prices in every region (labelled fallback, as Q's user prices).
+func planQIndex(r models.Resource) plan {
+	rate := Flat("Unit-Hrs", qEnterpriseIndexUnitHour)
+	if r.Type == "starter" {
+		rate = Flat("Unit-Hrs", qStarterIndexUnitHour)
+	}
+	return plan{charges: []charge{{name: "index-units", kind: perHour, qty: usage(r, "units"),
+		price: priceRef{fixed: &rate, fixedSource: models.SourceFallback}}}}
 }
