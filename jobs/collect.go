@@ -516,7 +516,7 @@ func resourceRow(pr models.PricedResource, now time.Time) models.ResourceRow {
 	row := models.ResourceRow{Key: pr.Key(), AccountID: pr.AccountID, Service: pr.Service, Region: pr.Region,
 		ResourceID: pr.ID, Name: pr.Name, Kind: pr.Kind, Type: pr.Type, State: pr.State, Waste: pr.Waste,
 		WasteReason: pr.WasteReason, Attrs: string(attrs), Usage: string(usage), PriceSource: pr.Source,
-		Priced: pr.Priced, FirstSeen: now, LastSeen: now, Active: true}
+		Priced: pr.Priced, PriceNote: pr.Note, PriceWarning: pr.Warning, FirstSeen: now, LastSeen: now, Active: true}
 	if pr.Priced {
 		row.HourlyUSD, row.MonthlyUSD = pr.HourlyUSD, pr.MonthlyUSD
 	}

@@ -108,6 +108,9 @@ type Cost struct {
 	Source     string  `json:"price_source"`
 	Priced     bool    `json:"priced"`
 	Note       string  `json:"note,omitempty"`
+	// Warning is the part of the note the owner should act on or read the figure by: an
+	// upper bound, an Extended Support charge and what it costs a month.
+	Warning string `json:"warning,omitempty"`
 }
 
 // PricedResource is a resource with its cost.

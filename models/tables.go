@@ -22,8 +22,13 @@ type ResourceRow struct {
 	MonthlyUSD  float64
 	PriceSource string
 	Priced      bool
-	FirstSeen   time.Time
-	LastSeen    time.Time `gorm:"index"`
+	// PriceNote says why a resource is unpriced, and what its price leaves out.
+	PriceNote string
+	// PriceWarning is what the owner should act on: an upper bound, an Extended Support
+	// charge to upgrade away from.
+	PriceWarning string
+	FirstSeen    time.Time
+	LastSeen     time.Time `gorm:"index"`
 	// Active is true while the resource was in the latest scan of its service and region.
 	Active bool `gorm:"index"`
 }

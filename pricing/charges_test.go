@@ -68,8 +68,8 @@ func TestSurprisingChargesAgainstListPrices(t *testing.T) {
 			map[string]float64{"size_gb": 50}), 4.75 / 730, models.SourceAPI, "upper bound"},
 		// MySQL 5.7 in May 2026 is in Extended Support's third year: 2 vCPUs x 0.200 on top of
 		// 0.017 and 20 GB x 0.115 (eu-west-1: 2 x 0.224 + 0.018 + 20 x 0.127).
-		{"mysql 5.7 us-east-1", mysql57("us-east-1", "shop"), 0.4 + 0.017 + 20*0.115/730, models.SourceAPI, "upgrade to stop paying"},
-		{"mysql 5.7 eu-west-1", mysql57("eu-west-1", "crm"), 0.448 + 0.018 + 20*0.127/730, models.SourceAPI, "upgrade to stop paying"},
+		{"mysql 5.7 us-east-1", mysql57("us-east-1", "shop"), 0.4 + 0.017 + 20*0.115/730, models.SourceAPI, "upgrade to stop paying $292.00 a month"},
+		{"mysql 5.7 eu-west-1", mysql57("eu-west-1", "crm"), 0.448 + 0.018 + 20*0.127/730, models.SourceAPI, "upgrade to stop paying $327.04 a month"},
 		// Storage-full is billed like available.
 		{"mysql storage-full", storageFull, 0.4 + 0.017 + 20*0.115/730, models.SourceAPI, ""},
 		// A stopped PostgreSQL 12 pays storage and Extended Support (Year 1-2: 2 x 0.100), not its hours.
@@ -104,6 +104,12 @@ func TestSurprisingChargesAgainstListPrices(t *testing.T) {
 			}
 			if tc.note != "" && !strings.Contains(c.Note, tc.note) {
 				t.Errorf("note %q does not say %q", c.Note, tc.note)
+			}
+			// Upper bounds and Extended Support are warnings a view shows beside the figure.
+			for _, w := range []string{"upper bound", "upgrade to stop paying"} {
+				if strings.Contains(tc.note, w) && !strings.Contains(c.Warning, tc.note) {
+					t.Errorf("warning %q does not say %q", c.Warning, tc.note)
+				}
 			}
 		})
 	}

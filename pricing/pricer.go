@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -274,8 +276,15 @@ func costOf(pl plan, cs []*pricedCharge) models.Cost {
 		hourly += c.hourly
 		source = weakerSource(source, c.source)
 	}
+	warnings := slices.Clone(pl.warnings)
+	for _, c := range cs {
+		if c.warnMonthly != "" && c.ok && c.hourly > 0 {
+			warnings = append(warnings, fmt.Sprintf(c.warnMonthly, "$"+strconv.FormatFloat(c.hourly*models.HoursPerMonth, 'f', 2, 64)))
+		}
+	}
+	notes = append(notes, warnings...)
 	if len(missing) > 0 {
-		return models.Cost{Priced: false, Source: source,
+		return models.Cost{Priced: false, Source: source, Warning: strings.Join(warnings, "; "),
 			Note: strings.Join(append([]string{"no price for " + strings.Join(missing, ", ")}, notes...), "; ")}
 	}
 	if source == "" {
@@ -287,6 +296,7 @@ func costOf(pl plan, cs []*pricedCharge) models.Cost {
 		Source:     source,
 		Priced:     true,
 		Note:       strings.Join(notes, "; "),
+		Warning:    strings.Join(warnings, "; "),
 	}
 }
 

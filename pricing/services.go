@@ -20,9 +20,10 @@ const (
 
 // plan is what a resource needs priced, or why it cannot be.
 type plan struct {
-	charges []charge
-	notes   []string
-	noPrice string // the resource's kind is not priced at all
+	charges  []charge
+	notes    []string
+	warnings []string // what the owner should read the figure by or act on
+	noPrice  string   // the resource's kind is not priced at all
 }
 
 // priceRegion is the region a resource's prices are looked up in: global resources
@@ -444,8 +445,8 @@ func planRDS(r models.Resource, at time.Time) plan {
 		price: ref(lookup("AmazonRDS", kv...), pick, func() (Rate, bool) { return fallbackRDS(region, engine, r.Type, multiAZ) })})
 	// Extended Support is charged while the instance exists, running or stopped.
 	if c, note, ok := extendedSupportCharge(r, region, engine, multiAZ, at); ok {
+		c.warnMonthly = engine + " " + r.Attr("engine_version") + " is past standard support: upgrade to stop paying %s a month of Extended Support"
 		p.charges = append(p.charges, c)
-		p.notes = append(p.notes, "engine "+r.Attr("engine_version")+" is past standard support: upgrade to stop paying Extended Support")
 	} else if note != "" {
 		p.notes = append(p.notes, note)
 	}

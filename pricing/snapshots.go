@@ -20,7 +20,7 @@ func planEBSSnapshot(r models.Resource) plan {
 		price: ref(lookup("AmazonEC2", "regionCode", region, "productFamily", "Storage Snapshot"),
 			pickFirst(usageEndsWith(meter)), func() (Rate, bool) { return fallbackSnapshot(region, kind) })}}}
 	if r.Attr("upper_bound") == "true" {
-		p.notes = append(p.notes, upperBoundNote)
+		p.warnings = append(p.warnings, upperBoundNote)
 	}
 	return p
 }
@@ -32,14 +32,14 @@ func planEBSSnapshot(r models.Resource) plan {
 func planRDSSnapshot(r models.Resource) plan {
 	region := priceRegion(r)
 	qty := usage(r, "size_gb")
-	var notes []string
+	var notes, warnings []string
 	if db := r.Attr("billed_with"); db != "" {
 		qty = 0
 		notes = append(notes, "billed in the backup storage of "+db)
 	} else if r.Attr("upper_bound") == "true" {
-		notes = append(notes, upperBoundNote)
+		warnings = append(warnings, upperBoundNote)
 	}
-	return plan{notes: notes, charges: []charge{{name: "snapshot-storage", kind: perMonth, qty: qty,
+	return plan{notes: notes, warnings: warnings, charges: []charge{{name: "snapshot-storage", kind: perMonth, qty: qty,
 		price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Storage Snapshot"),
 			pickFirst(usageEndsWith("RDS:ChargedBackupUsage")), func() (Rate, bool) { return fallbackSnapshot(region, "rds") })}}}
 }
@@ -50,7 +50,7 @@ func planLightsailSnapshot(r models.Resource) plan {
 	rate := Flat("GB-Mo", lightsailSnapshotGBMonth)
 	return plan{charges: []charge{{name: "snapshot", kind: perMonth, qty: usage(r, "size_gb"),
 		price: priceRef{fixed: &rate, fixedSource: models.SourceFallback}}},
-		notes: []string{upperBoundNote}}
+		warnings: []string{upperBoundNote}}
 }
 
 // lightsailSnapshotGBMonth is Lightsail's snapshot storage price, per GB-month.
