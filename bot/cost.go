@@ -69,6 +69,9 @@ func (b *Bot) costView(ctx context.Context) (costView, error) {
 		return v, err
 	}
 	v.Active, v.Sources = tally.PerService, tally.Sources
+	if v.Unpriced, err = st.UnpricedActive(ctx); err != nil {
+		return v, err
+	}
 	latest, ok, err := st.LatestCostHour(ctx)
 	if err != nil || !ok {
 		return v, err

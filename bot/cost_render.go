@@ -2,7 +2,9 @@ package bot
 
 import (
 	"html"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +174,9 @@ type costView struct {
 	LastScan   *costmodels.JobRun
 	Sources    costmodels.PriceSourceCounts
 	Active     map[string]int // active resources per service, for the service buttons
+	// Unpriced are the services with active resources no price was found for: each is
+	// said by name and reason, never shown as $0.
+	Unpriced map[string]costmodels.UnpricedService
 }
 
 func (v costView) forecast() float64 {
@@ -214,8 +219,36 @@ func renderCost(tr translator, v costView) string {
 	)
 	if v.Sources.Unpriced > 0 {
 		lines = append(lines, tr.T(msgID{"cost.unpriced"}, map[string]any{"Count": v.Sources.Unpriced}))
+		lines = append(lines, unpricedLines(tr, v.Unpriced)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// unpricedLines names each service with unpriced resources, how many, and why.
+func unpricedLines(tr translator, unpriced map[string]costmodels.UnpricedService) []string {
+	var lines []string
+	for _, s := range slices.Sorted(maps.Keys(unpriced)) {
+		u := unpriced[s]
+		reason := strings.TrimSpace(u.Reason)
+		if reason == "" {
+			reason = stripTags(tr.T(msgID{"service.unpriced_unknown"}))
+		}
+		lines = append(lines, tr.T(msgID{"cost.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": u.Count, "Reason": truncate(reason, 120)}))
+	}
+	return lines
+}
+
+// shownState is the state to show beside a resource that costs nothing this hour (a
+// stopped instance, say): "" for the states a resource is billed in.
+func shownState(r costmodels.ResourceRow) string {
+	if !r.Priced || r.HourlyUSD != 0 {
+		return ""
+	}
+	switch strings.ToLower(r.State) {
+	case "", "running", "available", "active", "in-use", "associated", "completed":
+		return ""
+	}
+	return r.State
 }
 
 // costKeyboard has a button per service present, then Refresh and the menu.
@@ -288,6 +321,9 @@ func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 	if typ == "" {
 		typ = r.Kind
 	}
+	if st := shownState(r); st != "" {
+		typ += " (" + st + ")"
+	}
 	var detail string
 	if r.Priced {
 		detail = tr.T(msgID{"service.item_cost"}, map[string]any{
@@ -295,9 +331,16 @@ func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 			"Source": stripTags(sourceText(tr, r.PriceSource)),
 		})
 	} else {
-		detail = tr.T(msgID{"service.item_unpriced"}, map[string]any{"Type": typ, "Region": r.Region})
+		reason := strings.TrimSpace(r.PriceNote)
+		if reason == "" {
+			reason = stripTags(tr.T(msgID{"service.unpriced_unknown"}))
+		}
+		detail = tr.T(msgID{"service.item_unpriced"}, map[string]any{"Type": typ, "Region": r.Region, "Reason": truncate(reason, 160)})
 	}
 	out := head + "\n" + detail
+	if w := strings.TrimSpace(r.PriceWarning); w != "" {
+		out += "\n" + tr.T(msgID{"service.warning"}, map[string]any{"Warning": truncate(w, 200)})
+	}
 	if r.Waste {
 		reason := strings.TrimSpace(r.WasteReason)
 		if reason == "" {
@@ -383,6 +426,7 @@ func servicePicker(tr translator, services []string, counts map[string]int) *mod
 // billView is what /bill shows for one month.
 type billView struct {
 	Bill     costmodels.Bill
+	Unpriced map[string]int // resources per service left out of the total: no price
 	Current  bool    // the month of now: not final, with a forecast
 	Forecast float64 // for the current month
 	TZ       *time.Location
@@ -416,6 +460,14 @@ func renderBill(tr translator, v billView) string {
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
 			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(share(s.USD, b.TotalUSD)),
 		}))
+	}
+	total := 0
+	for _, s := range slices.Sorted(maps.Keys(v.Unpriced)) {
+		total += v.Unpriced[s]
+		lines = append(lines, tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": v.Unpriced[s]}))
+	}
+	if total > 0 {
+		lines = append(lines, tr.T(msgID{"bill.unpriced"}, map[string]any{"Count": total}))
 	}
 	if b.Closed && b.ClosedAt != nil {
 		lines = append(lines, "", tr.T(msgID{"bill.closed_at"}, map[string]any{"Time": formatTime(*b.ClosedAt, v.TZ)}))
