@@ -427,8 +427,8 @@ func servicePicker(tr translator, services []string, counts map[string]int) *mod
 type billView struct {
 	Bill     costmodels.Bill
 	Unpriced map[string]int // resources per service left out of the total: no price
-	Current  bool    // the month of now: not final, with a forecast
-	Forecast float64 // for the current month
+	Current  bool           // the month of now: not final, with a forecast
+	Forecast float64        // for the current month
 	TZ       *time.Location
 }
 
