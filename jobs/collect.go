@@ -251,7 +251,11 @@ func (c *Collector) run(ctx context.Context) (collectRun, error) {
 // collectHour scans, prices and writes the hour, with everything that goes with it.
 func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRun) error {
 	hour := r.hour
-	scan, err := c.scanner.Scan(ctx)
+	meters, err := c.meterState(ctx, hour)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	scan, err := c.scan(ctx, meters.fresh)
 	if err != nil {
 		return fmt.Errorf("collect: scan: %w", err)
 	}
@@ -264,6 +268,10 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 	before, err := c.monthToDate(ctx, hour)
 	if err != nil {
 		return fmt.Errorf("collect: %w", err)
+	}
+	before = meters.advance(before, hour, r.filled)
+	if s, ok := c.pricer.(monthSoFarSeeder); ok {
+		before = s.SeedMonthSoFar(scan.Resources, before)
 	}
 	priced, after, err := c.pricer.PriceScan(ctx, scan.Resources, before)
 	if err != nil {

@@ -851,6 +851,15 @@ func (s *Store) MonthToDate(ctx context.Context, hour time.Time) (state string, 
 	return row.After, row.ID != 0, nil
 }
 
+// MonthToDateOf is the pricer's state before and after the collected hour, if stored.
+func (s *Store) MonthToDateOf(ctx context.Context, hour time.Time) (before, after string, ok bool, err error) {
+	var row MonthToDateState
+	if err := s.db.WithContext(ctx).Where("hour = ?", hour.UTC()).Limit(1).Find(&row).Error; err != nil {
+		return "", "", false, fmt.Errorf("store: month to date of %s: %w", hour.UTC().Format(time.RFC3339), err)
+	}
+	return row.Before, row.After, row.ID != 0, nil
+}
+
 // PutMonthToDate stores the pricer's state before and after hour, and forgets the
 // states of hours before the previous month.
 func (s *Store) PutMonthToDate(ctx context.Context, hour time.Time, before, after string) error {

@@ -59,6 +59,12 @@ type Resource struct {
 	Usage       map[string]float64 `json:"usage"`
 }
 
+// MonthSoFarPrefix marks a usage fact read from the first of the month to the hour
+// being priced: "month_so_far:invocations_hour" is the invocations before the hour whose
+// invocations_hour the resource reports. A scan reads them when costbot has no
+// month-to-date totals of its own.
+const MonthSoFarPrefix = "month_so_far:"
+
 // Key identifies a resource across scans.
 func (r Resource) Key() string { return r.AccountID + "/" + r.Service + "/" + r.Region + "/" + r.ID }
 

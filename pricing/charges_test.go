@@ -182,3 +182,36 @@ func TestRDSBilledStates(t *testing.T) {
 		}
 	}
 }
+
+// A first start on the 20th: the resources carry the month so far, and the free tier
+// falls where AWS puts it. 900,000 requests before the hour and 200,000 in it: 100,000
+// billed. Without the month so far the hour would look free.
+func TestMonthSoFarSeedsTheFreeTier(t *testing.T) {
+	srv := catalogueServer(t)
+	fn := res("lambda", models.KindFunction, "us-east-1", "api", "x86_64", nil,
+		map[string]float64{"memory_mb": 128, "invocations_hour": 200_000, models.MonthSoFarPrefix + "invocations_hour": 900_000})
+	p := newTestPricer(t, srv, nil, "")
+	got, after, err := p.PriceScan(context.Background(), []models.Resource{fn}, NewMonthToDate(hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "hourly", got[0].HourlyUSD, 100_000*0.0000002)
+	near(t, "requests this month", after.Get(freeLambdaRequests), 1_100_000)
+
+	// A meter already counted higher is kept.
+	ahead := &MonthToDate{Month: "2026-05", Usage: map[string]float64{freeLambdaRequests: 2_000_000}}
+	if s := p.SeedMonthSoFar([]models.Resource{fn}, ahead); s.Get(freeLambdaRequests) != 2_000_000 {
+		t.Errorf("seeded %v over a higher count", s.Get(freeLambdaRequests))
+	}
+}
+
+func TestAdvancedRepeatsAnHour(t *testing.T) {
+	before := &MonthToDate{Month: "2026-12", Usage: map[string]float64{"free:a": 10, "tier:b": 5}}
+	after := &MonthToDate{Month: "2026-12", Usage: map[string]float64{"free:a": 15, "tier:b": 5, "free:c": 2}}
+	got := after.Advanced(before, after, 3)
+	for k, want := range map[string]float64{"free:a": 30, "tier:b": 5, "free:c": 8} {
+		if got.Get(k) != want {
+			t.Errorf("%s = %v, want %v", k, got.Get(k), want)
+		}
+	}
+}

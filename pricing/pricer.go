@@ -176,14 +176,16 @@ func (p *Pricer) resolve(ctx context.Context, l Lookup) resolved {
 }
 
 // PriceScan prices one hour of the given resources. mtd is the account-wide usage of
-// flow meters this month before the hour (nil: none yet); it is not modified, and the
-// state after the hour is returned for the next call. Each distinct price key is looked
+// flow meters this month before the hour (nil: none yet), raised to the month so far
+// the resources carry when their scan read it; it is not modified, and the state after
+// the hour is returned for the next call. Each distinct price key is looked
 // up once, with bounded concurrency. The error is only ever the context's.
 func (p *Pricer) PriceScan(ctx context.Context, rs []models.Resource, mtd *MonthToDate) ([]models.PricedResource, *MonthToDate, error) {
 	if mtd == nil {
 		mtd = NewMonthToDate(p.now())
 	}
 	at := p.now()
+	mtd = seedMonthSoFar(rs, mtd, p.allow, at)
 	plans := make([]plan, len(rs))
 	var charges []*pricedCharge
 	lookups := map[string]Lookup{}
