@@ -89,12 +89,7 @@ func TestSurprisingChargesAgainstListPrices(t *testing.T) {
 		{"lightsail snapshot", res("lightsail", models.KindSnapshot, "ap-southeast-1", "snapshot/weekly", "instance", nil, map[string]float64{"size_gb": 60}), 3.00 / 730, models.SourceFallback, "upper bound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newTestPricer(t, srv, nil, "")
-			got, _, err := p.PriceScan(context.Background(), []models.Resource{tc.r}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := got[0].Cost
+			c := scanOne(t, newTestPricer(t, srv, nil, ""), tc.r)
 			if !c.Priced {
 				t.Fatalf("unpriced: %s", c.Note)
 			}
