@@ -25,7 +25,7 @@ func seedLoadBalancers(ctx context.Context, cfg awssdk.Config, region string, n 
 		return fmt.Errorf("%s: create vpc: %w", region, err)
 	}
 	var subnets []string
-	for i, zone := range []string{"a", "b"} {
+	for i, zone := range []string{"a", "c"} { // every default region has a and c
 		s, err := api.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId,
 			CidrBlock: awssdk.String(fmt.Sprintf("10.90.%d.0/24", i+1)), AvailabilityZone: awssdk.String(region + zone)})
 		if err != nil {
