@@ -16,10 +16,13 @@ const GlobalRegion = "global"
 //	                                                       lifecycle (on-demand|spot), zone, launch_time
 //	ebs         volume            gp2|gp3|io1|io2|st1|sc1|standard  zone, attached_to                         size_gb, iops, throughput_mbps
 //	vpc         nat_gateway       nat-gateway              zone, subnet_id, vpc_id                            bytes_processed_hour
-//	vpc         elastic_ip        public-ipv4              public_ip, instance_id, association_id             -
-//	vpc         public_ip         public-ipv4              public_ip, instance_id                             -
+//	vpc         elastic_ip        public-ipv4              public_ip, instance_id, association_id, holder,    -
+//	                                                       holder_id, byoip (true for the account's own range)
+//	vpc         public_ip         public-ipv4              public_ip, instance_id, holder (ec2|alb|nlb|gwlb|  -
+//	                                                       elb|nat|rds|ecs|lambda|vpc-endpoint|interface),
+//	                                                       holder_id, network_interface_id
 //	rds         db_instance       class (db.t3.micro)      engine (mysql|postgres|...), multi_az (true|false),  allocated_gb, iops, throughput_mbps
-//	                                                       storage_type, license_model, zone
+//	                                                       storage_type, license_model, zone, engine_version
 //	lambda      function          x86_64|arm64             runtime                                            memory_mb, invocations_hour, duration_ms_hour
 //	s3          bucket            bucket                   -                                                  bytes_<StorageType> (bytes_StandardStorage, ...), objects
 //	fsx         file_system       WINDOWS|LUSTRE|ONTAP|OPENZFS  deployment_type, storage_type (SSD|HDD)       storage_gb, throughput_mbps, throughput_per_tib (Lustre)
@@ -38,8 +41,12 @@ const GlobalRegion = "global"
 //	                                                                                                          traffic_7d, targets_registered, targets_healthy
 //	ebs         snapshot          standard|archive         volume_id, upper_bound (true when size_gb is the   size_gb
 //	                                                       volume's size, not the billed incremental size)
-//	rds         snapshot          manual                   db_instance, engine, upper_bound                   size_gb
+//	rds         snapshot          manual                   db_instance, engine, upper_bound, billed_with      size_gb
+//	                                                       (the live instance whose backup storage bills it)
 //	rds         backup_storage    backup                   db_instance                                        billed_bytes
+//
+// Flow usage (requests, bytes, GB-seconds) may also come as models.MonthSoFarPrefix+key:
+// the month so far before the hour.
 //
 // Waste marks something that costs money and does nothing: an unattached volume, an
 // unassociated Elastic IP or static IP, an unattached disk.
