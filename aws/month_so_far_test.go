@@ -6,7 +6,10 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"costbot/internal/awstest"
 	"costbot/models"
 )
 
@@ -48,5 +51,51 @@ func TestReadMonthSoFar(t *testing.T) {
 	}
 	if cw.dataCalls != 1 {
 		t.Errorf("%d GetMetricData calls, want one batch", cw.dataCalls)
+	}
+}
+
+// Against moto: a month-so-far scan carries, beside each function's last hour, its
+// invocations from the first of the month; a plain scan does not read them.
+func TestScanMonthSoFarAgainstMoto(t *testing.T) {
+	m := freshMoto(t)
+	ctx := awstest.Context(t)
+	const region = "us-east-1"
+	account, err := AccountID(ctx, m.Config(region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lambda.NewFromConfig(m.Config(region)).CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: awssdk.String("api"),
+		Role: awssdk.String(lambdaRole(t, ctx, m, account)), Runtime: lambdatypes.RuntimePython312, Handler: awssdk.String("handler.handler"),
+		Code: &lambdatypes.FunctionCode{ZipFile: lambdaZip(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	// The scan's clock: the 1st of this month, 03:10. The month so far is 00:00 to 02:00.
+	now := time.Now().UTC()
+	scanAt := time.Date(now.Year(), now.Month(), 1, 3, 10, 0, 0, time.UTC)
+	fn := map[string]string{"FunctionName": "api"}
+	for _, p := range []struct {
+		at time.Time
+		n  float64
+	}{
+		{scanAt.Add(-3 * time.Hour), 400}, {scanAt.Add(-90 * time.Minute), 600}, // 00:10, 01:40: the month so far
+		{scanAt.Add(-4 * time.Hour), 999},  // the month before
+		{scanAt.Add(-30 * time.Minute), 5}, // the hour priced
+	} {
+		putMetric(t, ctx, m.Config(region), "AWS/Lambda", "Invocations", fn, p.at, p.n, cwtypes.StandardUnitCount)
+	}
+	s := &Scanner{Base: m.Config(region), Regions: []string{region}, Services: []string{"lambda"}, Concurrency: 1,
+		TaskTimeout: time.Minute, Now: func() time.Time { return scanAt }}
+	res, err := s.ScanMonthSoFar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byID(t, res.Resources)
+	checkFacts(t, mustFind(t, got, "api"), nil, map[string]float64{models.MonthSoFarPrefix + "invocations_hour": 1000})
+	plain, err := s.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := byID(t, plain.Resources)["api"].Usage[models.MonthSoFarPrefix+"invocations_hour"]; ok {
+		t.Error("a plain scan read the month so far")
 	}
 }
