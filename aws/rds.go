@@ -74,11 +74,12 @@ func (c *rdsCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models
 		return nil, err
 	}
 	var billed []metricSeries
-	if len(instances) > 0 {
-		queries := make([]metricQuery, len(instances))
-		for i, db := range instances {
+	owners := backupOwners(instances)
+	if len(owners) > 0 {
+		queries := make([]metricQuery, len(owners))
+		for i, o := range owners {
 			queries[i] = metricQuery{Namespace: "AWS/RDS", Metric: "TotalBackupStorageBilled",
-				Dimensions: map[string]string{"DBInstanceIdentifier": db.ID}, Stat: cwtypes.StatisticAverage}
+				Dimensions: map[string]string{o.dimension: o.id}, Stat: cwtypes.StatisticAverage}
 		}
 		// AWS updates the backup storage figures a few times a day: the last day's latest.
 		_, end := lastHour(c.now())
@@ -87,16 +88,37 @@ func (c *rdsCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models
 			return nil, fmt.Errorf("rds %s: backup storage: %w", cfg.Region, err)
 		}
 	}
-	out := append(instances, rdsBackupStorage(instances, billed)...)
+	out := append(instances, rdsBackupStorage(owners, billed, cfg.Region)...)
 	return append(out, rdsSnapshots(snapshots, instances, cfg.Region)...), nil
 }
 
-// rdsBackupStorage is, for each instance CloudWatch has a figure for, the backup storage
+// backupOwner is what CloudWatch reports billed backup storage for: an Aurora cluster
+// (DBClusterIdentifier) or a DB instance (DBInstanceIdentifier).
+type backupOwner struct{ dimension, id string }
+
+// backupOwners are the instances' backup owners, each cluster once.
+func backupOwners(instances []models.Resource) []backupOwner {
+	var out []backupOwner
+	seen := map[string]bool{}
+	for _, db := range instances {
+		o := backupOwner{"DBInstanceIdentifier", db.ID}
+		if c := db.Attr("cluster"); c != "" {
+			o = backupOwner{"DBClusterIdentifier", c}
+		}
+		if !seen[o.dimension+o.id] {
+			seen[o.dimension+o.id] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// rdsBackupStorage is, for each owner CloudWatch has a figure for, the backup storage
 // billed beyond the free allowance (TotalBackupStorageBilled: automated backups and
 // manual snapshots together).
-func rdsBackupStorage(instances []models.Resource, billed []metricSeries) []models.Resource {
+func rdsBackupStorage(owners []backupOwner, billed []metricSeries, region string) []models.Resource {
 	var out []models.Resource
-	for i, db := range instances {
+	for i, o := range owners {
 		if i >= len(billed) {
 			break
 		}
@@ -104,15 +126,19 @@ func rdsBackupStorage(instances []models.Resource, billed []metricSeries) []mode
 		if !ok {
 			continue
 		}
+		attr := "db_instance"
+		if o.dimension == "DBClusterIdentifier" {
+			attr = "db_cluster"
+		}
 		out = append(out, models.Resource{
 			Service: "rds",
-			Region:  db.Region,
-			ID:      db.ID + "/backup",
-			Name:    db.ID + " backups",
+			Region:  region,
+			ID:      o.id + "/backup",
+			Name:    o.id + " backups",
 			Kind:    models.KindBackupStorage,
 			Type:    "backup",
 			State:   "available",
-			Attrs:   map[string]string{"db_instance": db.ID},
+			Attrs:   map[string]string{attr: o.id},
 			Usage:   map[string]float64{"billed_bytes": bytes},
 		})
 	}
@@ -172,6 +198,7 @@ func rdsInstances(dbs []rdstypes.DBInstance, region string) []models.Resource {
 				"storage_type":   awssdk.ToString(db.StorageType),
 				"license_model":  awssdk.ToString(db.LicenseModel),
 				"zone":           awssdk.ToString(db.AvailabilityZone),
+				"cluster":        awssdk.ToString(db.DBClusterIdentifier),
 			},
 			Usage: map[string]float64{
 				"allocated_gb":    float64(awssdk.ToInt32(db.AllocatedStorage)),

@@ -173,3 +173,16 @@ func TestRDSAgainstMoto(t *testing.T) {
 		})
 	}
 }
+
+// Billed backup storage is read per Aurora cluster (once, however many instances it has)
+// and per DB instance otherwise.
+func TestBackupOwners(t *testing.T) {
+	db := func(id, cluster string) models.Resource {
+		return models.Resource{ID: id, Attrs: map[string]string{"cluster": cluster}}
+	}
+	got := backupOwners([]models.Resource{db("shop", ""), db("aurora-1", "orders"), db("aurora-2", "orders")})
+	want := []backupOwner{{"DBInstanceIdentifier", "shop"}, {"DBClusterIdentifier", "orders"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("backup owners = %v, want %v", got, want)
+	}
+}

@@ -43,7 +43,7 @@ const GlobalRegion = "global"
 //	                                                       volume's size, not the billed incremental size)
 //	rds         snapshot          manual                   db_instance, engine, upper_bound, billed_with      size_gb
 //	                                                       (the live instance whose backup storage bills it)
-//	rds         backup_storage    backup                   db_instance                                        billed_bytes
+//	rds         backup_storage    backup                   db_instance or db_cluster (Aurora)                 billed_bytes
 //
 // Flow usage (requests, bytes, GB-seconds) may also come as models.MonthSoFarPrefix+key:
 // the month so far before the hour.
