@@ -32,20 +32,17 @@ func (s *Store) UnpricedActive(ctx context.Context) (map[string]UnpricedService,
 	return out, nil
 }
 
-// UnpricedBetween counts, per service, the resources that had an unpriced hour in
-// [start, end): a bill leaves them out of its totals.
+// UnpricedBetween counts, per service, the resources seen in [start, end) whose latest
+// price is none: a bill or a chart of the period leaves them out of its totals. It reads
+// the resources table (one row per resource), not the hourly rows, so a month costs no
+// more to ask than a day.
 func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time) (map[string]int, error) {
 	var rows []struct {
 		Service string
 		N       int
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT k.service, COUNT(DISTINCT k.id) AS n FROM cost_keys AS k
-		WHERE k.id IN (SELECT r.key_id FROM cost_hourly AS r JOIN cost_labels AS l ON l.id = r.label_id
-				WHERE l.price_source = ? AND r.hour >= ? AND r.hour < ?
-			UNION SELECT d.key_id FROM cost_days AS d JOIN cost_labels AS l ON l.id = d.label_id
-				WHERE l.price_source = ? AND d.day >= ? AND d.day < ?)
-		GROUP BY k.service`,
-		SourceUnpriced, start.Unix(), end.Unix(), SourceUnpriced, start.Unix(), end.Unix()).Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT service, COUNT(*) AS n FROM resources
+		WHERE priced = ? AND last_seen >= ? AND first_seen < ? GROUP BY service`, false, start.UTC(), end.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: unpriced resources between %s and %s: %w", start.Format(time.RFC3339), end.Format(time.RFC3339), err)
 	}
