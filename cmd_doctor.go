@@ -73,6 +73,13 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("account %s as %s", account, arn), nil
 	})
+	check("lightsail host", func() (string, error) {
+		awsCfg, err := costaws.LoadConfig(ctx)
+		if err != nil {
+			return "", err
+		}
+		return lightsailHost(ctx, cfg, awsCfg)
+	})
 	if failed {
 		return 1
 	}

@@ -63,6 +63,9 @@ type lightsailInstanceRow struct {
 	Percent         float64 `json:"percent"`
 	Prorated        bool    `json:"prorated"`
 	CarriedGB       float64 `json:"carried_gb"`
+	OverageGB       float64 `json:"overage_gb"`
+	Blind           bool    `json:"blind,omitempty"`
+	SelfHost        bool    `json:"self_host,omitempty"`
 	Error           string  `json:"error,omitempty"`
 }
 
@@ -177,6 +180,7 @@ func toInstanceRow(t models.LightsailTraffic) lightsailInstanceRow {
 		Region: t.Region, Name: t.Instance, State: t.State, UsedGB: t.UsedBytes / models.GB,
 		AllowanceGB: t.AllowanceBytes / models.GB, FullAllowanceGB: t.FullAllowanceBytes / models.GB,
 		Percent: t.Percent, Prorated: t.Prorated(), CarriedGB: t.CarriedBytes / models.GB, Error: t.Error,
+		OverageGB: t.OverageBytes() / models.GB, Blind: t.Blind, SelfHost: t.SelfHost,
 	}
 }
 
@@ -201,7 +205,13 @@ func printLightsail(w io.Writer, doc lightsailDocument) {
 			note = fmt.Sprintf("prorated from %.0f GB", r.FullAllowanceGB)
 		}
 		if r.CarriedGB > 0 {
-			note += fmt.Sprintf(" includes %.2f GB of an earlier instance", r.CarriedGB)
+			note += fmt.Sprintf(" includes %.2f GB of deleted instances of the plan", r.CarriedGB)
+		}
+		if r.Blind {
+			note += " BLIND (no recent traffic data)"
+		}
+		if r.SelfHost {
+			note += " costbot runs here"
 		}
 		if r.Error != "" {
 			note = "error: " + r.Error

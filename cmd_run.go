@@ -95,6 +95,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	}
 	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
+	guard.SetFlusher(deliverer) // the stop of costbot's own host is delivered before it lands
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
 		return err
 	}

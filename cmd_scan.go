@@ -16,6 +16,7 @@ import (
 
 	costaws "costbot/aws"
 	"costbot/config"
+	"costbot/jobs"
 	"costbot/models"
 	"costbot/pricing"
 )
@@ -107,6 +108,9 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 	}
 	res, err := scanner.Scan(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := jobs.ApplyLightsailPool(ctx, store, res.Resources, time.Now()); err != nil {
 		return nil, err
 	}
 	pricer := newPricer(cfg, store, awsCfg)

@@ -44,6 +44,7 @@ func lightsailConfig(t *testing.T, extra map[string]string) *config.Config {
 		"LIGHTSAIL_REGIONS": "us-east-1,eu-west-1",
 		"BOT_LANG":          "en",
 		"DB_PATH":           filepath.Join(t.TempDir(), "costbot.db"),
+		"LIGHTSAIL_SELF":    "none", // never ask the machine's instance metadata service
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -37,8 +37,8 @@ type lightsailAPI interface {
 }
 
 // lightsailCollector lists Lightsail instances (with their plan's price, transfer
-// allowance and the last hour's traffic in and out, which the overage beyond the
-// allowance is priced from), static IPs and block-storage disks.
+// allowance and this month's traffic in and out, which the overage beyond the allowance
+// is priced from), static IPs and block-storage disks.
 type lightsailCollector struct {
 	newAPI func(cfg awssdk.Config) lightsailAPI
 	now    func() time.Time // nil: time.Now
@@ -128,14 +128,18 @@ func (c *lightsailCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]
 	return append(out, snapshots...), nil
 }
 
-// readTraffic sets each instance's bytes_in_hour and bytes_out_hour: NetworkIn and
-// NetworkOut over the last full hour, at most metricFetchLimit instances at a time.
+// readTraffic sets each instance's bytes_in_month and bytes_out_month: NetworkIn and
+// NetworkOut since the 1st of the month (UTC, the allowance's cycle) or the instance's
+// creation, as the guard reads them, at most metricFetchLimit instances at a time. The
+// overage beyond the allowance is priced from these month-to-date figures, so a first
+// scan in mid-month counts the month from its start.
 func (c *lightsailCollector) readTraffic(ctx context.Context, api lightsailMetricsAPI, region string, instances []models.Resource) error {
 	now := time.Now
 	if c.now != nil {
 		now = c.now
 	}
-	start, end := lastHour(now())
+	end := now().UTC()
+	start := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(metricFetchLimit)
 	for i := range instances {
@@ -145,7 +149,7 @@ func (c *lightsailCollector) readTraffic(ctx context.Context, api lightsailMetri
 			if err != nil {
 				return err
 			}
-			r.Usage["bytes_in_hour"], r.Usage["bytes_out_hour"] = in, out
+			r.Usage["bytes_in_month"], r.Usage["bytes_out_month"] = in, out
 			return nil
 		})
 	}
@@ -218,6 +222,7 @@ func lightsailInstanceResources(instances []lstypes.Instance, prices map[string]
 			Attrs: map[string]string{
 				"blueprint": awssdk.ToString(in.BlueprintId),
 				"zone":      lightsailZone(in.Location),
+				"arn":       awssdk.ToString(in.Arn),
 			},
 			Usage: map[string]float64{"transfer_allowance_gb": transferAllowanceGB(in)},
 		}
@@ -315,4 +320,10 @@ func lightsailZone(l *lstypes.ResourceLocation) string {
 		return ""
 	}
 	return awssdk.ToString(l.AvailabilityZone)
+}
+
+// NewLightsailCollector is the Lightsail collector on its own clock, for a scan run at a
+// simulated time (Scanner.Collectors).
+func NewLightsailCollector(now func() time.Time) Collector {
+	return &lightsailCollector{newAPI: func(cfg awssdk.Config) lightsailAPI { return lightsail.NewFromConfig(cfg) }, now: now}
 }

@@ -121,24 +121,125 @@ func lightsailNetworkBytes(ctx context.Context, api lightsailMetricsAPI, region,
 }
 
 func lightsailMetricSum(ctx context.Context, api lightsailMetricsAPI, name string, metric lstypes.InstanceMetricName, start, end time.Time) (float64, error) {
+	points, err := lightsailMetricPoints(ctx, api, name, metric, start, end, lightsailTrafficPeriod)
+	return sumDatapoints(points), err
+}
+
+// lightsailMetricPoints reads a metric's Sum datapoints over [start, end) at period, in
+// as many requests as the 1440-datapoint limit needs.
+func lightsailMetricPoints(ctx context.Context, api lightsailMetricsAPI, name string, metric lstypes.InstanceMetricName, start, end time.Time, period time.Duration) ([]lstypes.MetricDatapoint, error) {
 	var points []lstypes.MetricDatapoint
-	for _, w := range metricWindows(start, end, lightsailTrafficPeriod, lightsailMaxDatapoints) {
+	for _, w := range metricWindows(start, end, period, lightsailMaxDatapoints) {
 		resp, err := api.GetInstanceMetricData(ctx, &lightsail.GetInstanceMetricDataInput{
 			InstanceName: awssdk.String(name),
 			MetricName:   metric,
 			StartTime:    awssdk.Time(w.Start),
 			EndTime:      awssdk.Time(w.End),
-			Period:       awssdk.Int32(int32(lightsailTrafficPeriod / time.Second)),
+			Period:       awssdk.Int32(int32(period / time.Second)),
 			Statistics:   []lstypes.MetricStatistic{lstypes.MetricStatisticSum},
 			Unit:         lstypes.MetricUnitBytes,
 		})
 		if err != nil {
-			return 0, fmt.Errorf("get instance metric data %s..%s: %w",
+			return nil, fmt.Errorf("get instance metric data %s..%s: %w",
 				w.Start.UTC().Format(time.RFC3339), w.End.UTC().Format(time.RFC3339), err)
 		}
 		points = append(points, resp.MetricData...)
 	}
-	return sumDatapoints(points), nil
+	return points, nil
+}
+
+// LightsailReading is an instance's traffic over a range and the newest datapoint seen.
+type LightsailReading struct {
+	In, Out float64
+	// Latest is the start of the newest 5-minute datapoint of either metric in the last
+	// hour or two (zero when there is none): how current the reading is.
+	Latest time.Time
+}
+
+// LightsailResolution is the native resolution of instance metrics: a datapoint stamped
+// t covers [t, t+5m).
+const LightsailResolution = 5 * time.Minute
+
+// lightsailTailPeriod is the period of the reading's tail: the native resolution, so
+// the newest datapoint's time is known to five minutes.
+const lightsailTailPeriod = LightsailResolution
+
+// LightsailTrafficReading is LightsailNetworkBytes with the newest datapoint's time: the
+// range up to the hour before the current one is read by the hour (one request per
+// metric for a month), the rest at 5 minutes (one more). Pass a start on a whole hour.
+func LightsailTrafficReading(ctx context.Context, cfg awssdk.Config, name string, start, end time.Time) (LightsailReading, error) {
+	return lightsailTrafficReading(ctx, lightsail.NewFromConfig(cfg), cfg.Region, name, start, end)
+}
+
+func lightsailTrafficReading(ctx context.Context, api lightsailMetricsAPI, region, name string, start, end time.Time) (LightsailReading, error) {
+	tail := end.Truncate(time.Hour).Add(-time.Hour)
+	if tail.Before(start) {
+		tail = start
+	}
+	// The four requests (each metric, by the hour and by 5 minutes) are independent.
+	metrics := []lstypes.InstanceMetricName{lstypes.InstanceMetricNameNetworkIn, lstypes.InstanceMetricNameNetworkOut}
+	var sums [2][2]float64
+	var latest [2]time.Time
+	g, gctx := errgroup.WithContext(ctx)
+	for i, metric := range metrics {
+		for j, part := range []struct {
+			from, to time.Time
+			period   time.Duration
+		}{{start, tail, lightsailTrafficPeriod}, {tail, end, lightsailTailPeriod}} {
+			g.Go(func() error {
+				points, err := lightsailMetricPoints(gctx, api, name, metric, part.from, part.to, part.period)
+				if err != nil {
+					return fmt.Errorf("lightsail %s: %s %s: %w", region, name, metric, err)
+				}
+				sums[i][j] = sumDatapoints(points)
+				if j == 1 {
+					for _, p := range points {
+						if p.Sum != nil && p.Timestamp != nil && p.Timestamp.After(latest[i]) {
+							latest[i] = p.Timestamp.UTC()
+						}
+					}
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return LightsailReading{}, err
+	}
+	r := LightsailReading{In: sums[0][0] + sums[0][1], Out: sums[1][0] + sums[1][1], Latest: latest[0]}
+	if latest[1].After(r.Latest) {
+		r.Latest = latest[1]
+	}
+	return r, nil
+}
+
+// LightsailStaticIPOf is the static IP attached to an instance of cfg.Region: its name
+// and address, or empty strings when none is (the public IPv4 then changes on start).
+func LightsailStaticIPOf(ctx context.Context, cfg awssdk.Config, instance string) (name, address string, err error) {
+	return lightsailStaticIPOf(ctx, lightsail.NewFromConfig(cfg), cfg.Region, instance)
+}
+
+type lightsailStaticIPsAPI interface {
+	GetStaticIps(ctx context.Context, in *lightsail.GetStaticIpsInput, optFns ...func(*lightsail.Options)) (*lightsail.GetStaticIpsOutput, error)
+}
+
+func lightsailStaticIPOf(ctx context.Context, api lightsailStaticIPsAPI, region, instance string) (string, string, error) {
+	ips, err := getAllPages(ctx, func(ctx context.Context, token *string) ([]lstypes.StaticIp, *string, error) {
+		out, err := api.GetStaticIps(ctx, &lightsail.GetStaticIpsInput{PageToken: token})
+		if err != nil {
+			return nil, nil, err
+		}
+		return out.StaticIps, out.NextPageToken, nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("lightsail %s: get static IPs: %w", region, err)
+	}
+	for _, ip := range ips {
+		if awssdk.ToBool(ip.IsAttached) && awssdk.ToString(ip.AttachedTo) == instance {
+			return awssdk.ToString(ip.Name), awssdk.ToString(ip.IpAddress), nil
+		}
+	}
+	return "", "", nil
 }
 
 // timeWindow is a half-open range [Start, End).

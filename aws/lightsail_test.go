@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,13 +223,13 @@ func TestLightsailResourcesPure(t *testing.T) {
 	}
 }
 
-// Each instance carries the last full hour's traffic in and out, which prices the
-// overage beyond its allowance.
-func TestLightsailCollectorReadsLastHourTraffic(t *testing.T) {
+// Each instance carries this month's traffic in and out since the 1st (UTC), which
+// prices the overage beyond its allowance, however late in the month the first scan is.
+func TestLightsailCollectorReadsTheMonthsTraffic(t *testing.T) {
 	fake := awstest.StartLightsail(t)
 	now := time.Date(2026, 11, 22, 10, 17, 0, 0, time.UTC)
 	fake.SetClock(func() time.Time { return now })
-	created := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	created := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	fake.AddBundle("eu-west-1", awstest.LightsailBundle{ID: "small_3_0", Price: 10, TransferGB: 2048})
 	for _, name := range []string{"busy", "quiet"} {
 		fake.AddInstance("eu-west-1", awstest.LightsailInstance{Name: name, Bundle: "small_3_0", AllowanceGB: 2048, CreatedAt: created})
@@ -241,17 +242,20 @@ func TestLightsailCollectorReadsLastHourTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start, end := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	busy := pickResource(t, rs, models.KindInstance, "busy")
-	wantIn, wantOut := fake.TrafficBetween("eu-west-1", "busy", "NetworkIn", start, end), fake.TrafficBetween("eu-west-1", "busy", "NetworkOut", start, end)
-	if wantIn != 12*3e6 || wantOut == 0 {
+	wantIn, wantOut := fake.TrafficBetween("eu-west-1", "busy", "NetworkIn", start, now), fake.TrafficBetween("eu-west-1", "busy", "NetworkOut", start, now)
+	if wantIn < 21*24*12*3e6 || wantOut == 0 {
 		t.Fatalf("fake traffic in %v out %v: the test's traffic is not set up", wantIn, wantOut)
 	}
-	if busy.Usage["bytes_in_hour"] != wantIn || busy.Usage["bytes_out_hour"] != wantOut {
-		t.Errorf("busy: in %v out %v, want %v and %v", busy.Usage["bytes_in_hour"], busy.Usage["bytes_out_hour"], wantIn, wantOut)
+	if busy.Usage["bytes_in_month"] != wantIn || busy.Usage["bytes_out_month"] != wantOut {
+		t.Errorf("busy: in %v out %v, want %v and %v (since the 1st)", busy.Usage["bytes_in_month"], busy.Usage["bytes_out_month"], wantIn, wantOut)
+	}
+	if !strings.HasPrefix(busy.Attr("arn"), "arn:aws:lightsail:eu-west-1:") {
+		t.Errorf("busy arn %q: the pool needs the instance's identity", busy.Attr("arn"))
 	}
 	quiet := pickResource(t, rs, models.KindInstance, "quiet")
-	if in, ok := quiet.Usage["bytes_in_hour"]; !ok || in != 0 || quiet.Usage["bytes_out_hour"] != 0 {
+	if in, ok := quiet.Usage["bytes_in_month"]; !ok || in != 0 || quiet.Usage["bytes_out_month"] != 0 {
 		t.Errorf("quiet: usage %v, want zero traffic recorded", quiet.Usage)
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/jonboulle/clockwork"
+
 	"costbot/config"
 	"costbot/internal/awstest"
 	"costbot/jobs"
@@ -37,16 +40,7 @@ func BenchmarkGuardCheck(b *testing.B) {
 	rec := &recorder{}
 	srv := httptest.NewServer(rec.wrap(proxy))
 	b.Cleanup(srv.Close)
-	cfg, err := config.Parse(func(string) (string, bool) { return "", false })
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := models.Open(filepath.Join(b.TempDir(), "guard.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	guard := jobs.NewGuard(cfg, store, awstest.Config(srv.URL, "us-east-1"), nil, nil)
+	guard := newBenchGuard(b, nil, awstest.Config(srv.URL, "us-east-1"), nil)
 	var worst time.Duration
 	var each []time.Duration
 	calls := proxy.Requests()
@@ -68,4 +62,26 @@ func BenchmarkGuardCheck(b *testing.B) {
 	b.Logf("each check: %v; time inside the Lightsail fake per call, latency aside: %v", each, (inFake / time.Duration(max(1, len(calls2)))).Round(time.Millisecond))
 	b.ReportMetric(float64(proxy.Requests()-calls)/float64(b.N), "calls/check")
 	b.ReportMetric(worst.Seconds(), "worst_s")
+}
+
+// newBenchGuard is a guard with the default settings but env, over its own database;
+// it never asks the machine's instance metadata service.
+func newBenchGuard(b *testing.B, env map[string]string, awsCfg awssdk.Config, clock clockwork.Clock) *jobs.Guard {
+	b.Helper()
+	cfg, err := config.Parse(func(k string) (string, bool) {
+		if k == "LIGHTSAIL_SELF" {
+			return "none", true
+		}
+		v, ok := env[k]
+		return v, ok
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := models.Open(filepath.Join(b.TempDir(), "guard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	return jobs.NewGuard(cfg, store, awsCfg, nil, clock)
 }

@@ -301,7 +301,7 @@ func trafficTZ(t costmodels.LightsailTraffic) *time.Location {
 }
 
 // usageLines are an instance's used / allowance, bar, proration, carried usage and
-// estimate.
+// overage.
 func usageLines(tr translator, t costmodels.LightsailTraffic) []string {
 	lines := []string{
 		tr.T(msgID{"lightsail.usage"}, map[string]any{"Used": formatGB(t.UsedBytes), "Allowance": formatGB(t.AllowanceBytes)}),
@@ -310,10 +310,7 @@ func usageLines(tr translator, t costmodels.LightsailTraffic) []string {
 	if t.Prorated() {
 		lines = append(lines, tr.T(msgID{"lightsail.prorated"}, map[string]any{"Full": formatGB(t.FullAllowanceBytes)}))
 	}
-	if t.CarriedBytes > 0 {
-		lines = append(lines, tr.T(msgID{"lightsail.carried"}, map[string]any{"Carried": formatGB(t.CarriedBytes)}))
-	}
-	return lines
+	return append(lines, carriedLines(tr, t)...)
 }
 
 // estimateLine says when the stop threshold will be reached.
@@ -339,6 +336,7 @@ func instanceBlock(tr translator, t costmodels.LightsailTraffic, stopPercent flo
 	lines := []string{tr.T(msgID{"lightsail.instance"}, map[string]any{"Name": t.Instance, "Region": t.Region, "State": t.State})}
 	lines = append(lines, usageLines(tr, t)...)
 	lines = append(lines, estimateLine(tr, t, stopPercent))
+	lines = append(lines, watchLines(tr, t)...)
 	if t.Error != "" {
 		lines = append(lines, tr.T(msgID{"lightsail.read_error"}, map[string]any{
 			"Error": truncate(t.Error, 200), "Time": formatTime(t.CheckedAt, trafficTZ(t))}))
@@ -418,6 +416,7 @@ func renderLightsailStop(tr translator, data any) (string, error) {
 	if s.Recovered {
 		lines = append(lines, tr.T(msgID{"event.ls_recovered"}))
 	}
+	lines = append(lines, stopMeaningLines(tr, s)...)
 	return strings.Join(lines, "\n"), nil
 }
 

@@ -69,6 +69,12 @@ type Config struct {
 	LightsailStopPercent   float64       // LIGHTSAIL_STOP_PERCENT
 	LightsailDryRun        bool          // LIGHTSAIL_DRY_RUN
 	LightsailAutoStart     bool          // LIGHTSAIL_AUTO_START
+	// LightsailSelf is the instance costbot runs on: "" asks the instance metadata
+	// service, "none" never detects, else a name (LIGHTSAIL_SELF).
+	LightsailSelf string
+	// GuardHeartbeatURL is GET after every complete guard check, <url>/fail after a
+	// failed one ("" off) (GUARD_HEARTBEAT_URL).
+	GuardHeartbeatURL string
 
 	ReportTime string         // REPORT_TIME, HH:MM
 	ReportHour int            // parsed from ReportTime
@@ -127,10 +133,14 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 		LightsailStopPercent:   p.percent("LIGHTSAIL_STOP_PERCENT", 95),
 		LightsailDryRun:        p.boolean("LIGHTSAIL_DRY_RUN", false),
 		LightsailAutoStart:     p.boolean("LIGHTSAIL_AUTO_START", false),
+		LightsailSelf:          strings.TrimSpace(p.str("LIGHTSAIL_SELF", "")),
 
 		ReportTime: p.str("REPORT_TIME", "23:58"),
 		DBPath:     p.str("DB_PATH", "data/cost_history.db"),
 		HTTPAddr:   p.str("HTTP_ADDR", ":8080"),
+	}
+	if v, ok := p.raw("GUARD_HEARTBEAT_URL"); ok && strings.TrimSpace(v) != "" {
+		c.GuardHeartbeatURL = p.url("GUARD_HEARTBEAT_URL", "")
 	}
 	c.ReportHour, c.ReportMin = p.clock("REPORT_TIME", c.ReportTime)
 	c.ReportTZ = p.location("REPORT_TZ", "Asia/Shanghai")

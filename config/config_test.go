@@ -134,6 +134,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"report time", "REPORT_TIME", "25:99", "HH:MM"},
 		{"time zone", "REPORT_TZ", "Mars/Olympus", "time zone"},
 		{"api url", "TELEGRAM_API_URL", "api.telegram.org", "URL"},
+		{"heartbeat url", "GUARD_HEARTBEAT_URL", "hc-ping.com/abc", "URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,5 +221,30 @@ func TestCostAlertAndRetentionSettings(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Var != tc.variable || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Parse(%s=%q) = %v, want an error naming it and saying %q", tc.variable, tc.value, err, tc.want)
 		}
+	}
+}
+
+func TestGuardHeartbeatAndSelfSettings(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       []string
+		heartbeat string
+		self      string
+	}{
+		{"defaults: no heartbeat, ask the metadata service", nil, "", ""},
+		{"a heartbeat URL loses its trailing slash", []string{"GUARD_HEARTBEAT_URL", "https://hc-ping.com/abc/"}, "https://hc-ping.com/abc", ""},
+		{"an empty heartbeat URL is off", []string{"GUARD_HEARTBEAT_URL", " "}, "", ""},
+		{"the host named", []string{"LIGHTSAIL_SELF", " web-1 "}, "", "web-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(env(tt.env...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.GuardHeartbeatURL != tt.heartbeat || c.LightsailSelf != tt.self {
+				t.Errorf("heartbeat %q self %q, want %q and %q", c.GuardHeartbeatURL, c.LightsailSelf, tt.heartbeat, tt.self)
+			}
+		})
 	}
 }

@@ -273,6 +273,9 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 	if s, ok := c.pricer.(monthSoFarSeeder); ok {
 		before = s.SeedMonthSoFar(scan.Resources, before)
 	}
+	if err := ApplyLightsailPool(ctx, c.store, scan.Resources, now); err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
 	priced, after, err := c.pricer.PriceScan(ctx, scan.Resources, before)
 	if err != nil {
 		return fmt.Errorf("collect: price: %w", err)

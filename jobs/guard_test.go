@@ -70,7 +70,8 @@ type guardFixture struct {
 
 func guardConfig(t *testing.T, env map[string]string) *config.Config {
 	t.Helper()
-	all := map[string]string{"LIGHTSAIL_REGIONS": east + "," + west}
+	// LIGHTSAIL_SELF=none: no test asks the real instance metadata service.
+	all := map[string]string{"LIGHTSAIL_REGIONS": east + "," + west, "LIGHTSAIL_SELF": "none"}
 	for k, v := range env {
 		all[k] = v
 	}
@@ -253,9 +254,14 @@ func TestCheckMeasuresThroughTheRealClient(t *testing.T) {
 	if f.calls("StopInstance", "") != 0 || f.events.count() != 0 {
 		t.Errorf("nothing is over a threshold, yet stops=%d events=%d", f.calls("StopInstance", ""), f.events.count())
 	}
+	// By the hour from the month's start to the hour before this one, then at the native
+	// 5 minutes (so the newest datapoint's time is known).
+	tail := now.Truncate(time.Hour).Add(-time.Hour)
 	for _, c := range f.ls.Calls("GetInstanceMetricData") {
-		if c.Str("unit") != "Bytes" || !c.Time("startTime").Equal(monthStart) {
-			t.Errorf("metric request unit %q from %v; want Bytes from the month's start", c.Str("unit"), c.Time("startTime"))
+		want := map[float64]time.Time{3600: monthStart, 300: tail}[c.Num("period")]
+		if c.Str("unit") != "Bytes" || want.IsZero() || !c.Time("startTime").Equal(want) {
+			t.Errorf("metric request unit %q period %v from %v; want Bytes by the hour from the month's start or by 5 minutes from %v",
+				c.Str("unit"), c.Num("period"), c.Time("startTime"), tail)
 		}
 	}
 }
@@ -536,7 +542,7 @@ func TestARecreatedInstanceKeepsTheMonthsUsage(t *testing.T) {
 
 	f.ls.RemoveInstance(east, "web")
 	recreated := start.Add(5 * time.Minute)
-	f.ls.AddInstance(east, awstest.LightsailInstance{Name: "web", AllowanceGB: 1000, CreatedAt: recreated})
+	f.ls.AddInstance(east, awstest.LightsailInstance{Name: "web", Bundle: "micro_3_0", AllowanceGB: 1000, CreatedAt: recreated})
 	f.ls.SetTraffic(east, "web", "NetworkIn", ramp(segment{recreated, recreated.Add(time.Hour), 200e9}))
 	f.advanceTo(recreated.Add(time.Hour))
 	f.check()

@@ -12,6 +12,9 @@ const (
 	EventLightsailStop       = "lightsail.stop"
 	EventLightsailStopFailed = "lightsail.stop_failed"
 	EventLightsailStart      = "lightsail.start"
+	EventLightsailBlind      = "lightsail.blind"
+	EventLightsailRegionDown = "lightsail.region_down"
+	EventLightsailRegionUp   = "lightsail.region_up"
 	EventReportDaily         = "report.daily"
 )
 
@@ -52,6 +55,35 @@ type LightsailTraffic struct {
 	Estimate           StopEstimate
 	Error              string // the latest check could not read the traffic (figures are older)
 	TZ                 string // REPORT_TZ, the zone times are shown in
+
+	Bundle      string
+	OutBytes    float64        // the NetworkOut part of UsedBytes (only data out is billed)
+	CarriedFrom []CarriedUsage // the deleted instances CarriedBytes came from
+	// Blind: a running instance whose metrics gave no datapoints for 30 minutes, or whose
+	// reads failed; UsedBytes is then the last good reading, taken at LastGoodAt.
+	Blind      bool
+	LastGoodAt time.Time
+	SelfHost   bool // costbot runs on this instance
+}
+
+// CarriedUsage is a deleted instance whose month's usage counts against another's
+// allowance (AWS's rule: the next instance of the same bundle in the region).
+type CarriedUsage struct {
+	Instance  string
+	Bundle    string
+	Bytes     float64
+	DeletedBy time.Time // it was gone at this check
+}
+
+// LightsailOverageBytes is the data transfer AWS bills beyond an allowance: data in and
+// out both count toward it, only data out is billed.
+func LightsailOverageBytes(used, out, allowance float64) float64 {
+	return max(0, min(out, used-allowance))
+}
+
+// OverageBytes is the billable data transfer beyond the allowance this cycle so far.
+func (t LightsailTraffic) OverageBytes() float64 {
+	return LightsailOverageBytes(t.UsedBytes, t.OutBytes, t.AllowanceBytes)
 }
 
 // Prorated reports whether the allowance is a share of the bundle's (created this cycle).
@@ -64,7 +96,13 @@ func (u LightsailUsage) Traffic() LightsailTraffic {
 		CreatedAt: u.InstanceCreatedAt.UTC(), UsedBytes: u.UsedBytes, CarriedBytes: u.CarriedBytes,
 		AllowanceBytes: u.AllowanceBytes, FullAllowanceBytes: u.FullAllowanceBytes, Percent: u.Percent,
 		Estimate: StopEstimate{Status: u.EstimateStatus, RateBytesPerHour: u.RateBytesPerHour},
-		Error:    u.Error,
+		Error:    u.Error, Bundle: u.Bundle, OutBytes: u.OwnOutBytes + u.CarriedOutBytes, Blind: u.Blind, SelfHost: u.SelfHost,
+	}
+	if u.CarriedFrom != "" {
+		_ = json.Unmarshal([]byte(u.CarriedFrom), &t.CarriedFrom) // written by the guard; unreadable means none
+	}
+	if u.LastGoodAt != nil {
+		t.LastGoodAt = u.LastGoodAt.UTC()
 	}
 	if t.Estimate.Status == "" {
 		t.Estimate.Status = EstimateUnknown
@@ -107,6 +145,44 @@ type LightsailStop struct {
 	Restarted bool
 	// Recovered: the stop was sent before a restart of costbot and found done.
 	Recovered bool
+	// What the stop means: StaticIPChecked says whether the static IPs could be read;
+	// StaticIP (name and address) is the one attached, which keeps the address.
+	StaticIPChecked bool
+	StaticIPName    string
+	StaticIP        string
+	// SelfHost: costbot runs on this instance and stops with it.
+	SelfHost bool
+}
+
+// LightsailBlind: the guard cannot see an instance's traffic (one push per blind spell).
+type LightsailBlind struct {
+	Traffic LightsailTraffic
+	Since   time.Time // the first check that found it blind
+	Reason  string    // "no_data" or "read_failed"
+	Error   string
+}
+
+// Blind reasons.
+const (
+	BlindNoData     = "no_data"
+	BlindReadFailed = "read_failed"
+)
+
+// LightsailRegionDown: checks of a whole region failed several times running.
+type LightsailRegionDown struct {
+	Region   string
+	Failures int
+	Since    time.Time // the first failed check of the run
+	Error    string
+	TZ       string
+}
+
+// LightsailRegionUp: a region that was down was checked again.
+type LightsailRegionUp struct {
+	Region    string
+	DownSince time.Time
+	At        time.Time
+	TZ        string
 }
 
 // LightsailStopFailed: the guard's stop (or reading the state before it) failed; it is
@@ -158,6 +234,12 @@ func DecodeLightsailEvent(kind, key, data string) (Event, error) {
 		v = new(LightsailStopFailed)
 	case EventLightsailStart:
 		v = new(LightsailStart)
+	case EventLightsailBlind:
+		v = new(LightsailBlind)
+	case EventLightsailRegionDown:
+		v = new(LightsailRegionDown)
+	case EventLightsailRegionUp:
+		v = new(LightsailRegionUp)
 	case EventReportDaily:
 		v = new(DailyReport)
 	default:
@@ -178,6 +260,12 @@ func deref(v any) any {
 	case *LightsailStopFailed:
 		return *d
 	case *LightsailStart:
+		return *d
+	case *LightsailBlind:
+		return *d
+	case *LightsailRegionDown:
+		return *d
+	case *LightsailRegionUp:
 		return *d
 	case *DailyReport:
 		return *d

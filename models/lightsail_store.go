@@ -67,29 +67,49 @@ func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle 
 	return &row, nil
 }
 
-// EarlierLightsailInstances is what earlier instances of the same name and region did in
-// cycle (an instance deleted and created again in the same month shares the allowance):
-// carried is, for every InstanceID other than current, its last stored own traffic;
-// firstCreated is the earliest creation among them (zero when there were none).
-func (s *Store) EarlierLightsailInstances(ctx context.Context, region, instance, cycle, current string) (carried float64, firstCreated time.Time, err error) {
+// LastLightsailRowOf is the latest stored check of one instance (by InstanceID) in
+// region, of any cycle, failed reads included, or nil.
+func (s *Store) LastLightsailRowOf(ctx context.Context, region, instanceID string) (*LightsailUsage, error) {
+	var row LightsailUsage
+	err := s.db.WithContext(ctx).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
+		Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last lightsail check of %s/%s: %w", region, instanceID, err)
+	}
+	return &row, nil
+}
+
+// LightsailCycleInstances is the latest stored check of every instance (by InstanceID)
+// of region in cycle, deleted ones included, oldest first: what the allowance pool rule
+// needs. A check whose traffic could not be read keeps the last good figures, so the
+// latest row of each instance is the one to count.
+func (s *Store) LightsailCycleInstances(ctx context.Context, region, cycle string) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
-	err = s.db.WithContext(ctx).Select("id", "instance_id", "own_bytes", "instance_created_at").
-		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND instance_id <> ?", region, instance, cycle, current).
+	err := s.db.WithContext(ctx).
+		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Select("MAX(id)").
+			Where("region = ? AND cycle = ? AND instance <> '' AND instance_id <> ''", region, cycle).Group("instance_id")).
 		Order("id").Find(&rows).Error
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: earlier instances of %s/%s: %w", region, instance, err)
+		return nil, fmt.Errorf("store: lightsail instances of %s in %s: %w", region, cycle, err)
 	}
-	last := map[string]float64{}
-	for _, r := range rows {
-		last[r.InstanceID] = r.OwnBytes
-		if c := r.InstanceCreatedAt.UTC(); firstCreated.IsZero() || c.Before(firstCreated) {
-			firstCreated = c
-		}
+	return rows, nil
+}
+
+// LastLightsailRegionAction is the latest region-wide action (Instance empty) of region
+// with the given action names, or nil.
+func (s *Store) LastLightsailRegionAction(ctx context.Context, region string, actions ...string) (*LightsailAction, error) {
+	var row LightsailAction
+	err := s.db.WithContext(ctx).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
 	}
-	for _, b := range last {
-		carried += b
+	if err != nil {
+		return nil, fmt.Errorf("store: last %v of %s: %w", actions, region, err)
 	}
-	return carried, firstCreated, nil
+	return &row, nil
 }
 
 // LatestLightsailUsage is every instance of the latest stored check of each region (the

@@ -36,27 +36,34 @@ func TestLatestLightsailUsageIsEachRegionsLastCheck(t *testing.T) {
 	}
 }
 
-func TestEarlierLightsailInstances(t *testing.T) {
+func TestLightsailCycleInstancesIsEachInstancesLastCheck(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
 	t0 := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
-	first := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
-	for i, own := range []float64{100, 150} {
-		if err := s.SaveLightsailChecks(ctx, "us-east-1", "2025-03", t0.Add(time.Duration(i)*time.Hour), []LightsailUsage{
-			{Instance: "web", InstanceID: "arn:1", InstanceCreatedAt: first, OwnBytes: own},
-		}); err != nil {
+	save := func(region, cycle string, at time.Time, rows ...LightsailUsage) {
+		t.Helper()
+		if err := s.SaveLightsailChecks(ctx, region, cycle, at, rows); err != nil {
 			t.Fatal(err)
 		}
 	}
-	carried, created, err := s.EarlierLightsailInstances(ctx, "us-east-1", "web", "2025-03", "arn:2")
-	if err != nil || carried != 150 || !created.Equal(first) {
-		t.Errorf("carried %v, first created %v (%v); want the last 150 of arn:1 created %v", carried, created, err, first)
+	save("us-east-1", "2025-03", t0, LightsailUsage{Instance: "old", InstanceID: "arn:1", OwnBytes: 100},
+		LightsailUsage{Instance: "web", InstanceID: "arn:2", OwnBytes: 5})
+	save("us-east-1", "2025-03", t0.Add(time.Hour), LightsailUsage{Instance: "web", InstanceID: "arn:2", OwnBytes: 7},
+		LightsailUsage{Instance: "web", InstanceID: "arn:3", OwnBytes: 1})
+	save("eu-west-1", "2025-03", t0, LightsailUsage{Instance: "eu", InstanceID: "arn:9", OwnBytes: 50})
+	save("us-east-1", "2025-04", t0.AddDate(0, 1, 0), LightsailUsage{Instance: "web", InstanceID: "arn:2", OwnBytes: 1})
+
+	rows, err := s.LightsailCycleInstances(ctx, "us-east-1", "2025-03")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if carried, _, _ := s.EarlierLightsailInstances(ctx, "us-east-1", "web", "2025-03", "arn:1"); carried != 0 {
-		t.Errorf("the instance itself carried %v", carried)
+	got := map[string]float64{}
+	for _, r := range rows {
+		got[r.InstanceID] = r.OwnBytes
 	}
-	if carried, _, _ := s.EarlierLightsailInstances(ctx, "us-east-1", "web", "2025-04", "arn:2"); carried != 0 {
-		t.Errorf("a new cycle carried %v", carried)
+	want := map[string]float64{"arn:1": 100, "arn:2": 7, "arn:3": 1}
+	if len(got) != len(want) || got["arn:1"] != 100 || got["arn:2"] != 7 || got["arn:3"] != 1 {
+		t.Errorf("instances %v, want %v (each one's last check, this region and cycle only)", got, want)
 	}
 }
 

@@ -33,7 +33,10 @@ const GlobalRegion = "global"
 //	q           application       qbusiness                users_counted_elsewhere (a user is billed once)    users_lite, users_pro
 //	q           index             enterprise|starter       application_id                                     units
 //	cloudfront  distribution      distribution             domain, price_class                                bytes_out_hour, requests_hour
-//	lightsail   instance          bundle id                blueprint, zone                                    bundle_price_usd_month, transfer_allowance_gb
+//	lightsail   instance          bundle id                blueprint, zone, arn                               bundle_price_usd_month, transfer_allowance_gb,
+//	                                                                                                          bytes_in_month, bytes_out_month (since the 1st);
+//	                                                                                                          the guard's pool figures: transfer_used_month_gb,
+//	                                                                                                          transfer_out_month_gb, transfer_allowance_month_gb
 //	lightsail   static_ip         static-ip                public_ip, attached_to                             -
 //	lightsail   disk              disk                     attached_to, zone                                  size_gb
 //	lightsail   snapshot          instance|disk            source, upper_bound (true)                         size_gb

@@ -120,10 +120,10 @@ type LightsailUsage struct {
 	// InstanceID tells apart instances that had the same name in one cycle: the ARN, or
 	// the creation time when the API gave no ARN. Empty on a region's check marker (a row
 	// with no Instance, written after every successful listing of the region).
-	InstanceID         string
+	InstanceID         string `gorm:"index"`
 	InstanceCreatedAt  time.Time
 	OwnBytes           float64 // NetworkIn + NetworkOut of this instance since the cycle began
-	CarriedBytes       float64 // usage of earlier instances of the same name this cycle
+	CarriedBytes       float64 // usage of deleted instances of the same bundle carried to this one
 	FullAllowanceBytes float64 // the bundle's allowance before proration
 	// Error is why this check could not read the instance's traffic; the figures are
 	// then the last good ones, and the row is left out of rate estimates.
@@ -132,6 +132,20 @@ type LightsailUsage struct {
 	EstimateStatus   string
 	EstimateAt       *time.Time
 	RateBytesPerHour float64
+
+	// The allowance pool (AWS's rule: a deleted instance's month counts against the next
+	// instance of the same bundle in the region) and what the guard could see.
+	Bundle          string
+	OwnOutBytes     float64 // NetworkOut of this instance since the cycle began
+	CarriedOutBytes float64 // the NetworkOut part of CarriedBytes
+	CarriedFrom     string  // JSON []CarriedUsage: the deleted instances CarriedBytes came from
+	// DataAt is the newest datapoint seen (or when the instance was seen to start running,
+	// or its creation); Blind is set when a running instance had none for 30 minutes, or
+	// its reads failed. LastGoodAt is the last reading that can be trusted.
+	DataAt     *time.Time
+	Blind      bool
+	LastGoodAt *time.Time
+	SelfHost   bool // costbot runs on this instance
 }
 
 func (LightsailUsage) TableName() string { return "lightsail_usage" }

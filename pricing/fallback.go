@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"fmt"
 	"math"
 	"strings"
 )
@@ -427,12 +428,27 @@ const (
 	qStarterIndexUnitHour    = 0.140
 )
 
-// Lightsail facts from DESIGN.md: data out beyond the allowance, per GB (10^9 bytes).
+// Lightsail facts from DESIGN.md and the Lightsail FAQ: data out beyond the allowance,
+// per GB (10^9 bytes).
 var lightsailOverage = map[string]float64{
 	"us-east-1": 0.09, "us-east-2": 0.09, "us-west-2": 0.09, "ca-central-1": 0.09,
 	"eu-central-1": 0.09, "eu-west-1": 0.09, "eu-west-2": 0.09, "eu-west-3": 0.09, "eu-north-1": 0.09,
 	"ap-southeast-1": 0.12, "ap-south-1": 0.13, "ap-northeast-2": 0.13, "ap-northeast-1": 0.14,
 	"ap-southeast-2": 0.17,
+}
+
+// lightsailOverageRate is the overage rate of a region. A region without a published
+// figure here (ap-southeast-3 and any newer one) gets the highest Lightsail rate, said in
+// the note, so the estimate never falls short of the bill.
+func lightsailOverageRate(region string) (float64, string) {
+	if rate, ok := lightsailOverage[region]; ok {
+		return rate, ""
+	}
+	highest := 0.0
+	for _, r := range lightsailOverage {
+		highest = max(highest, r)
+	}
+	return highest, fmt.Sprintf("no published overage rate for %s: the highest Lightsail rate, %.2f/GB", region, highest)
 }
 
 // Lightsail static IPs are free while attached and 0.005 per hour when not; block

@@ -3,6 +3,7 @@ package pricing
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,19 +254,60 @@ func TestTieredFlowIsMonthToDate(t *testing.T) {
 }
 
 func TestLightsailOverage(t *testing.T) {
-	// 1,000 GB allowance, 990 GB used (in + out) before this hour; 20 GB in and 30 GB out
-	// now: 40 GB over the allowance, of which at most the 30 GB out is billed: 30 x 0.09.
 	p := newTestPricer(t, nil, nil, "")
-	r := res("lightsail", models.KindInstance, "us-east-1", "web-1", "small_3_0", nil, map[string]float64{
-		"bundle_price_usd_month": 10, "transfer_allowance_gb": 1000, "bytes_in_hour": 20e9, "bytes_out_hour": 30e9})
-	mtd := &MonthToDate{Month: "2026-05", Usage: map[string]float64{"lightsail-transfer-gb:" + r.Key(): 990}}
-	got, next, err := p.PriceScan(context.Background(), []models.Resource{r}, mtd)
-	if err != nil {
-		t.Fatal(err)
+	base := map[string]float64{"bundle_price_usd_month": 10, "transfer_allowance_gb": 1000}
+	with := func(kv map[string]float64) map[string]float64 {
+		u := map[string]float64{}
+		for k, v := range base {
+			u[k] = v
+		}
+		for k, v := range kv {
+			u[k] = v
+		}
+		return u
 	}
-	near(t, "hourly", got[0].HourlyUSD, 10.0/730+30*0.09)
-	if got[0].Source != models.SourceFallback {
-		t.Errorf("source = %s, want fallback (overage from the built-in table)", got[0].Source)
+	bundle := 10.0 / 730
+	tests := []struct {
+		name        string
+		region      string
+		usage       map[string]float64
+		billedGB    float64 // before this scan (the month-to-date meter)
+		wantHourly  float64
+		wantMeterGB float64
+		wantNote    string
+	}{
+		// The guard's pool: 1,040 GB used of a 1,000 GB allowance, 30 GB of it out: 40 GB
+		// over, of which only the 30 GB out is billed: 30 x 0.09.
+		{"the guard's figures, first scan of the month", "us-east-1",
+			with(map[string]float64{"transfer_used_month_gb": 1040, "transfer_out_month_gb": 30, "transfer_allowance_month_gb": 1000}), 0, bundle + 30*0.09, 30, ""},
+		{"an hour later only what became billable since", "us-east-1",
+			with(map[string]float64{"transfer_used_month_gb": 1050, "transfer_out_month_gb": 40, "transfer_allowance_month_gb": 1000}), 30, bundle + 10*0.09, 40, ""},
+		{"a prorated allowance from the guard counts, not the bundle's", "us-east-1",
+			with(map[string]float64{"transfer_used_month_gb": 600, "transfer_out_month_gb": 600, "transfer_allowance_month_gb": 500}), 0, bundle + 100*0.09, 100, ""},
+		{"within the allowance", "us-east-1",
+			with(map[string]float64{"transfer_used_month_gb": 999, "transfer_out_month_gb": 999, "transfer_allowance_month_gb": 1000}), 0, bundle, 0, ""},
+		{"without the guard's figures: the instance's own since the 1st", "ap-northeast-1",
+			with(map[string]float64{"bytes_in_month": 500e9, "bytes_out_month": 520e9}), 0, bundle + 20*0.14, 20, ""},
+		{"Jakarta has a rate too", "ap-southeast-3",
+			with(map[string]float64{"transfer_used_month_gb": 1010, "transfer_out_month_gb": 1010, "transfer_allowance_month_gb": 1000}), 0, bundle + 10*0.17, 10, "highest Lightsail rate"},
 	}
-	near(t, "transfer", next.Get("lightsail-transfer-gb:"+r.Key()), 1040)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := res("lightsail", models.KindInstance, tt.region, "web-1", "small_3_0", nil, tt.usage)
+			meter := "lightsail-overage-gb:" + r.Key()
+			mtd := &MonthToDate{Month: "2026-05", Usage: map[string]float64{meter: tt.billedGB}}
+			got, next, err := p.PriceScan(context.Background(), []models.Resource{r}, mtd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			near(t, "hourly", got[0].HourlyUSD, tt.wantHourly)
+			near(t, "billed GB so far", next.Get(meter), tt.wantMeterGB)
+			if tt.wantHourly > bundle && got[0].Source != models.SourceFallback {
+				t.Errorf("source = %s, want fallback (overage from the built-in table)", got[0].Source)
+			}
+			if !strings.Contains(got[0].Note, tt.wantNote) {
+				t.Errorf("note %q, want it to say %q", got[0].Note, tt.wantNote)
+			}
+		})
+	}
 }

@@ -31,7 +31,8 @@ import (
 // than 1440 datapoints, answers nothing for a unit the metric does not have, sums the
 // 5-minute native datapoints over each period bucket, returns the datapoints in a shuffled
 // order and leaves metricData out when there are none. History starts at the instance's
-// creation and stops at the fake's clock.
+// creation and stops at the fake's clock, or a publication delay before it
+// (SetPublicationDelay); a slot can be left without a datapoint (NoDatapoint).
 type Lightsail struct {
 	URL string
 
@@ -45,6 +46,7 @@ type Lightsail struct {
 	faults   []*LightsailFault
 	rng      *rand.Rand
 	serial   int
+	delay    time.Duration // publication delay of datapoints
 }
 
 type lightsailRegion struct {
@@ -58,8 +60,12 @@ type lightsailRegion struct {
 type trafficKey struct{ region, instance, metric string }
 
 // TrafficFunc is an instance metric as a function of time: the value of the 5-minute
-// datapoint that starts at slot (bytes, for NetworkIn and NetworkOut).
+// datapoint that starts at slot (bytes, for NetworkIn and NetworkOut), or NoDatapoint.
 type TrafficFunc func(slot time.Time) float64
+
+// NoDatapoint, returned by a TrafficFunc, leaves the slot without a datapoint (the
+// metrics stopped arriving), which is not the same as a datapoint of 0.
+var NoDatapoint = math.NaN()
 
 // ConstantTraffic is the same value in every 5-minute slot.
 func ConstantTraffic(perSlot float64) TrafficFunc { return func(time.Time) float64 { return perSlot } }
@@ -413,9 +419,22 @@ func (l *Lightsail) slots(region, instance, metric string, start, end time.Time)
 	now := l.now()
 	var out []slotValue
 	for t := from; t.Before(end) && t.Before(now); t = t.Add(LightsailResolution) {
-		out = append(out, slotValue{t.UTC(), f(t.UTC())})
+		if l.delay > 0 && t.Add(LightsailResolution+l.delay).After(now) {
+			break // not published yet
+		}
+		if v := f(t.UTC()); !math.IsNaN(v) {
+			out = append(out, slotValue{t.UTC(), v})
+		}
 	}
 	return out
+}
+
+// SetPublicationDelay makes a datapoint appear only delay after its 5-minute slot ends,
+// as Lightsail's do (about 5 minutes); 0 (the default) serves a slot once it begins.
+func (l *Lightsail) SetPublicationDelay(delay time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.delay = delay
 }
 
 // LightsailFault makes calls fail.

@@ -222,3 +222,49 @@ func TestLightsailFakeBundlesAndFixtureShape(t *testing.T) {
 		t.Fatalf("instance from JSON: %+v, %v", out, err)
 	}
 }
+
+func TestLightsailFakePublicationDelayAndGaps(t *testing.T) {
+	now := time.Date(2025, 3, 20, 12, 0, 0, 0, time.UTC)
+	l := StartLightsail(t)
+	l.SetClock(func() time.Time { return now })
+	l.AddInstance("us-east-1", LightsailInstance{Name: "web", AllowanceGB: 1024})
+	gapFrom := now.Add(-30 * time.Minute)
+	l.SetTraffic("us-east-1", "web", "NetworkOut", func(slot time.Time) float64 {
+		if !slot.Before(gapFrom) && slot.Before(gapFrom.Add(10*time.Minute)) {
+			return NoDatapoint
+		}
+		return 1
+	})
+	api := lightsail.NewFromConfig(l.Config("us-east-1"))
+	count := func() int {
+		t.Helper()
+		out, err := api.GetInstanceMetricData(Context(t), &lightsail.GetInstanceMetricDataInput{
+			InstanceName: awssdk.String("web"), MetricName: lstypes.InstanceMetricNameNetworkOut,
+			StartTime: awssdk.Time(now.Add(-time.Hour)), EndTime: awssdk.Time(now), Period: awssdk.Int32(300),
+			Statistics: []lstypes.MetricStatistic{lstypes.MetricStatisticSum}, Unit: lstypes.MetricUnitBytes,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.MetricData)
+	}
+	tests := []struct {
+		name  string
+		delay time.Duration
+		want  int
+	}{
+		// Twelve slots in the hour, two of them without a datapoint.
+		{"no delay: every slot begun, gaps left out", 0, 10},
+		// 11:55 ends at 12:00: not published before 12:05. 11:50 appears at 12:00 sharp.
+		{"five minutes' delay: the last slot not published yet", 5 * time.Minute, 9},
+		{"ten minutes' delay: the last two slots not published yet", 10 * time.Minute, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l.SetPublicationDelay(tt.delay)
+			if got := count(); got != tt.want {
+				t.Errorf("%d datapoints, want %d", got, tt.want)
+			}
+		})
+	}
+}
