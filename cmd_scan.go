@@ -48,6 +48,7 @@ type scanResource struct {
 	MonthlyUSD  *float64           `json:"monthly_usd"`
 	PriceSource string             `json:"price_source"`
 	Note        string             `json:"note,omitempty"`
+	Warning     string             `json:"warning,omitempty"` // an upper bound, Extended Support to upgrade away from
 }
 
 type scanPricingStatistics struct {
@@ -139,7 +140,7 @@ func toScanResource(pr models.PricedResource) scanResource {
 	sr := scanResource{
 		Service: pr.Service, Region: pr.Region, ID: pr.ID, Name: pr.Name, Kind: pr.Kind, Type: pr.Type,
 		State: pr.State, Waste: pr.Waste, WasteReason: pr.WasteReason, Attrs: pr.Attrs, Usage: pr.Usage,
-		PriceSource: pr.Source, Note: pr.Note,
+		PriceSource: pr.Source, Note: pr.Note, Warning: pr.Warning,
 	}
 	if sr.Usage == nil {
 		sr.Usage = map[string]float64{}
@@ -173,7 +174,7 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 		fmt.Fprintln(w)
 		sort.SliceStable(rs, func(i, j int) bool { return costOf(rs[i]) > costOf(rs[j]) })
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "REGION\tID\tNAME\tTYPE\tSTATE\tHOURLY\tMONTHLY\tSOURCE\tWASTE")
+		fmt.Fprintln(tw, "REGION\tID\tNAME\tTYPE\tSTATE\tHOURLY\tMONTHLY\tSOURCE\tWASTE / NOTE")
 		for _, r := range rs {
 			hourly, monthly := "unpriced", "unpriced"
 			if r.HourlyUSD != nil {
@@ -182,6 +183,12 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 			waste := ""
 			if r.Waste {
 				waste = "waste: " + r.WasteReason
+			}
+			switch {
+			case r.HourlyUSD == nil:
+				waste = strings.TrimPrefix(waste+"; unpriced: "+r.Note, "; ")
+			case r.Warning != "":
+				waste = strings.TrimPrefix(waste+"; "+r.Warning, "; ")
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Region, r.ID, r.Name, r.Type, r.State, hourly, monthly, r.PriceSource, waste)
 		}

@@ -62,7 +62,7 @@ func TestEBSReadsEveryPage(t *testing.T) {
 		{{VolumeId: awssdk.String("vol-2")}},
 		{{VolumeId: awssdk.String("vol-3")}},
 	}}
-	c := &ebsCollector{client: func(awssdk.Config) ebsAPI { return f }}
+	c := &ebsCollector{client: func(awssdk.Config) ebsAPI { return f }, account: func(context.Context, awssdk.Config) (string, error) { return "111122223333", nil }}
 	rs, err := c.Collect(t.Context(), awssdk.Config{Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -104,9 +104,37 @@ func TestEBSAgainstMoto(t *testing.T) {
 	old := createVolume(t, ctx, eu, &ec2.CreateVolumeInput{AvailabilityZone: awssdk.String("eu-west-1b"), Size: awssdk.Int32(50),
 		VolumeType: ec2types.VolumeTypeIo1, Iops: awssdk.Int32(2500)}, "old")
 
+	var snaps []string
+	for _, desc := range []string{"nightly", "before upgrade"} {
+		s, err := us.CreateSnapshot(ctx, &ec2.CreateSnapshotInput{VolumeId: data.VolumeId, Description: awssdk.String(desc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, *s.SnapshotId)
+	}
+
 	c := newEBSCollector()
-	usRes := byID(t, collectIn(t, ctx, c, m, "us-east-1"))
+	usAll := byID(t, collectIn(t, ctx, c, m, "us-east-1"))
 	euRes := byID(t, collectIn(t, ctx, c, m, "eu-west-1"))
+	usRes := map[string]models.Resource{}
+	for id, r := range usAll {
+		if r.Kind == models.KindVolume {
+			usRes[id] = r
+		}
+	}
+
+	// Both snapshots, and no one else's (the public AMIs' snapshots the endpoint also
+	// lists), each sized by its volume and labelled an upper bound.
+	if got := len(usAll) - len(usRes); got != len(snaps) {
+		t.Errorf("us-east-1: %d snapshots, want the account's %d", got, len(snaps))
+	}
+	for i, id := range snaps {
+		r := mustFind(t, usAll, id)
+		if r.Kind != models.KindSnapshot || r.Type != "standard" || r.Name != []string{"nightly", "before upgrade"}[i] {
+			t.Errorf("snapshot = %+v", r)
+		}
+		checkFacts(t, r, map[string]string{"volume_id": *data.VolumeId, "upper_bound": "true"}, map[string]float64{"size_gb": 100})
+	}
 
 	if got := slices.Collect(maps.Keys(euRes)); !slices.Equal(got, []string{*old.VolumeId}) {
 		t.Errorf("eu-west-1 volumes = %v, want only %s", got, *old.VolumeId)

@@ -91,11 +91,39 @@ type fakeEC2 struct {
 	natPages      [][]ec2types.NatGateway
 	subnets       []ec2types.Subnet
 	addresses     []ec2types.Address
+	eniPages      [][]ec2types.NetworkInterface
+	snapshotPages [][]ec2types.Snapshot
 
 	mu            sync.Mutex
 	instanceCalls []*ec2.DescribeInstancesInput
 	volumeTokens  []string
 	natTokens     []string
+	eniTokens     []string
+}
+
+func (f *fakeEC2) DescribeNetworkInterfaces(_ context.Context, in *ec2.DescribeNetworkInterfacesInput, _ ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.eniTokens = append(f.eniTokens, awssdk.ToString(in.NextToken))
+	if len(f.eniPages) == 0 {
+		return &ec2.DescribeNetworkInterfacesOutput{}, nil
+	}
+	p, next, err := page(f.eniPages, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DescribeNetworkInterfacesOutput{NetworkInterfaces: p, NextToken: next}, nil
+}
+
+func (f *fakeEC2) DescribeSnapshots(_ context.Context, in *ec2.DescribeSnapshotsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSnapshotsOutput, error) {
+	if len(f.snapshotPages) == 0 {
+		return &ec2.DescribeSnapshotsOutput{}, nil
+	}
+	p, next, err := page(f.snapshotPages, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return &ec2.DescribeSnapshotsOutput{Snapshots: p, NextToken: next}, nil
 }
 
 func (f *fakeEC2) DescribeInstances(_ context.Context, in *ec2.DescribeInstancesInput, _ ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {

@@ -65,6 +65,9 @@ func fsxResources(fss []fsxtypes.FileSystem, region string) []models.Resource {
 				"throughput_mbps": throughput,
 			},
 		}
+		if c := fs.LustreConfiguration; c != nil && c.PerUnitStorageThroughput != nil {
+			r.Usage["throughput_per_tib"] = float64(*c.PerUnitStorageThroughput)
+		}
 		if fs.CreationTime != nil {
 			r.CreatedAt = fs.CreationTime.UTC()
 		}

@@ -45,8 +45,19 @@ func TestFSxResourcesPure(t *testing.T) {
 				r.Usage["storage_gb"] != float64(*tt.fs.StorageCapacity) || r.Usage["throughput_mbps"] != tt.throughputMBps {
 				t.Fatalf("resource = %+v", r)
 			}
+			// Lustre's per-TiB tier picks its storage SKU.
+			if want := float64(awssdk.ToInt32(lustrePerTiB(tt.fs))); r.Usage["throughput_per_tib"] != want {
+				t.Errorf("throughput_per_tib = %v, want %v", r.Usage["throughput_per_tib"], want)
+			}
 		})
 	}
+}
+
+func lustrePerTiB(fs fsxtypes.FileSystem) *int32 {
+	if fs.LustreConfiguration == nil {
+		return nil
+	}
+	return fs.LustreConfiguration.PerUnitStorageThroughput
 }
 
 func TestFSxCollectorAgainstMoto(t *testing.T) {

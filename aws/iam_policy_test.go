@@ -29,6 +29,7 @@ var iamPrefix = map[string]string{
 	"EC2": "ec2", "RDS": "rds", "Lambda": "lambda", "S3": "s3", "CloudWatch": "cloudwatch",
 	"CloudWatch Logs": "logs", "WAFV2": "wafv2", "FSx": "fsx", "CloudFront": "cloudfront",
 	"Lightsail": "lightsail", "QBusiness": "qbusiness", "STS": "sts", "Pricing": "pricing",
+	"Elastic Load Balancing v2": "elasticloadbalancing", "Elastic Load Balancing": "elasticloadbalancing",
 }
 
 // iamAction is the IAM action an API operation needs; S3's ListBuckets is the one whose
@@ -150,10 +151,14 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		VisibilityConfig: &wafv2types.VisibilityConfig{MetricName: awssdk.String("edge"), CloudWatchMetricsEnabled: true}}); err != nil {
 		t.Fatal(err)
 	}
+	seedChargeKinds(t, ctx, m, region)
+	ls.AddSnapshot(region, awstest.LightsailSnapshot{Name: "weekly", From: "web-1", SizeGB: 40})
+	ls.AddSnapshot(region, awstest.LightsailSnapshot{Name: "disk-weekly", From: "data", Disk: true, SizeGB: 8})
 	ls.AddBundle(region, awstest.LightsailBundle{ID: "small_3_0", Price: 10, TransferGB: 2048})
 	ls.AddInstance(region, awstest.LightsailInstance{Name: "web-1", Bundle: "small_3_0", AllowanceGB: 2048})
 	q.AddApplication(region, awstest.QApplication{ID: "app-1", Name: "helpdesk"})
 	q.AddSubscription(region, "app-1", awstest.QSubscription{User: "u1", Current: "Q_BUSINESS"})
+	q.AddIndex(region, "app-1", awstest.QIndex{ID: "ix-1", Name: "wiki"})
 
 	cfg := awstest.Config(srv.URL, region)
 	called := recordActions(&cfg)

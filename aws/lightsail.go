@@ -32,6 +32,7 @@ type lightsailAPI interface {
 	GetBundles(ctx context.Context, in *lightsail.GetBundlesInput, optFns ...func(*lightsail.Options)) (*lightsail.GetBundlesOutput, error)
 	GetStaticIps(ctx context.Context, in *lightsail.GetStaticIpsInput, optFns ...func(*lightsail.Options)) (*lightsail.GetStaticIpsOutput, error)
 	GetDisks(ctx context.Context, in *lightsail.GetDisksInput, optFns ...func(*lightsail.Options)) (*lightsail.GetDisksOutput, error)
+	lightsailSnapshotsAPI
 	lightsailMetricsAPI
 }
 
@@ -57,14 +58,19 @@ func (*lightsailCollector) Regions(configured []string) []string {
 
 func (c *lightsailCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
 	api := c.newAPI(cfg)
-	// The four listings are independent: read them at the same time.
+	// The listings are independent: read them at the same time.
 	var (
 		bundles   []lstypes.Bundle
 		instances []lstypes.Instance
 		ips       []lstypes.StaticIp
 		disks     []lstypes.Disk
+		snapshots []models.Resource
 	)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		snapshots, err = lightsailSnapshots(gctx, api, cfg.Region)
+		return err
+	})
 	g.Go(func() (err error) {
 		bundles, err = getAllPages(gctx, func(ctx context.Context, token *string) ([]lstypes.Bundle, *string, error) {
 			out, err := api.GetBundles(ctx, &lightsail.GetBundlesInput{IncludeInactive: awssdk.Bool(true), PageToken: token})
@@ -118,7 +124,8 @@ func (c *lightsailCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]
 		return nil, err
 	}
 	out = append(out, staticIPResources(ips, cfg.Region)...)
-	return append(out, diskResources(disks, cfg.Region)...), nil
+	out = append(out, diskResources(disks, cfg.Region)...)
+	return append(out, snapshots...), nil
 }
 
 // readTraffic sets each instance's bytes_in_month and bytes_out_month: NetworkIn and

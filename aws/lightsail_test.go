@@ -110,6 +110,9 @@ func TestLightsailCollectorAgainstFake(t *testing.T) {
 	fake.AddInstance("ap-southeast-1", sg)
 	fake.AddDisk("ap-southeast-1", awstest.LightsailDisk{Name: "orphan", SizeGB: 32})
 	fake.AddDisk("ap-southeast-1", awstest.LightsailDisk{Name: "data", SizeGB: 64, AttachedTo: "sg-web", Zone: "ap-southeast-1b"})
+	fake.AddSnapshot("ap-southeast-1", awstest.LightsailSnapshot{Name: "sg-web-weekly", From: "sg-web", SizeGB: 60})
+	fake.AddSnapshot("ap-southeast-1", awstest.LightsailSnapshot{Name: "data-before-resize", From: "data", Disk: true, SizeGB: 64})
+	fake.AddSnapshot("ap-southeast-1", awstest.LightsailSnapshot{Name: "old-site", From: "deleted-instance", SizeGB: 40})
 
 	c := &lightsailCollector{newAPI: realLightsail}
 	ctx := awstest.Context(t)
@@ -162,12 +165,21 @@ func TestLightsailCollectorAgainstFake(t *testing.T) {
 		data.Attr("attached_to") != "sg-web" || data.Attr("zone") != "ap-southeast-1b" {
 		t.Errorf("disks: orphan %+v data %+v", orphan, data)
 	}
-	if n := len(all); n != len(fixture)+1+2+2 {
-		t.Errorf("%d resources, want instances, static IPs and block disks only (system disks are part of the plan)", n)
+	for _, snap := range []struct {
+		name, typ, source string
+		size              float64
+	}{{"sg-web-weekly", "instance", "sg-web", 60}, {"data-before-resize", "disk", "data", 64}, {"old-site", "instance", "deleted-instance", 40}} {
+		r := pickResource(t, all, models.KindSnapshot, "snapshot/"+snap.name)
+		if r.Type != snap.typ || r.Attr("source") != snap.source || r.Attr("upper_bound") != "true" || r.Usage["size_gb"] != snap.size {
+			t.Errorf("snapshot %s = %+v", snap.name, r)
+		}
+	}
+	if n := len(all); n != len(fixture)+1+2+2+3 {
+		t.Errorf("%d resources, want instances, static IPs, block disks and snapshots only (system disks are part of the plan)", n)
 	}
 
 	// Every listing was read past its first page.
-	for _, op := range []string{"GetInstances", "GetBundles", "GetStaticIps", "GetDisks"} {
+	for _, op := range []string{"GetInstances", "GetBundles", "GetStaticIps", "GetDisks", "GetInstanceSnapshots"} {
 		paged := false
 		for _, call := range fake.Calls(op) {
 			paged = paged || call.Str("pageToken") != ""

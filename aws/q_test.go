@@ -127,3 +127,45 @@ func TestQCollectorReportsMissingApplication(t *testing.T) {
 		t.Fatalf("ListSubscriptions of a missing application: %v", err)
 	}
 }
+
+// A user subscribed to several applications is billed once, at their highest tier; each
+// index is listed with its capacity units.
+func TestQUniqueUsersAndIndices(t *testing.T) {
+	fake := awstest.StartQBusiness(t)
+	const region = "us-east-1"
+	fake.AddApplication(region, awstest.QApplication{ID: "a", Name: "Support"})
+	fake.AddApplication(region, awstest.QApplication{ID: "b", Name: "Legal"})
+	for _, s := range []struct{ app, user, tier string }{
+		{"a", "u1", "Q_LITE"}, {"a", "u2", "Q_BUSINESS"},
+		{"b", "u1", "Q_BUSINESS"}, {"b", "u2", "Q_LITE"}, {"b", "u3", "Q_LITE"},
+	} {
+		fake.AddSubscription(region, s.app, awstest.QSubscription{User: s.user, Current: s.tier})
+	}
+	fake.AddIndex(region, "a", awstest.QIndex{ID: "ix-1", Name: "wiki", Units: 2})
+	fake.AddIndex(region, "b", awstest.QIndex{ID: "ix-2", Name: "contracts", Type: "STARTER"})
+	c := &qCollector{newAPI: func(cfg awssdk.Config) qbusinessAPI { return qbusiness.NewFromConfig(cfg) }}
+	rs, err := c.Collect(awstest.Context(t), fake.Config(region))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		app              string
+		lite, pro        float64
+		countedElsewhere string
+	}{{"a", 0, 1, "1"}, {"b", 1, 1, "1"}} {
+		r := pickResource(t, rs, models.KindApplication, tc.app)
+		if r.Usage["users_lite"] != tc.lite || r.Usage["users_pro"] != tc.pro || r.Attr("users_counted_elsewhere") != tc.countedElsewhere {
+			t.Errorf("%s: lite %v pro %v elsewhere %q, want %v %v %q", tc.app, r.Usage["users_lite"], r.Usage["users_pro"],
+				r.Attr("users_counted_elsewhere"), tc.lite, tc.pro, tc.countedElsewhere)
+		}
+	}
+	for _, tc := range []struct {
+		id, typ, name string
+		units         float64
+	}{{"a/ix-1", "enterprise", "wiki", 2}, {"b/ix-2", "starter", "contracts", 1}} {
+		r := pickResource(t, rs, models.KindIndex, tc.id)
+		if r.Type != tc.typ || r.Name != tc.name || r.Usage["units"] != tc.units {
+			t.Errorf("index %s = %+v", tc.id, r)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
@@ -55,12 +56,16 @@ func (f *fakeRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInsta
 	return &rds.DescribeDBInstancesOutput{DBInstances: p, Marker: next}, nil
 }
 
+func (f *fakeRDS) DescribeDBSnapshots(context.Context, *rds.DescribeDBSnapshotsInput, ...func(*rds.Options)) (*rds.DescribeDBSnapshotsOutput, error) {
+	return &rds.DescribeDBSnapshotsOutput{}, nil
+}
+
 func TestRDSReadsEveryPage(t *testing.T) {
 	f := &fakeRDS{pages: [][]rdstypes.DBInstance{
 		{{DBInstanceIdentifier: awssdk.String("a")}},
 		{{DBInstanceIdentifier: awssdk.String("b")}},
 	}}
-	c := &rdsCollector{client: func(awssdk.Config) rdsAPI { return f }}
+	c := &rdsCollector{client: func(awssdk.Config) rdsAPI { return f }, metrics: func(awssdk.Config) MetricsAPI { return &fakeMetrics{} }, now: time.Now}
 	rs, err := c.Collect(t.Context(), awssdk.Config{Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +87,10 @@ func TestRDSAgainstMoto(t *testing.T) {
 	}
 	dbs := []db{
 		{"us-east-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("shop"), DBInstanceClass: awssdk.String("db.t3.micro"),
-			Engine: awssdk.String("mysql"), AllocatedStorage: awssdk.Int32(20), StorageType: awssdk.String("gp2")}},
+			Engine: awssdk.String("mysql"), EngineVersion: awssdk.String("5.7.44"), AllocatedStorage: awssdk.Int32(20), StorageType: awssdk.String("gp2"),
+			PubliclyAccessible: awssdk.Bool(true)}},
+		{"us-east-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("gone"), DBInstanceClass: awssdk.String("db.t3.micro"),
+			Engine: awssdk.String("mysql"), AllocatedStorage: awssdk.Int32(50), StorageType: awssdk.String("gp2")}},
 		{"us-east-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("ledger"), DBInstanceClass: awssdk.String("db.r5.large"),
 			Engine: awssdk.String("postgres"), AllocatedStorage: awssdk.Int32(400), StorageType: awssdk.String("io1"), Iops: awssdk.Int32(5000)}},
 		{"eu-west-1", rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("crm"), DBInstanceClass: awssdk.String("db.m5.large"),
@@ -100,14 +108,46 @@ func TestRDSAgainstMoto(t *testing.T) {
 		created[*d.in.DBInstanceIdentifier] = out.DBInstance
 	}
 
+	// A manual snapshot of a live instance, and one of an instance since deleted.
+	us := rds.NewFromConfig(m.Config("us-east-1"))
+	for _, snap := range [][2]string{{"shop-before-upgrade", "shop"}, {"gone-final", "gone"}} {
+		if _, err := us.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{DBSnapshotIdentifier: &snap[0], DBInstanceIdentifier: &snap[1]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := us.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: awssdk.String("gone"), SkipFinalSnapshot: awssdk.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	dbs = slices.DeleteFunc(dbs, func(d db) bool { return *d.in.DBInstanceIdentifier == "gone" })
+	now := time.Now()
+	_, end := lastHour(now)
+	putMetric(t, ctx, m.Config("us-east-1"), "AWS/RDS", "TotalBackupStorageBilled", map[string]string{"DBInstanceIdentifier": "shop"},
+		end.Add(-3*time.Hour), 7<<30, cwtypes.StandardUnitBytes)
+
 	c := newRDSCollector()
+	c.now = func() time.Time { return now }
 	got := map[string]map[string]models.Resource{}
 	for _, region := range twoRegions {
 		got[region] = byID(t, collectIn(t, ctx, c, m, region))
 	}
-	if ids := slices.Sorted(maps.Keys(got["us-east-1"])); !slices.Equal(ids, []string{"ledger", "shop"}) {
+	if ids := slices.Sorted(maps.Keys(got["us-east-1"])); !slices.Equal(ids, []string{"gone-final", "ledger", "shop", "shop-before-upgrade", "shop/backup"}) {
 		t.Errorf("us-east-1 = %v", ids)
 	}
+	t.Run("backups", func(t *testing.T) {
+		us := got["us-east-1"]
+		backup := mustFind(t, us, "shop/backup")
+		if backup.Kind != models.KindBackupStorage {
+			t.Errorf("backup = %+v", backup)
+		}
+		checkFacts(t, backup, map[string]string{"db_instance": "shop"}, map[string]float64{"billed_bytes": 7 << 30})
+		live, orphan := mustFind(t, us, "shop-before-upgrade"), mustFind(t, us, "gone-final")
+		if live.Kind != models.KindSnapshot || orphan.Kind != models.KindSnapshot {
+			t.Errorf("snapshots = %+v, %+v", live, orphan)
+		}
+		checkFacts(t, live, map[string]string{"db_instance": "shop", "billed_with": "shop"}, map[string]float64{"size_gb": 20})
+		checkFacts(t, orphan, map[string]string{"db_instance": "gone", "billed_with": "", "upper_bound": "true"}, map[string]float64{"size_gb": 50})
+		checkFacts(t, mustFind(t, us, "shop"), map[string]string{"engine_version": "5.7.44"}, nil)
+	})
 	if ids := slices.Sorted(maps.Keys(got["eu-west-1"])); !slices.Equal(ids, []string{"crm"}) {
 		t.Errorf("eu-west-1 = %v", ids)
 	}
@@ -131,5 +171,18 @@ func TestRDSAgainstMoto(t *testing.T) {
 				"throughput_mbps": float64(awssdk.ToInt32(d.in.StorageThroughput)),
 			})
 		})
+	}
+}
+
+// Billed backup storage is read per Aurora cluster (once, however many instances it has)
+// and per DB instance otherwise.
+func TestBackupOwners(t *testing.T) {
+	db := func(id, cluster string) models.Resource {
+		return models.Resource{ID: id, Attrs: map[string]string{"cluster": cluster}}
+	}
+	got := backupOwners([]models.Resource{db("shop", ""), db("aurora-1", "orders"), db("aurora-2", "orders")})
+	want := []backupOwner{{"DBInstanceIdentifier", "shop"}, {"DBClusterIdentifier", "orders"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("backup owners = %v, want %v", got, want)
 	}
 }

@@ -27,6 +27,18 @@ type Scanner struct {
 	Now         func() time.Time
 	// Collectors overrides the registry (tests); nil means Collectors(Services).
 	Collectors []Collector
+	// monthSoFar makes each task also read its flow meters' usage from the first of the
+	// month (ScanMonthSoFar).
+	monthSoFar bool
+}
+
+// ScanMonthSoFar is Scan that also reads, for each resource whose usage is priced on
+// month-to-date totals, its usage from the first of the month to the hour priced
+// (models.MonthSoFarPrefix): what costbot needs once when it has no totals of its own.
+func (s *Scanner) ScanMonthSoFar(ctx context.Context) (*ScanResult, error) {
+	c := *s
+	c.monthSoFar = true
+	return c.Scan(ctx)
 }
 
 // TaskResult is the outcome of one (service, region) task.
@@ -191,6 +203,23 @@ func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out 
 			rs[i].Usage = map[string]float64{}
 		}
 	}
+	if s.monthSoFar {
+		now := time.Now
+		if s.Now != nil {
+			now = s.Now
+		}
+		// Without the month so far the meters start from this hour, as before: the
+		// resources themselves are listed and priced whatever this read does.
+		if err := readMonthSoFar(ctx, newCloudWatch(cfg), rs, now()); err != nil {
+			for i := range rs {
+				for k := range rs[i].Usage {
+					if strings.HasPrefix(k, models.MonthSoFarPrefix) {
+						delete(rs[i].Usage, k)
+					}
+				}
+			}
+		}
+	}
 	out.Resources = rs
 	return out
 }
@@ -224,7 +253,7 @@ func cmpBool(a, b bool) int {
 }
 
 func serviceOrder(s string) int {
-	order := []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail"}
+	order := []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail", "elb"}
 	if i := slices.Index(order, s); i >= 0 {
 		return i
 	}

@@ -18,15 +18,15 @@ func init() { register(newVPCCollector()) }
 
 // vpcAPI is the part of EC2 the VPC collector uses.
 type vpcAPI interface {
-	ec2InstancesAPI
+	DescribeNetworkInterfaces(ctx context.Context, in *ec2.DescribeNetworkInterfacesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeNetworkInterfacesOutput, error)
 	DescribeNatGateways(ctx context.Context, in *ec2.DescribeNatGatewaysInput, optFns ...func(*ec2.Options)) (*ec2.DescribeNatGatewaysOutput, error)
 	DescribeSubnets(ctx context.Context, in *ec2.DescribeSubnetsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 	DescribeAddresses(ctx context.Context, in *ec2.DescribeAddressesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeAddressesOutput, error)
 }
 
 // vpcCollector lists NAT gateways with the bytes they processed, and every public IPv4
-// address, each of which is billed hourly in use or not: Elastic IPs, and the public IPs
-// AWS assigned to running instances.
+// address, each of which is billed hourly in use or not: those on any network interface
+// (instances, load balancers, NAT gateways, RDS, ECS tasks), and idle Elastic IPs.
 type vpcCollector struct {
 	client  func(awssdk.Config) vpcAPI
 	metrics func(awssdk.Config) MetricsAPI
@@ -46,12 +46,12 @@ func (c *vpcCollector) Global() bool { return false }
 
 func (c *vpcCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models.Resource, error) {
 	api := c.client(cfg)
-	// NAT gateways, addresses and running instances are independent listings: read them
+	// NAT gateways, addresses and network interfaces are independent listings: read them
 	// at the same time.
 	var (
-		nats    []models.Resource
-		addrs   []ec2types.Address
-		running []ec2types.Instance
+		nats  []models.Resource
+		addrs []ec2types.Address
+		enis  []ec2types.NetworkInterface
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
@@ -66,19 +66,21 @@ func (c *vpcCollector) Collect(ctx context.Context, cfg awssdk.Config) ([]models
 		addrs = out.Addresses
 		return nil
 	})
-	g.Go(func() (err error) {
-		if running, err = describeInstances(gctx, api, []ec2types.InstanceStateName{ec2types.InstanceStateNameRunning}); err != nil {
-			return fmt.Errorf("vpc %s: describe instances: %w", cfg.Region, err)
+	g.Go(func() error {
+		p := ec2.NewDescribeNetworkInterfacesPaginator(api, &ec2.DescribeNetworkInterfacesInput{MaxResults: awssdk.Int32(1000)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(gctx)
+			if err != nil {
+				return fmt.Errorf("vpc %s: describe network interfaces: %w", cfg.Region, err)
+			}
+			enis = append(enis, page.NetworkInterfaces...)
 		}
 		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := nats
-	out = append(out, elasticIPs(addrs, cfg.Region)...)
-	out = append(out, instancePublicIPResources(running, addrs, cfg.Region)...)
-	return out, nil
+	return append(nats, publicIPv4Resources(enis, addrs, cfg.Region)...), nil
 }
 
 // natGateways lists the NAT gateways still billed, with their zone and last hour's bytes.
@@ -209,73 +211,6 @@ func natGatewayResources(gateways []ec2types.NatGateway, zones map[string]string
 			},
 			Usage: map[string]float64{"bytes_processed_hour": bytes[i]},
 		})
-	}
-	return out
-}
-
-// elasticIPs turns Elastic IPs into resources of region. One associated with nothing is
-// waste.
-func elasticIPs(addrs []ec2types.Address, region string) []models.Resource {
-	out := make([]models.Resource, 0, len(addrs))
-	for _, a := range addrs {
-		ip := awssdk.ToString(a.PublicIp)
-		id := awssdk.ToString(a.AllocationId)
-		if id == "" {
-			id = ip
-		}
-		r := models.Resource{
-			Service: "vpc",
-			Region:  region,
-			ID:      id,
-			Name:    ec2Tag(a.Tags, "Name"),
-			Kind:    models.KindElasticIP,
-			Type:    "public-ipv4",
-			State:   "associated",
-			Attrs: map[string]string{
-				"public_ip":      ip,
-				"instance_id":    awssdk.ToString(a.InstanceId),
-				"association_id": awssdk.ToString(a.AssociationId),
-			},
-			Usage: map[string]float64{},
-		}
-		if awssdk.ToString(a.AssociationId) == "" {
-			r.State = "unassociated"
-			r.Waste = true
-			r.WasteReason = "Elastic IP is not associated with any instance or network interface"
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// instancePublicIPResources lists the public IPv4 addresses of running instances that
-// are not Elastic IPs (those are listed as elastic_ip), one resource per address.
-func instancePublicIPResources(instances []ec2types.Instance, addrs []ec2types.Address, region string) []models.Resource {
-	elastic := map[string]bool{}
-	for _, a := range addrs {
-		elastic[awssdk.ToString(a.PublicIp)] = true
-	}
-	var out []models.Resource
-	for _, inst := range instances {
-		for _, ip := range instancePublicIPs(inst) {
-			if elastic[ip] {
-				continue
-			}
-			out = append(out, models.Resource{
-				Service: "vpc",
-				Region:  region,
-				ID:      ip,
-				Name:    ec2Tag(inst.Tags, "Name"),
-				Kind:    models.KindPublicIP,
-				Type:    "public-ipv4",
-				State:   "in-use",
-				Attrs: map[string]string{
-					"public_ip":   ip,
-					"instance_id": awssdk.ToString(inst.InstanceId),
-				},
-				Usage: map[string]float64{},
-			})
-		}
 	}
 	return out
 }

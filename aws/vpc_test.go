@@ -25,39 +25,72 @@ func TestNATGatewayBilled(t *testing.T) {
 	}
 }
 
-func TestElasticIPs(t *testing.T) {
-	rs := elasticIPs([]ec2types.Address{
-		{AllocationId: awssdk.String("eipalloc-1"), PublicIp: awssdk.String("3.0.0.1"), AssociationId: awssdk.String("eipassoc-1"),
-			InstanceId: awssdk.String("i-1"), Tags: []ec2types.Tag{{Key: awssdk.String("Name"), Value: awssdk.String("web")}}},
-		{AllocationId: awssdk.String("eipalloc-2"), PublicIp: awssdk.String("3.0.0.2")},
-	}, "us-west-2")
-	byIP := byID(t, rs)
-	used, spare := mustFind(t, byIP, "eipalloc-1"), mustFind(t, byIP, "eipalloc-2")
-	if used.Waste || used.Name != "web" || used.Kind != models.KindElasticIP || used.Type != "public-ipv4" || used.Region != "us-west-2" {
-		t.Errorf("associated = %+v", used)
+// Every public address is listed once, from the interface that holds it or, for an idle
+// Elastic IP, from the addresses; each says what holds it.
+func TestPublicIPv4Resources(t *testing.T) {
+	str := awssdk.String
+	assoc := func(ip, alloc string) *ec2types.NetworkInterfaceAssociation {
+		a := &ec2types.NetworkInterfaceAssociation{PublicIp: str(ip), IpOwnerId: str("amazon")}
+		if alloc != "" {
+			a.AllocationId, a.AssociationId, a.IpOwnerId = str(alloc), str("eipassoc-"+alloc), str("111122223333")
+		}
+		return a
 	}
-	checkFacts(t, used, map[string]string{"public_ip": "3.0.0.1", "instance_id": "i-1", "association_id": "eipassoc-1"}, nil)
-	if !spare.Waste || spare.WasteReason == "" {
-		t.Errorf("unassociated = %+v, want waste with a reason", spare)
+	enis := []ec2types.NetworkInterface{
+		// An instance: an AWS-assigned address, and an Elastic IP on a secondary private address.
+		{NetworkInterfaceId: str("eni-web"), Attachment: &ec2types.NetworkInterfaceAttachment{InstanceId: str("i-web")},
+			TagSet: []ec2types.Tag{{Key: str("Name"), Value: str("web")}}, Association: assoc("3.0.0.1", ""),
+			PrivateIpAddresses: []ec2types.NetworkInterfacePrivateIpAddress{
+				{Association: assoc("3.0.0.1", "")}, // the primary again, as AWS repeats it
+				{Association: assoc("3.0.0.9", "eipalloc-9")},
+			}},
+		// An internet-facing ALB's node, managed by ELB.
+		{NetworkInterfaceId: str("eni-alb"), Description: str("ELB app/web-alb/50dc6c495c0c9188"), RequesterId: str("amazon-elb"),
+			Association: assoc("3.0.0.2", "")},
+		{NetworkInterfaceId: str("eni-nat"), Description: str("Interface for NAT Gateway nat-1"), InterfaceType: ec2types.NetworkInterfaceTypeNatGateway,
+			Association: assoc("3.0.0.3", "eipalloc-3")},
+		{NetworkInterfaceId: str("eni-rds"), Description: str("RDSNetworkInterface"), RequesterId: str("amazon-rds"), Association: assoc("3.0.0.4", "")},
+		{NetworkInterfaceId: str("eni-ecs"), Description: str("arn:aws:ecs:us-east-1:111122223333:attachment/a1"), Association: assoc("3.0.0.5", "")},
+		{NetworkInterfaceId: str("eni-private")}, // no public address
 	}
-	checkFacts(t, spare, map[string]string{"public_ip": "3.0.0.2", "instance_id": "", "association_id": ""}, nil)
-}
-
-func TestInstancePublicIPResourcesSkipElasticIPs(t *testing.T) {
-	inst := fakeInstance("i-1", ec2types.InstanceStateNameRunning, "3.0.0.1")
-	inst.NetworkInterfaces = []ec2types.InstanceNetworkInterface{{PrivateIpAddresses: []ec2types.InstancePrivateIpAddress{
-		{Association: &ec2types.InstanceNetworkInterfaceAssociation{PublicIp: awssdk.String("3.0.0.9")}},
-	}}}
-	rs := instancePublicIPResources([]ec2types.Instance{inst, fakeInstance("i-2", ec2types.InstanceStateNameRunning, "")},
-		[]ec2types.Address{{PublicIp: awssdk.String("3.0.0.9")}}, "us-east-1")
-	if len(rs) != 1 {
-		t.Fatalf("got %+v, want only 3.0.0.1", rs)
+	addrs := []ec2types.Address{
+		{AllocationId: str("eipalloc-9"), PublicIp: str("3.0.0.9"), AssociationId: str("eipassoc-eipalloc-9"), InstanceId: str("i-web"), PublicIpv4Pool: str("amazon")},
+		{AllocationId: str("eipalloc-3"), PublicIp: str("3.0.0.3"), AssociationId: str("eipassoc-eipalloc-3"), NetworkInterfaceId: str("eni-nat"), PublicIpv4Pool: str("amazon")},
+		{AllocationId: str("eipalloc-idle"), PublicIp: str("3.0.0.7"), PublicIpv4Pool: str("amazon")},
+		{AllocationId: str("eipalloc-byoip"), PublicIp: str("198.51.100.7"), PublicIpv4Pool: str("ipv4pool-ec2-1234")},
 	}
-	r := rs[0]
-	if r.ID != "3.0.0.1" || r.Kind != models.KindPublicIP || r.Type != "public-ipv4" || r.Waste {
-		t.Errorf("resource = %+v", r)
+	got := byID(t, publicIPv4Resources(enis, addrs, "us-east-1"))
+	for _, tc := range []struct {
+		id, kind, ip, holder, holderID string
+		waste                          bool
+		byoip                          string
+	}{
+		{"3.0.0.1", models.KindPublicIP, "3.0.0.1", "ec2", "i-web", false, ""},
+		{"eipalloc-9", models.KindElasticIP, "3.0.0.9", "ec2", "i-web", false, ""},
+		{"3.0.0.2", models.KindPublicIP, "3.0.0.2", "alb", "web-alb", false, ""},
+		{"eipalloc-3", models.KindElasticIP, "3.0.0.3", "nat", "nat-1", false, ""},
+		{"3.0.0.4", models.KindPublicIP, "3.0.0.4", "rds", "", false, ""},
+		{"3.0.0.5", models.KindPublicIP, "3.0.0.5", "ecs", "arn:aws:ecs:us-east-1:111122223333:attachment/a1", false, ""},
+		{"eipalloc-idle", models.KindElasticIP, "3.0.0.7", "", "", true, ""},
+		{"eipalloc-byoip", models.KindElasticIP, "198.51.100.7", "", "", true, "true"},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			r := mustFind(t, got, tc.id)
+			if r.Kind != tc.kind || r.Type != "public-ipv4" || r.Waste != tc.waste || (r.Waste && r.WasteReason == "") {
+				t.Errorf("resource = %+v, want kind %s waste %v", r, tc.kind, tc.waste)
+			}
+			checkFacts(t, r, map[string]string{"public_ip": tc.ip, "holder": tc.holder, "holder_id": tc.holderID, "byoip": tc.byoip}, nil)
+		})
 	}
-	checkFacts(t, r, map[string]string{"public_ip": "3.0.0.1", "instance_id": "i-1"}, nil)
+	if len(got) != 8 {
+		t.Errorf("%d addresses listed, want each of the 8 once", len(got))
+	}
+	if r := got["3.0.0.1"]; r.Name != "web" {
+		t.Errorf("instance address named %q, want the interface's Name tag", r.Name)
+	}
+	if r := got["3.0.0.2"]; r.Name != "alb web-alb" {
+		t.Errorf("load balancer address named %q, want its holder", r.Name)
+	}
 }
 
 func TestVPCReadsEveryPageAndTheLastHour(t *testing.T) {
@@ -75,12 +108,10 @@ func TestVPCReadsEveryPageAndTheLastHour(t *testing.T) {
 			{SubnetId: awssdk.String("subnet-a"), AvailabilityZone: awssdk.String("ap-southeast-1a")},
 			{SubnetId: awssdk.String("subnet-b"), AvailabilityZone: awssdk.String("ap-southeast-1b")},
 		},
-		instancePages: [][]ec2types.Reservation{
-			{{Instances: []ec2types.Instance{fakeInstance("i-1", ec2types.InstanceStateNameRunning, "3.0.0.1")}}},
-			{{Instances: []ec2types.Instance{
-				fakeInstance("i-2", ec2types.InstanceStateNameRunning, "3.0.0.2"),
-				fakeInstance("i-3", ec2types.InstanceStateNameStopping, "3.0.0.3"), // about to give its address back
-			}}},
+		eniPages: [][]ec2types.NetworkInterface{
+			{{NetworkInterfaceId: awssdk.String("eni-1"), Association: &ec2types.NetworkInterfaceAssociation{PublicIp: awssdk.String("3.0.0.1")}}},
+			{{NetworkInterfaceId: awssdk.String("eni-2"), Association: &ec2types.NetworkInterfaceAssociation{PublicIp: awssdk.String("3.0.0.2")}},
+				{NetworkInterfaceId: awssdk.String("eni-3")}}, // no public address
 		},
 	}
 	cw := &fakeMetrics{points: map[string][]cwtypes.Datapoint{
@@ -99,13 +130,13 @@ func TestVPCReadsEveryPageAndTheLastHour(t *testing.T) {
 	}
 	got := byID(t, rs)
 	if ids := slices.Sorted(maps.Keys(got)); !slices.Equal(ids, []string{"3.0.0.1", "3.0.0.2", "nat-1", "nat-2"}) {
-		t.Fatalf("resources = %v, want both NAT pages (not deleted/failed) and both instance pages", ids)
+		t.Fatalf("resources = %v, want both NAT pages (not deleted/failed) and both interface pages", ids)
 	}
 	checkFacts(t, got["nat-1"], map[string]string{"zone": "ap-southeast-1a", "subnet_id": "subnet-a", "vpc_id": "vpc-1"},
 		map[string]float64{"bytes_processed_hour": 1500})
 	checkFacts(t, got["nat-2"], map[string]string{"zone": "ap-southeast-1b"}, map[string]float64{"bytes_processed_hour": 0})
-	if !slices.Equal(f.natTokens, []string{"", "page-1"}) {
-		t.Errorf("NAT tokens = %q", f.natTokens)
+	if !slices.Equal(f.natTokens, []string{"", "page-1"}) || !slices.Equal(f.eniTokens, []string{"", "page-1"}) {
+		t.Errorf("NAT tokens = %q, interface tokens = %q", f.natTokens, f.eniTokens)
 	}
 	if cw.dataCalls != 1 || len(cw.stats) != 4 {
 		t.Errorf("%d GetMetricData calls with %d queries, want both gateways' two metrics in one call", cw.dataCalls, len(cw.stats))
@@ -245,7 +276,7 @@ func TestVPCAgainstMoto(t *testing.T) {
 	})
 	t.Run("instance public ip", func(t *testing.T) {
 		r := mustFind(t, usRes, *web.PublicIpAddress)
-		if r.Waste || r.Name != "web" || r.Type != "public-ipv4" {
+		if r.Waste || r.Name != "ec2 "+*web.InstanceId || r.Type != "public-ipv4" {
 			t.Errorf("resource = %+v", r)
 		}
 		checkFacts(t, r, map[string]string{"public_ip": *web.PublicIpAddress, "instance_id": *web.InstanceId}, nil)

@@ -53,15 +53,16 @@ const awsLatency = 50 * time.Millisecond
 type scanSeed struct {
 	Instances, Volumes, EIPs, Functions, DBs, Alarms, LogGroups, Lightsail int // per region
 	FileSystems, WebACLs                                                   int // per region
+	LoadBalancers                                                          int // per region: ALBs with a target group, and one Classic
 	Buckets, Distributions, GlobalWebACLs                                  int // in all
 }
 
 var defaultScanSeed = scanSeed{Instances: 100, Volumes: 20, EIPs: 10, Functions: 8, DBs: 2, Alarms: 10, LogGroups: 5, Lightsail: 5,
-	FileSystems: 2, WebACLs: 2, Buckets: 30, Distributions: 3, GlobalWebACLs: 1}
+	FileSystems: 2, WebACLs: 2, Buckets: 30, Distributions: 3, GlobalWebACLs: 1, LoadBalancers: 2}
 
 // largeScanSeed is about 10,000 resources (the memory target's account).
 var largeScanSeed = scanSeed{Instances: 320, Volumes: 220, EIPs: 50, Functions: 20, DBs: 2, Alarms: 160, LogGroups: 160, Lightsail: 120,
-	FileSystems: 2, WebACLs: 2, Buckets: 60, Distributions: 3, GlobalWebACLs: 1}
+	FileSystems: 2, WebACLs: 2, Buckets: 60, Distributions: 3, GlobalWebACLs: 1, LoadBalancers: 2}
 
 // taskHeader carries "service/region" of the scan task that made a request, so the
 // recorder can attribute every call to its task.
@@ -392,7 +393,7 @@ func seedRegion(ctx context.Context, cfg awssdk.Config, region, role string, cod
 			return fmt.Errorf("%s: create file system: %w", region, err)
 		}
 	}
-	return nil
+	return seedLoadBalancers(ctx, cfg, region, seed.LoadBalancers)
 }
 
 // seedGlobal creates the CloudFront distributions and the CLOUDFRONT-scope web ACLs.
@@ -519,7 +520,7 @@ func BenchmarkScan(b *testing.B) {
 }
 
 var fewScanSeed = scanSeed{Instances: 5, Volumes: 2, EIPs: 2, Functions: 8, DBs: 1, Alarms: 10, LogGroups: 5, Lightsail: 5,
-	FileSystems: 2, WebACLs: 2, Buckets: 30, Distributions: 3, GlobalWebACLs: 1}
+	FileSystems: 2, WebACLs: 2, Buckets: 30, Distributions: 3, GlobalWebACLs: 1, LoadBalancers: 1}
 
 func benchmarkScan(b *testing.B, seed scanSeed, replay bool) {
 	env := newScanEnvReplay(b, seed, replay)

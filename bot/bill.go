@@ -58,6 +58,11 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 		return "", nil, err
 	}
 	v := billView{Bill: bill, Current: month == costmodels.MonthOf(now), TZ: b.cfg.ReportTZ}
+	if start, err := costmodels.MonthStart(month); err == nil {
+		if v.Unpriced, err = st.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0)); err != nil {
+			return "", nil, err
+		}
+	}
 	if v.Current {
 		if v.Forecast, err = st.BillForecast(ctx, bill, now); err != nil {
 			return "", nil, err

@@ -100,10 +100,14 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", kind, err)
 	}
+	unpriced, err := b.deps.Store.UnpricedBetween(ctx, chartStart(kind, now), now)
+	if err != nil {
+		return err
+	}
 	_, err = b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
 		ChatID:    r.ChatID,
 		Photo:     &models.InputFileUpload{Filename: "cost-" + kind + ".png", Data: bytes.NewReader(png)},
-		Caption:   renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ),
+		Caption:   renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ, unpriced),
 		ParseMode: models.ParseModeHTML,
 	})
 	if err != nil {
@@ -112,15 +116,38 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	return nil
 }
 
-func renderChartCaption(tr translator, kind string, s chartSeries, now time.Time, tz *time.Location) string {
+// renderChartCaption says what the chart shows and, when some resources had no price in
+// the period, how many the chart leaves out.
+func renderChartCaption(tr translator, kind string, s chartSeries, now time.Time, tz *time.Location, unpriced map[string]int) string {
 	data := map[string]any{"Total": formatUSD(s.Total()), "Until": formatTime(now, tz)}
+	var caption string
 	switch kind {
 	case chart24h:
-		return tr.T(msgID{"chart.caption.24h"}, data)
+		caption = tr.T(msgID{"chart.caption.24h"}, data)
 	case chart30d:
-		return tr.T(msgID{"chart.caption.30d"}, data)
+		caption = tr.T(msgID{"chart.caption.30d"}, data)
+	default:
+		caption = tr.T(msgID{"chart.caption.12m"}, data)
 	}
-	return tr.T(msgID{"chart.caption.12m"}, data)
+	n := 0
+	for _, c := range unpriced {
+		n += c
+	}
+	if n > 0 {
+		caption += "\n" + tr.T(msgID{"chart.unpriced"}, map[string]any{"Count": n})
+	}
+	return caption
+}
+
+// chartStart is the start of the period a chart covers, for its unpriced count.
+func chartStart(kind string, now time.Time) time.Time {
+	switch kind {
+	case chart24h:
+		return now.Add(-24 * time.Hour)
+	case chart30d:
+		return now.AddDate(0, 0, -30)
+	}
+	return now.AddDate(-1, 0, 0)
 }
 
 // chartSeries reads a chart's data: the last 24 hours up to now's hour, the last 30 days

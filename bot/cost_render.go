@@ -2,7 +2,9 @@ package bot
 
 import (
 	"html"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +21,7 @@ import (
 var serviceNames = map[string]string{
 	"ec2": "EC2", "rds": "RDS", "lambda": "Lambda", "s3": "S3", "ebs": "EBS", "vpc": "VPC",
 	"fsx": "FSx", "cloudwatch": "CloudWatch", "waf": "WAF", "q": "Amazon Q",
-	"cloudfront": "CloudFront", "lightsail": "Lightsail",
+	"cloudfront": "CloudFront", "lightsail": "Lightsail", "elb": "ELB",
 }
 
 func serviceName(s string) string {
@@ -145,8 +147,36 @@ func renderCost(tr translator, v costView) string {
 	)
 	if v.Sources.Unpriced > 0 {
 		lines = append(lines, tr.T(msgID{"cost.unpriced"}, map[string]any{"Count": v.Sources.Unpriced}))
+		lines = append(lines, unpricedLines(tr, v.Unpriced)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// unpricedLines names each service with unpriced resources, how many, and why.
+func unpricedLines(tr translator, unpriced map[string]costmodels.UnpricedService) []string {
+	var lines []string
+	for _, s := range slices.Sorted(maps.Keys(unpriced)) {
+		u := unpriced[s]
+		reason := strings.TrimSpace(u.Reason)
+		if reason == "" {
+			reason = stripTags(tr.T(msgID{"service.unpriced_unknown"}))
+		}
+		lines = append(lines, tr.T(msgID{"cost.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": u.Count, "Reason": truncate(reason, 120)}))
+	}
+	return lines
+}
+
+// shownState is the state to show beside a resource that costs nothing this hour (a
+// stopped instance, say): "" for the states a resource is billed in.
+func shownState(r costmodels.ResourceRow) string {
+	if !r.Priced || r.HourlyUSD != 0 {
+		return ""
+	}
+	switch strings.ToLower(r.State) {
+	case "", "running", "available", "active", "in-use", "associated", "completed":
+		return ""
+	}
+	return r.State
 }
 
 // costKeyboard has a button per service present, then Refresh and the menu.
@@ -219,6 +249,9 @@ func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 	if typ == "" {
 		typ = r.Kind
 	}
+	if st := shownState(r); st != "" {
+		typ += " (" + st + ")"
+	}
 	var detail string
 	if r.Priced {
 		detail = tr.T(msgID{"service.item_cost"}, map[string]any{
@@ -226,9 +259,16 @@ func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 			"Source": stripTags(sourceText(tr, r.PriceSource)),
 		})
 	} else {
-		detail = tr.T(msgID{"service.item_unpriced"}, map[string]any{"Type": typ, "Region": r.Region})
+		reason := strings.TrimSpace(r.PriceNote)
+		if reason == "" {
+			reason = stripTags(tr.T(msgID{"service.unpriced_unknown"}))
+		}
+		detail = tr.T(msgID{"service.item_unpriced"}, map[string]any{"Type": typ, "Region": r.Region, "Reason": truncate(reason, 160)})
 	}
 	out := head + "\n" + detail
+	if w := strings.TrimSpace(r.PriceWarning); w != "" {
+		out += "\n" + tr.T(msgID{"service.warning"}, map[string]any{"Warning": truncate(w, 200)})
+	}
 	if r.Waste {
 		reason := strings.TrimSpace(r.WasteReason)
 		if reason == "" {
@@ -314,8 +354,9 @@ func servicePicker(tr translator, services []string, counts map[string]int) *mod
 // billView is what /bill shows for one month.
 type billView struct {
 	Bill     costmodels.Bill
-	Current  bool    // the month of now: not final, with a forecast
-	Forecast float64 // for the current month
+	Unpriced map[string]int // resources per service left out of the total: no price
+	Current  bool           // the month of now: not final, with a forecast
+	Forecast float64        // for the current month
 	TZ       *time.Location
 }
 
@@ -347,6 +388,14 @@ func renderBill(tr translator, v billView) string {
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
 			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, b.TotalUSD)),
 		}))
+	}
+	total := 0
+	for _, s := range slices.Sorted(maps.Keys(v.Unpriced)) {
+		total += v.Unpriced[s]
+		lines = append(lines, tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": v.Unpriced[s]}))
+	}
+	if total > 0 {
+		lines = append(lines, tr.T(msgID{"bill.unpriced"}, map[string]any{"Count": total}))
 	}
 	if b.Closed && b.ClosedAt != nil {
 		lines = append(lines, "", tr.T(msgID{"bill.closed_at"}, map[string]any{"Time": formatTime(*b.ClosedAt, v.TZ)}))

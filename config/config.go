@@ -19,7 +19,7 @@ import (
 )
 
 // Services lists every service costbot can scan, in display order.
-var Services = []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail"}
+var Services = []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail", "elb"}
 
 // DefaultRegions are the regions scanned for costs when COST_REGIONS is unset.
 var DefaultRegions = []string{"us-east-1", "us-west-2", "ap-southeast-1", "ap-east-1", "eu-west-1", "ap-northeast-1"}

@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	if !slices.Equal(c.CostRegions, DefaultRegions) {
 		t.Errorf("CostRegions = %v", c.CostRegions)
 	}
-	if !slices.Equal(c.CostServices, Services) || len(c.CostServices) != 12 {
+	if !slices.Equal(c.CostServices, Services) || len(c.CostServices) != 13 {
 		t.Errorf("CostServices = %v", c.CostServices)
 	}
 	checks := []struct {

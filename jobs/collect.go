@@ -251,7 +251,11 @@ func (c *Collector) run(ctx context.Context) (collectRun, error) {
 // collectHour scans, prices and writes the hour, with everything that goes with it.
 func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRun) error {
 	hour := r.hour
-	scan, err := c.scanner.Scan(ctx)
+	meters, err := c.meterState(ctx, hour)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	scan, err := c.scan(ctx, meters.fresh)
 	if err != nil {
 		return fmt.Errorf("collect: scan: %w", err)
 	}
@@ -264,6 +268,10 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 	before, err := c.monthToDate(ctx, hour)
 	if err != nil {
 		return fmt.Errorf("collect: %w", err)
+	}
+	before = meters.advance(before, hour, r.filled)
+	if s, ok := c.pricer.(monthSoFarSeeder); ok {
+		before = s.SeedMonthSoFar(scan.Resources, before)
 	}
 	if err := ApplyLightsailPool(ctx, c.store, scan.Resources, now); err != nil {
 		return fmt.Errorf("collect: %w", err)
@@ -519,7 +527,7 @@ func resourceRow(pr models.PricedResource, now time.Time) models.ResourceRow {
 	row := models.ResourceRow{Key: pr.Key(), AccountID: pr.AccountID, Service: pr.Service, Region: pr.Region,
 		ResourceID: pr.ID, Name: pr.Name, Kind: pr.Kind, Type: pr.Type, State: pr.State, Waste: pr.Waste,
 		WasteReason: pr.WasteReason, Attrs: string(attrs), Usage: string(usage), PriceSource: pr.Source,
-		Priced: pr.Priced, FirstSeen: now, LastSeen: now, Active: true}
+		Priced: pr.Priced, PriceNote: pr.Note, PriceWarning: pr.Warning, FirstSeen: now, LastSeen: now, Active: true}
 	if pr.Priced {
 		row.HourlyUSD, row.MonthlyUSD = pr.HourlyUSD, pr.MonthlyUSD
 	}

@@ -564,7 +564,7 @@ func putResources(tx *gorm.DB, rows []ResourceRow, listed []TaskScope, at time.T
 		}
 		changed = append(changed, []any{r.Key, r.AccountID, r.Service, r.Region, r.ResourceID, r.Name, r.Kind, r.Type, r.State,
 			r.Waste, r.WasteReason, r.Attrs, r.Usage, r.HourlyUSD, r.MonthlyUSD, r.PriceSource, r.Priced,
-			r.FirstSeen, r.LastSeen, r.Active})
+			r.PriceNote, r.PriceWarning, r.FirstSeen, r.LastSeen, r.Active})
 	}
 	var gone []string
 	for key, old := range stored {
@@ -602,7 +602,7 @@ type storedResource struct {
 // storedResources is the state of every active resource, by key.
 func storedResources(tx *gorm.DB) (map[string]storedResource, error) {
 	rows, err := tx.Raw(`SELECT key, account_id, service, region, resource_id, name, kind, type, state, waste, waste_reason,
-		attrs, usage, hourly_usd, monthly_usd, price_source, priced FROM resources WHERE active = ?`, true).Rows()
+		attrs, usage, hourly_usd, monthly_usd, price_source, priced, price_note, price_warning FROM resources WHERE active = ?`, true).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -610,20 +610,21 @@ func storedResources(tx *gorm.DB) (map[string]storedResource, error) {
 	out := map[string]storedResource{}
 	for rows.Next() {
 		var r ResourceRow
-		var accountID, service, region, resourceID, name, kind, typ, state, wasteReason, attrs, usage, priceSource sql.NullString
+		var accountID, service, region, resourceID, name, kind, typ, state, wasteReason, attrs, usage, priceSource, note, warning sql.NullString
 		var hourly, monthly sql.NullFloat64
 		var waste, priced sql.NullBool
 		if err := rows.Scan(&r.Key, &accountID, &service, &region, &resourceID, &name, &kind, &typ, &state, &waste, &wasteReason,
-			&attrs, &usage, &hourly, &monthly, &priceSource, &priced); err != nil {
+			&attrs, &usage, &hourly, &monthly, &priceSource, &priced, &note, &warning); err != nil {
 			return nil, err
 		}
 		r.AccountID, r.Service, r.Region, r.ResourceID, r.Name = accountID.String, service.String, region.String, resourceID.String, name.String
 		r.Kind, r.Type, r.State, r.WasteReason, r.Attrs, r.Usage = kind.String, typ.String, state.String, wasteReason.String, attrs.String, usage.String
 		r.HourlyUSD, r.MonthlyUSD, r.PriceSource = hourly.Float64, monthly.Float64, priceSource.String
 		r.Waste, r.Priced, r.Active = waste.Bool, priced.Bool, true
+		r.PriceNote, r.PriceWarning = note.String, warning.String
 		complete := accountID.Valid && service.Valid && region.Valid && resourceID.Valid && name.Valid && kind.Valid && typ.Valid &&
 			state.Valid && waste.Valid && wasteReason.Valid && attrs.Valid && usage.Valid && hourly.Valid && monthly.Valid &&
-			priceSource.Valid && priced.Valid
+			priceSource.Valid && priced.Valid && note.Valid && warning.Valid
 		out[r.Key] = storedResource{r, complete}
 	}
 	return out, rows.Err()
@@ -635,13 +636,14 @@ func sameState(old, r ResourceRow) bool {
 	return old.AccountID == r.AccountID && old.Service == r.Service && old.Region == r.Region && old.ResourceID == r.ResourceID &&
 		old.Name == r.Name && old.Kind == r.Kind && old.Type == r.Type && old.State == r.State && old.Waste == r.Waste &&
 		old.WasteReason == r.WasteReason && old.Attrs == r.Attrs && old.Usage == r.Usage && old.HourlyUSD == r.HourlyUSD &&
-		old.MonthlyUSD == r.MonthlyUSD && old.PriceSource == r.PriceSource && old.Priced == r.Priced
+		old.MonthlyUSD == r.MonthlyUSD && old.PriceSource == r.PriceSource && old.Priced == r.Priced &&
+		old.PriceNote == r.PriceNote && old.PriceWarning == r.PriceWarning
 }
 
 // resourceColumns are the columns putResources writes, in its values' order.
 var resourceColumns = []string{"key", "account_id", "service", "region", "resource_id", "name", "kind", "type", "state",
 	"waste", "waste_reason", "attrs", "usage", "hourly_usd", "monthly_usd", "price_source", "priced",
-	"first_seen", "last_seen", "active"}
+	"price_note", "price_warning", "first_seen", "last_seen", "active"}
 
 // resourceUpsert updates a stored resource with every column but its key and FirstSeen.
 var resourceUpsert = func() string {
@@ -847,6 +849,15 @@ func (s *Store) MonthToDate(ctx context.Context, hour time.Time) (state string, 
 		return "", false, fmt.Errorf("store: month to date: %w", err)
 	}
 	return row.After, row.ID != 0, nil
+}
+
+// MonthToDateOf is the pricer's state before and after the collected hour, if stored.
+func (s *Store) MonthToDateOf(ctx context.Context, hour time.Time) (before, after string, ok bool, err error) {
+	var row MonthToDateState
+	if err := s.db.WithContext(ctx).Where("hour = ?", hour.UTC()).Limit(1).Find(&row).Error; err != nil {
+		return "", "", false, fmt.Errorf("store: month to date of %s: %w", hour.UTC().Format(time.RFC3339), err)
+	}
+	return row.Before, row.After, row.ID != 0, nil
 }
 
 // PutMonthToDate stores the pricer's state before and after hour, and forgets the

@@ -94,6 +94,9 @@ type CostOverview struct {
 	LastScan   *JobRun
 	Sources    PriceSourceCounts
 	Active     map[string]int // active resources per service
+	// Unpriced are the services with active resources no price was found for: each is
+	// said by name and reason, never shown as $0.
+	Unpriced map[string]UnpricedService
 }
 
 // Forecast is the month-end forecast at the latest hour's rate.
@@ -114,6 +117,9 @@ func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Locati
 		return v, err
 	}
 	v.Active, v.Sources = tally.PerService, tally.Sources
+	if v.Unpriced, err = s.UnpricedActive(ctx); err != nil {
+		return v, err
+	}
 	latest, ok, err := s.LatestCostHour(ctx)
 	if err != nil || !ok {
 		return v, err

@@ -22,8 +22,13 @@ type ResourceRow struct {
 	MonthlyUSD  float64
 	PriceSource string `gorm:"index:idx_resources_tally,priority:4"`
 	Priced      bool   `gorm:"index:idx_resources_tally,priority:3"`
-	FirstSeen   time.Time
-	LastSeen    time.Time `gorm:"index"`
+	// PriceNote says why a resource is unpriced, and what its price leaves out.
+	PriceNote string
+	// PriceWarning is what the owner should act on: an upper bound, an Extended Support
+	// charge to upgrade away from.
+	PriceWarning string
+	FirstSeen    time.Time
+	LastSeen     time.Time `gorm:"index"`
 	// Active is true while the resource was in the latest scan of its service and region.
 	// idx_resources_tally answers the per-service and price-source counts from the index
 	// alone; idx_resources_cost and idx_resources_waste list the costliest active (wasted)

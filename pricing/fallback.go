@@ -422,6 +422,10 @@ func fallbackCloudFrontRequests() (Rate, bool) { return Flat("Requests", 0.00000
 const (
 	qLiteUserMonth = 3.00
 	qProUserMonth  = 20.00
+
+	// Index capacity per unit-hour.
+	qEnterpriseIndexUnitHour = 0.264
+	qStarterIndexUnitHour    = 0.140
 )
 
 // Lightsail facts from DESIGN.md and the Lightsail FAQ: data out beyond the allowance,

@@ -32,7 +32,10 @@ type charge struct {
 	tierPool string  // usage pooled for tiers ("tier:..."), "" for the charge alone
 	price    priceRef
 	note     string
-	advance  map[string]float64 // extra month-to-date increments (Lightsail transfer)
+	// warnMonthly, when set, is a warning about the charge with its monthly cost in
+	// place of %s ("upgrade to stop paying %s a month").
+	warnMonthly string
+	advance     map[string]float64 // extra month-to-date increments (Lightsail transfer)
 }
 
 // priceRef says where a charge's rate comes from: a Pricing API lookup with a rule to

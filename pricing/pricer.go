@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,18 +176,21 @@ func (p *Pricer) resolve(ctx context.Context, l Lookup) resolved {
 }
 
 // PriceScan prices one hour of the given resources. mtd is the account-wide usage of
-// flow meters this month before the hour (nil: none yet); it is not modified, and the
-// state after the hour is returned for the next call. Each distinct price key is looked
+// flow meters this month before the hour (nil: none yet), raised to the month so far
+// the resources carry when their scan read it; it is not modified, and the state after
+// the hour is returned for the next call. Each distinct price key is looked
 // up once, with bounded concurrency. The error is only ever the context's.
 func (p *Pricer) PriceScan(ctx context.Context, rs []models.Resource, mtd *MonthToDate) ([]models.PricedResource, *MonthToDate, error) {
 	if mtd == nil {
 		mtd = NewMonthToDate(p.now())
 	}
+	at := p.now()
+	mtd = seedMonthSoFar(rs, mtd, p.allow, at)
 	plans := make([]plan, len(rs))
 	var charges []*pricedCharge
 	lookups := map[string]Lookup{}
 	for i, r := range rs {
-		plans[i] = planResource(r, mtd)
+		plans[i] = planResource(r, mtd, at)
 		for _, c := range plans[i].charges {
 			pc := &pricedCharge{resource: i, charge: c}
 			charges = append(charges, pc)
@@ -273,8 +278,15 @@ func costOf(pl plan, cs []*pricedCharge) models.Cost {
 		hourly += c.hourly
 		source = weakerSource(source, c.source)
 	}
+	warnings := slices.Clone(pl.warnings)
+	for _, c := range cs {
+		if c.warnMonthly != "" && c.ok && c.hourly > 0 {
+			warnings = append(warnings, fmt.Sprintf(c.warnMonthly, "$"+strconv.FormatFloat(c.hourly*models.HoursPerMonth, 'f', 2, 64)))
+		}
+	}
+	notes = append(notes, warnings...)
 	if len(missing) > 0 {
-		return models.Cost{Priced: false, Source: source,
+		return models.Cost{Priced: false, Source: source, Warning: strings.Join(warnings, "; "),
 			Note: strings.Join(append([]string{"no price for " + strings.Join(missing, ", ")}, notes...), "; ")}
 	}
 	if source == "" {
@@ -286,6 +298,7 @@ func costOf(pl plan, cs []*pricedCharge) models.Cost {
 		Source:     source,
 		Priced:     true,
 		Note:       strings.Join(notes, "; "),
+		Warning:    strings.Join(warnings, "; "),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"costbot/models"
 )
@@ -19,9 +20,10 @@ const (
 
 // plan is what a resource needs priced, or why it cannot be.
 type plan struct {
-	charges []charge
-	notes   []string
-	noPrice string // the resource's kind is not priced at all
+	charges  []charge
+	notes    []string
+	warnings []string // what the owner should read the figure by or act on
+	noPrice  string   // the resource's kind is not priced at all
 }
 
 // priceRegion is the region a resource's prices are looked up in: global resources
@@ -33,9 +35,9 @@ func priceRegion(r models.Resource) string {
 	return r.Region
 }
 
-// planResource turns a resource's facts into charges. It is pure but for mtd, which only
-// Lightsail's per-instance transfer allowance reads.
-func planResource(r models.Resource, mtd *MonthToDate) plan {
+// planResource turns a resource's facts into charges for the hour at. It is pure but
+// for mtd, which only Lightsail's per-instance transfer allowance reads.
+func planResource(r models.Resource, mtd *MonthToDate, at time.Time) plan {
 	switch r.Service + "/" + r.Kind {
 	case "ec2/" + models.KindInstance:
 		return planEC2(r)
@@ -46,7 +48,15 @@ func planResource(r models.Resource, mtd *MonthToDate) plan {
 	case "vpc/" + models.KindElasticIP, "vpc/" + models.KindPublicIP:
 		return planPublicIP(r)
 	case "rds/" + models.KindDBInstance:
-		return planRDS(r)
+		return planRDS(r, at)
+	case "rds/" + models.KindSnapshot:
+		return planRDSSnapshot(r)
+	case "rds/" + models.KindBackupStorage:
+		return planRDSBackup(r)
+	case "ebs/" + models.KindSnapshot:
+		return planEBSSnapshot(r)
+	case "lightsail/" + models.KindSnapshot:
+		return planLightsailSnapshot(r)
 	case "lambda/" + models.KindFunction:
 		return planLambda(r)
 	case "s3/" + models.KindBucket:
@@ -59,10 +69,14 @@ func planResource(r models.Resource, mtd *MonthToDate) plan {
 		return planWAF(r)
 	case "q/" + models.KindApplication:
 		return planQ(r)
+	case "q/" + models.KindIndex:
+		return planQIndex(r)
 	case "cloudfront/" + models.KindDistribution:
 		return planCloudFront(r)
 	case "lightsail/" + models.KindInstance, "lightsail/" + models.KindStaticIP, "lightsail/" + models.KindDisk:
 		return planLightsail(r, mtd)
+	case "elb/" + models.KindLoadBalancer:
+		return planELB(r)
 	}
 	return plan{noPrice: fmt.Sprintf("no price model for %s %s", r.Service, r.Kind)}
 }
@@ -291,10 +305,19 @@ func publicIPv4Charge(region string, n float64, inUse bool) charge {
 }
 
 func planPublicIP(r models.Resource) plan {
+	if r.Attr("byoip") == "true" {
+		free := Flat("Hrs", 0)
+		return plan{charges: []charge{{name: "public-ipv4", kind: perHour, qty: 1, price: priceRef{fixed: &free, fixedSource: models.SourceAPI}}},
+			notes: []string{"brought to AWS from the account's own range (BYOIP): no charge"}}
+	}
 	inUse := r.Kind == models.KindPublicIP || r.Attr("association_id") != "" || r.Attr("instance_id") != ""
 	c := publicIPv4Charge(priceRegion(r), 1, inUse)
 	c.optional = false
-	return plan{charges: []charge{c}}
+	p := plan{charges: []charge{c}}
+	if h := r.Attr("holder"); h != "" {
+		p.notes = append(p.notes, strings.TrimSpace("held by "+h+" "+r.Attr("holder_id")))
+	}
+	return p
 }
 
 func planNAT(r models.Resource) plan {
@@ -389,7 +412,7 @@ var rdsStorageTypes = map[string]string{
 	"io2": "Provisioned IOPS-IO2", "standard": "Magnetic",
 }
 
-func planRDS(r models.Resource) plan {
+func planRDS(r models.Resource, at time.Time) plan {
 	region := priceRegion(r)
 	engine := strings.ToLower(r.Attr("engine"))
 	eng, ok := rdsEngines[engine]
@@ -413,13 +436,20 @@ func planRDS(r models.Resource) plan {
 	)
 	var p plan
 	hours := 0.0
-	if running(r.State) {
+	if rdsBilled(r.State) {
 		hours = 1
 	} else {
-		p.notes = append(p.notes, "not running: no instance charge")
+		p.notes = append(p.notes, r.State+": no instance charge")
 	}
 	p.charges = append(p.charges, charge{name: "instance", kind: perHour, qty: hours,
 		price: ref(lookup("AmazonRDS", kv...), pick, func() (Rate, bool) { return fallbackRDS(region, engine, r.Type, multiAZ) })})
+	// Extended Support is charged while the instance exists, running or stopped.
+	if c, note, ok := extendedSupportCharge(r, region, engine, multiAZ, at); ok {
+		c.warnMonthly = engine + " " + r.Attr("engine_version") + " is past standard support: upgrade to stop paying %s a month of Extended Support"
+		p.charges = append(p.charges, c)
+	} else if note != "" {
+		p.notes = append(p.notes, note)
+	}
 
 	if strings.HasPrefix(engine, "aurora") {
 		p.notes = append(p.notes, "Aurora storage is billed per cluster and not priced here")
@@ -442,9 +472,11 @@ func planRDS(r models.Resource) plan {
 		price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Database Storage", "volumeType", vt, "deploymentOption", deployment),
 			pickPreferred(byEngine, anyEngine, nil), func() (Rate, bool) { return fallbackRDSStorage(region, st, multiAZ) })})
 	if st == "io1" || st == "io2" {
+		// The IOPS products of io1 and io2 differ only by volumeType: a lookup without it
+		// would price io2 at io1's rate.
 		p.charges = append(p.charges, charge{name: "iops", kind: perMonth, qty: usage(r, "iops"), optional: true,
-			price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Provisioned IOPS", "deploymentOption", deployment),
-				pickPreferred(byEngine, anyEngine, nil), nil)})
+			price: ref(lookup("AmazonRDS", "regionCode", region, "productFamily", "Provisioned IOPS", "volumeType", vt, "deploymentOption", deployment),
+				pickPreferred(byEngine, anyEngine, nil), func() (Rate, bool) { return fallbackRDSIOPS(region, multiAZ) })})
 	}
 	if st == "gp3" && usage(r, "iops") > 3000 {
 		p.notes = append(p.notes, "gp3 IOPS above the included baseline are not priced")
@@ -548,41 +580,6 @@ func planS3(r models.Resource) plan {
 
 // ---------------------------------------------------------------------------------
 // FSx
-
-// fsxTypes maps FileSystemType to the price list's fileSystemType.
-var fsxTypes = map[string]string{"WINDOWS": "Windows", "LUSTRE": "Lustre", "ONTAP": "ONTAP", "OPENZFS": "OpenZFS"}
-
-func planFSx(r models.Resource) plan {
-	region := priceRegion(r)
-	fsType, ok := fsxTypes[strings.ToUpper(r.Type)]
-	if !ok {
-		return plan{noPrice: fmt.Sprintf("unknown FSx type %q", r.Type)}
-	}
-	storage := strings.ToUpper(r.Attr("storage_type"))
-	if storage == "" {
-		storage = "SSD"
-	}
-	dep := strings.ToUpper(r.Attr("deployment_type"))
-	deployment := "Single-AZ"
-	if strings.HasPrefix(dep, "MULTI_AZ") {
-		deployment = "Multi-AZ"
-	}
-	// One query per region holds every FSx product; the product is chosen by attributes.
-	l := lookup("AmazonFSx", "regionCode", region)
-	base := all(attrIs("fileSystemType", fsType), attrIs("storageType", storage))
-	onDeployment := func(p Product) bool {
-		d := p.Attributes["deploymentOption"]
-		return d == deployment || (fsType == "Lustre" && strings.Contains(strings.ToUpper(d), strings.SplitN(dep, "_", 2)[0]))
-	}
-	storagePick := pickFirst(all(base, func(p Product) bool { return p.Family == "Storage" }, onDeployment))
-	p := plan{charges: []charge{{name: "storage", kind: perMonth, qty: usage(r, "storage_gb"), price: ref(l, storagePick, nil)}}}
-	if fsType != "Lustre" {
-		thr := pickPreferred(all(attrIs("fileSystemType", fsType), func(p Product) bool { return p.Family == "Provisioned Throughput" }, onDeployment))
-		p.charges = append(p.charges, charge{name: "throughput", kind: perMonth, qty: usage(r, "throughput_mbps"), optional: true, price: ref(l, thr, nil)})
-	}
-	p.notes = append(p.notes, "FSx attribute values are matched best-effort; backups and SSD IOPS are not priced")
-	return p
-}
 
 // ---------------------------------------------------------------------------------
 // CloudWatch
@@ -714,4 +711,15 @@ func planLightsail(r models.Resource, mtd *MonthToDate) plan {
 			advance: map[string]float64{meter: qty}, price: priceRef{fixed: &rt, fixedSource: models.SourceFallback}})
 	}
 	return p
+}
+
+// planQIndex prices an Amazon Q Business index per capacity unit-hour: Enterprise 0.264,
+// Starter 0.140, list prices in every region (labelled fallback, as Q's user prices).
+func planQIndex(r models.Resource) plan {
+	rate := Flat("Unit-Hrs", qEnterpriseIndexUnitHour)
+	if r.Type == "starter" {
+		rate = Flat("Unit-Hrs", qStarterIndexUnitHour)
+	}
+	return plan{charges: []charge{{name: "index-units", kind: perHour, qty: usage(r, "units"),
+		price: priceRef{fixed: &rate, fixedSource: models.SourceFallback}}}}
 }

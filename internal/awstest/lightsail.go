@@ -54,6 +54,7 @@ type lightsailRegion struct {
 	bundles   []map[string]any
 	staticIPs []map[string]any
 	disks     []map[string]any
+	snapshots map[string][]map[string]any // by listing key: instanceSnapshots, diskSnapshots
 }
 
 type trafficKey struct{ region, instance, metric string }
@@ -627,6 +628,10 @@ func (l *Lightsail) dispatch(op, region string, body map[string]any) (any, *ligh
 		return l.page(reg.staticIPs, str("pageToken"), "staticIps")
 	case "GetDisks":
 		return l.page(reg.disks, str("pageToken"), "disks")
+	case "GetInstanceSnapshots":
+		return l.page(reg.snapshots["instanceSnapshots"], str("pageToken"), "instanceSnapshots")
+	case "GetDiskSnapshots":
+		return l.page(reg.snapshots["diskSnapshots"], str("pageToken"), "diskSnapshots")
 	case "GetInstance":
 		doc := l.instance(region, str("instanceName"))
 		if doc == nil {

@@ -507,5 +507,5 @@ func DefaultPricingCatalogue() []PriceItem {
 		Attrs: regionAttrs("us-east-1", map[string]string{"fileSystemType": "Windows", "storageType": "SSD", "deploymentOption": "Single-AZ", "usagetype": prefixed("us-east-1", "StorageUsage:SSD:SingleAZ")})},
 		PriceItem{ServiceCode: "AmazonFSx", Family: "Provisioned Throughput", Unit: "MBps-Mo", Tiers: flat("2.2000000000"),
 			Attrs: regionAttrs("us-east-1", map[string]string{"fileSystemType": "Windows", "deploymentOption": "Single-AZ", "usagetype": prefixed("us-east-1", "ThroughputCapacity:SingleAZ")})})
-	return c
+	return append(c, chargesCatalogue()...)
 }

@@ -27,6 +27,7 @@ type QBusiness struct {
 	pageSize int
 	apps     map[string][]QApplication             // by region
 	subs     map[string]map[string][]QSubscription // by region, then application id
+	indices  map[string]map[string][]QIndex        // by region, then application id
 	calls    []QBusinessCall
 }
 
@@ -189,6 +190,8 @@ func (q *QBusiness) route(r *http.Request, call *QBusinessCall) (int, map[string
 			})
 		}
 		return q.page(r.URL.Query(), items, "subscriptions")
+	case len(parts) >= 3 && parts[0] == "applications" && parts[2] == "indices":
+		return q.routeIndices(r, call, parts)
 	}
 	return qError(http.StatusNotFound, "UnknownOperationException", "the fake does not serve "+r.URL.Path)
 }

@@ -1,0 +1,49 @@
+package models
+
+import (
+	"context"
+	"maps"
+	"testing"
+	"time"
+)
+
+// The unpriced resources are counted per service with their reason, and a month's bill
+// knows how many it leaves out.
+func TestUnpricedCounts(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	h := time.Date(2026, 12, 20, 10, 0, 0, 0, time.UTC)
+	priced := csRecord(h, "ec2", "us-east-1", "i-1", 0.0104)
+	lustre := csRecord(h, "fsx", "eu-west-1", "fs-1", 0)
+	lustre.PriceSource = SourceUnpriced
+	rows := []ResourceRow{
+		{Key: "a/ec2/us-east-1/i-1", Service: "ec2", Region: "us-east-1", ResourceID: "i-1", Priced: true, PriceSource: SourceAPI, HourlyUSD: 0.0104},
+		{Key: "a/fsx/eu-west-1/fs-1", Service: "fsx", Region: "eu-west-1", ResourceID: "fs-1", PriceNote: "no price for storage"},
+	}
+	for i := range 3 { // the same resource three hours: counted once
+		hr := h.Add(time.Duration(i) * time.Hour)
+		p, l := priced, lustre
+		p.Hour, l.Hour = hr, hr
+		if _, err := s.WriteHour(ctx, HourWrite{Hour: hr, CollectedAt: hr, Records: []CostRecord{p, l}, Resources: rows,
+			Listed: []TaskScope{{Service: "ec2", Region: "us-east-1"}, {Service: "fsx", Region: "eu-west-1"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	active, err := s.UnpricedActive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]UnpricedService{"fsx": {Count: 1, Reason: "no price for storage"}}; !maps.Equal(active, want) {
+		t.Errorf("active unpriced = %v, want %v", active, want)
+	}
+	month, err := s.UnpricedBetween(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"fsx": 1}; !maps.Equal(month, want) {
+		t.Errorf("unpriced in December = %v, want %v", month, want)
+	}
+	if before, _ := s.UnpricedBetween(ctx, h.Add(-48*time.Hour), h); len(before) != 0 {
+		t.Errorf("unpriced before the first hour = %v, want none", before)
+	}
+}
