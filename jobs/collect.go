@@ -396,46 +396,9 @@ func (c *Collector) monthToDate(ctx context.Context, hour time.Time) (*pricing.M
 	return mtd.For(hour), nil
 }
 
-// raisePending hands every queued event to the notifier, oldest first, and marks those
-// it took. A refused event stays queued for the next run, until MaxNotifyAttempts.
+// raisePending hands every queued event to the notifier (see raiseCostEvents).
 func (c *Collector) raisePending(ctx context.Context) (int, error) {
-	n := c.currentNotifier()
-	if n == nil {
-		return 0, nil
-	}
-	pending, err := c.store.PendingCostEvents(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("collect: %w", err)
-	}
-	raised := 0
-	var errs []error
-	for _, pe := range pending {
-		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
-			break
-		}
-		ev, err := decodeEvent(pe)
-		if err == nil {
-			err = n.Notify(ctx, ev)
-		}
-		if err != nil {
-			drop := pe.Attempts+1 >= c.opt.MaxNotifyAttempts
-			if drop {
-				c.log.Error("giving up an event the notifier keeps refusing", "kind", pe.Kind, "key", pe.Key, "err", err)
-			}
-			if merr := c.store.MarkCostEventFailed(ctx, pe.ID, err, drop); merr != nil {
-				errs = append(errs, merr)
-			}
-			errs = append(errs, fmt.Errorf("collect: notify %s %s: %w", pe.Kind, pe.Key, err))
-			continue
-		}
-		if err := c.store.MarkCostEventRaised(ctx, pe.ID, c.clock.Now()); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		raised++
-	}
-	return raised, errors.Join(errs...)
+	return raiseCostEvents(ctx, c.store, c.currentNotifier(), c.clock, c.opt.MaxNotifyAttempts, c.log)
 }
 
 // scope is a scan task's scope and whether the task failed.
