@@ -77,6 +77,9 @@ type Config struct {
 
 	DBPath   string // DB_PATH
 	HTTPAddr string // HTTP_ADDR
+
+	CostExplorerInterval       time.Duration // COST_EXPLORER_INTERVAL (0: off)
+	CostExplorerMaxRequestsDay int           // COST_EXPLORER_MAX_REQUESTS_PER_DAY
 }
 
 // Error is a bad or missing setting. Its text is one line that names the variable.
@@ -131,6 +134,9 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 		ReportTime: p.str("REPORT_TIME", "23:58"),
 		DBPath:     p.str("DB_PATH", "data/cost_history.db"),
 		HTTPAddr:   p.str("HTTP_ADDR", ":8080"),
+
+		CostExplorerInterval:       p.durationOrOff("COST_EXPLORER_INTERVAL", 12*time.Hour),
+		CostExplorerMaxRequestsDay: p.positiveInt("COST_EXPLORER_MAX_REQUESTS_PER_DAY", 20),
 	}
 	c.ReportHour, c.ReportMin = p.clock("REPORT_TIME", c.ReportTime)
 	c.ReportTZ = p.location("REPORT_TZ", "Asia/Shanghai")
@@ -426,4 +432,21 @@ func (p *parser) location(name, def string) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// durationOrOff is a duration of at least 1m, or "off" (0).
+func (p *parser) durationOrOff(name string, def time.Duration) time.Duration {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	if strings.EqualFold(v, "off") {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		p.fail(name, fmt.Sprintf("expected off or a duration of 1m or more such as 12h, got %q", v))
+		return def
+	}
+	return d
 }

@@ -216,7 +216,8 @@ func (b *Biller) queueEvents(ctx context.Context, month string, becameFinal bool
 }
 
 // billingEvents are the alerts a month's comparison calls for. Their keys make each
-// once: per service per month, per credited service per month, per month.
+// once: per service per month, per credited service per month, per month. A difference
+// is alerted only when costbot estimated every billed day (not for days before it ran).
 func billingEvents(cmp models.BillComparison, becameFinal bool) []models.Event {
 	if cmp.Empty() {
 		return nil
@@ -224,7 +225,7 @@ func billingEvents(cmp models.BillComparison, becameFinal bool) []models.Event {
 	var out []models.Event
 	through := cmp.Through.Format(time.DateOnly)
 	for _, s := range cmp.Services {
-		if models.BilledMoreThanEstimated(s) {
+		if cmp.Covered() && models.BilledMoreThanEstimated(s) {
 			out = append(out, models.Event{Kind: models.EventBillDifference, Key: cmp.Month + ":" + s.Service,
 				Data: models.BillDifference{Month: cmp.Month, Through: through, ServiceComparison: s}})
 		}

@@ -55,6 +55,9 @@ type BillComparison struct {
 	From    time.Time // first billed day (midnight UTC)
 	Through time.Time // last billed day (midnight UTC)
 	Days    int
+	// EstimatedDays are the billed days costbot collected any hour of: the difference
+	// alert compares only months where it estimated every billed day.
+	EstimatedDays int
 	// Final is true once AWS finalised the month; until then the figures are provisional.
 	Final    bool
 	Services []ServiceComparison // highest billed first
@@ -72,6 +75,9 @@ type BillComparison struct {
 
 // Empty reports whether AWS billed nothing costbot holds for the month.
 func (c BillComparison) Empty() bool { return c.Days == 0 }
+
+// Covered reports whether costbot estimated every billed day.
+func (c BillComparison) Covered() bool { return c.Days > 0 && c.EstimatedDays >= c.Days }
 
 // OverageGB is the Lightsail overage billed in every region.
 func (c BillComparison) OverageGB() float64 {

@@ -72,7 +72,6 @@ func TestUsageRegion(t *testing.T) {
 	}
 }
 
-
 // The comparison puts each billed line with its service, keeps what costbot does not
 // estimate under its own name (a service left out of COST_SERVICES included), sums
 // credits apart, and totals gross and net.
@@ -162,6 +161,9 @@ func TestReplaceBilledAndCompare(t *testing.T) {
 	c, err := s.BillComparison(ctx, "2026-02", time.Time{}, []string{"ec2"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !c.Covered() || c.EstimatedDays != 2 {
+		t.Errorf("estimated days %d of %d: costbot collected every hour of both", c.EstimatedDays, c.Days)
 	}
 	if c.Days != 2 || !c.Through.Equal(d(2)) || len(c.Services) != 1 || !near(c.Services[0].BilledUSD, 2.5) || !near(c.Services[0].EstimatedUSD, 2.4) || c.Final {
 		t.Fatalf("comparison %+v", c)

@@ -19,6 +19,7 @@ const (
 	qBilledFirstDay = `SELECT MIN(day) FROM billed_costs WHERE month = ? AND day < ?`
 	qBilledLastDay  = `SELECT MAX(day) FROM billed_costs WHERE month = ? AND day < ?`
 	qBilledDays     = `SELECT COUNT(DISTINCT day) FROM billed_costs WHERE month = ? AND day < ?`
+	qEstimatedDays  = `SELECT COUNT(DISTINCT substr(CAST(hour AS TEXT), 1, 10)) FROM cost_hours WHERE hour >= ? AND hour < ?`
 )
 
 // ReplaceBilled stores what Cost Explorer answered for the days [from, to) of month: the
@@ -185,6 +186,9 @@ func (s *Store) BillComparison(ctx context.Context, month string, before time.Ti
 	}
 	cmp := CompareBill(lines, estimates, estimated)
 	cmp.Month, cmp.From, cmp.Through, cmp.Days = month, c.From, c.Through, c.Days
+	if err := db.Raw(qEstimatedDays, c.From, c.Through.AddDate(0, 0, 1)).Scan(&cmp.EstimatedDays).Error; err != nil {
+		return fail(err)
+	}
 	cmp.Final = ok && m.Final && before.Equal(end)
 	return cmp, nil
 }
