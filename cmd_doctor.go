@@ -73,6 +73,7 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("account %s as %s", account, arn), nil
 	})
+	check("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
 	if failed {
 		return 1
 	}

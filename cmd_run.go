@@ -93,6 +93,12 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
 		return err
 	}
+	if biller := newBiller(cfg, store, awsCfg, log); biller != nil {
+		biller.SetNotifier(tg)
+		if err := biller.Schedule(sched, cfg.CostExplorerInterval); err != nil {
+			return err
+		}
+	}
 	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {

@@ -265,3 +265,16 @@ func amount(metrics map[string]cetypes.MetricValue, name string) (float64, error
 	}
 	return v, nil
 }
+
+// Probe makes the smallest paid request (yesterday's total, one page) to tell whether
+// Cost Explorer answers, for `costbot doctor`.
+func (c *CostExplorer) Probe(ctx context.Context, now time.Time) error {
+	today := now.UTC().Truncate(24 * time.Hour)
+	in := &costexplorer.GetCostAndUsageInput{
+		TimePeriod:  &cetypes.DateInterval{Start: awssdk.String(today.AddDate(0, 0, -1).Format(time.DateOnly)), End: awssdk.String(today.Format(time.DateOnly))},
+		Granularity: cetypes.GranularityDaily,
+		Metrics:     []string{"UnblendedCost"},
+	}
+	_, err := c.get(ctx, "probe", in, &Billed{})
+	return err
+}

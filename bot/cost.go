@@ -97,6 +97,9 @@ func (b *Bot) costView(ctx context.Context) (costView, error) {
 		return v, err
 	}
 	v.MonthUSD = bill.TotalUSD
+	if v.Billed, err = b.billed(ctx, v.Month); err != nil {
+		return v, err
+	}
 	day, err := st.HourlyTotals(ctx, latest.Add(-24*time.Hour), next)
 	if err != nil {
 		return v, err

@@ -172,6 +172,8 @@ type costView struct {
 	LastScan   *costmodels.JobRun
 	Sources    costmodels.PriceSourceCounts
 	Active     map[string]int // active resources per service, for the service buttons
+	// Billed is AWS's bill for the month's billed days (nil when Cost Explorer is off).
+	Billed *costmodels.BillComparison
 }
 
 func (v costView) forecast() float64 {
@@ -192,8 +194,11 @@ func renderCost(tr translator, v costView) string {
 		burn,
 		tr.T(msgID{"cost.today"}, map[string]any{"Zone": v.TZ.String(), "Amount": formatUSD(v.TodayUSD)}),
 		tr.T(msgID{"cost.month"}, map[string]any{"Month": v.Month, "Amount": formatUSD(v.MonthUSD)}),
-		tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.forecast())}),
 	)
+	if v.Billed != nil && !v.Billed.Empty() {
+		lines = append(lines, billedSoFarLine(tr, *v.Billed))
+	}
+	lines = append(lines, forecastLine(tr, v.forecast(), v.Billed))
 	if len(v.Services) > 0 {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {

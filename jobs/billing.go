@@ -239,3 +239,29 @@ func billingEvents(cmp models.BillComparison, becameFinal bool) []models.Event {
 	}
 	return out
 }
+
+// billedFor is AWS's bill of month beside the estimate, for the daily report and the
+// closed bill; nil when Cost Explorer is off or holds nothing for the month.
+func billedFor(ctx context.Context, st *models.Store, enabled bool, estimated []string, month string) (*models.BillComparison, error) {
+	if !enabled {
+		return nil, nil
+	}
+	c, err := st.BillComparison(ctx, month, time.Time{}, estimated)
+	if err != nil || c.Empty() {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Probe makes one paid request, from the day's budget, to tell whether Cost Explorer
+// answers (`costbot doctor`), and records the outcome for /status.
+func (b *Biller) Probe(ctx context.Context) error {
+	b.mu.Lock()
+	b.asking = monthOf(b.clock.Now())
+	b.mu.Unlock()
+	err := b.ce.Probe(ctx, b.clock.Now())
+	if serr := b.recordStatus(ctx, err, b.clock.Now().UTC()); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return err
+}

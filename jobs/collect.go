@@ -58,6 +58,10 @@ type CollectorOptions struct {
 	// MaxNotifyAttempts: an event the notifier refused this many times is given up.
 	// Default 168, a week of hourly runs.
 	MaxNotifyAttempts int
+	// CostExplorer: the closed bill carries AWS's bill as known at the close, compared
+	// for the Estimated services (COST_SERVICES).
+	CostExplorer bool
+	Estimated    []string
 }
 
 // CollectorOptionsFrom takes the alert and retention settings from the configuration.
@@ -68,6 +72,8 @@ func CollectorOptionsFrom(cfg *config.Config, log *slog.Logger) CollectorOptions
 		BurnJumpPercent:  cfg.AlertBurnJumpPercent,
 		MonthlyBudgetUSD: cfg.MonthlyBudgetUSD,
 		HourlyRetention:  cfg.CostHourlyRetention,
+		CostExplorer:     cfg.CostExplorerInterval > 0,
+		Estimated:        cfg.CostServices,
 	}
 }
 
@@ -313,6 +319,9 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 			return err
 		}
 		for _, b := range bills {
+			if b.Billed, err = billedFor(ctx, tx, c.opt.CostExplorer, c.opt.Estimated, b.Month); err != nil {
+				return err
+			}
 			r.closed = append(r.closed, b.Month)
 			events = append(events, models.Event{Kind: models.EventBillClosed, Key: b.Month, Data: b})
 		}
