@@ -90,7 +90,7 @@ func renderComparison(tr translator, c costmodels.BillComparison) string {
 	return strings.Join(lines, "\n")
 }
 
-// formatGBValue shows GB with one decimal: 10.0 GB.
+// formatGBValue shows GB as /lightsail does: 10.00 GB.
 func formatGBValue(gb float64) string { return formatGB(gb * 1e9) }
 
 // billedSoFarLine is /cost's line: what AWS billed this month through its last billed
