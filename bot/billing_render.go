@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -29,8 +30,12 @@ func billedLineName(tr translator, name string) string {
 	return name
 }
 
-// formatDiff shows a signed amount: +$7.20, -$1.05, $0.00.
+// formatDiff shows a signed difference in cents: +$7.20, -$1.05, $0.00 (sums of many
+// lines differ by float dust, which is no difference).
 func formatDiff(v float64) string {
+	if math.Abs(v) < 0.005 {
+		return "$0.00"
+	}
 	s := formatUSD(v)
 	if v > 0 && s != "$0.00" {
 		return "+" + s
