@@ -150,3 +150,27 @@ func TestBillCostAndStatusShowWhatAWSBilled(t *testing.T) {
 		)
 	}
 }
+
+// The daily report and the closed bill carry the comparison; the report says the Lightsail
+// overage AWS billed and that its forecast counts the billed days.
+func TestReportAndClosedBillShowWhatAWSBilled(t *testing.T) {
+	cat := testCatalog(t)
+	c := sampleComparison(false)
+	for _, lang := range languages {
+		tr := cat.translator(lang)
+		report := renderDailyReport(tr, costmodels.DailyReport{Date: "2026-03-05", TZ: "UTC", Month: "2026-03", HasCost: true,
+			TodayUSD: 1, MonthUSD: 10, ForecastUSD: 50, LatestHour: utc("2026-03-05 10:00"), Billed: &c})
+		mustContain(t, lang+" report", report,
+			tr.T(msgID{"billed.forecast"}, map[string]any{"Amount": "$50.00", "Through": "2026-03-04"}),
+			renderComparison(tr, c),
+			tr.T(msgID{"billed.overage"}, map[string]any{"Through": "2026-03-04", "Regions": "ap-northeast-1 10.00 GB ($1.40)"}),
+		)
+		closed, err := renderBillClosed(tr, costmodels.BillClosed{Month: "2026-03", TotalUSD: 10, Services: []costmodels.ServiceCost{{Service: "ec2", USD: 10}}, Billed: &c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, lang+" closed bill", closed, renderComparison(tr, c))
+		noOverage := costmodels.BillComparison{Month: "2026-03", Days: 2, Through: utc("2026-03-02 00:00")}
+		mustContain(t, lang+" no overage", overageLine(tr, noOverage), tr.T(msgID{"billed.overage_none"}, map[string]any{"Through": "2026-03-02"}))
+	}
+}

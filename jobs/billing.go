@@ -84,8 +84,13 @@ func (b *Biller) Schedule(s *Scheduler, interval time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("jobs: schedule %s: %w", BillingJob, err)
 	}
-	due := !ok || b.clock.Now().Sub(st.CheckedAt) >= interval
-	return s.Every(BillingJob, interval, due, b.Run)
+	return s.Every(BillingJob, interval, billingDueAtStart(st, ok, b.clock.Now(), interval), b.Run)
+}
+
+// billingDueAtStart: the job runs at start-up when it never read Cost Explorer, or its
+// last read is an interval old.
+func billingDueAtStart(last models.BillingStatus, ok bool, now time.Time, interval time.Duration) bool {
+	return !ok || now.Sub(last.CheckedAt) >= interval
 }
 
 // spend pays for one request from the day's budget, or refuses it.

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -262,5 +263,60 @@ func TestBillingFailuresKeepWhatWasStored(t *testing.T) {
 				t.Errorf("%d billed lines before the failure, %d after", before, after)
 			}
 		})
+	}
+}
+
+func TestBillingDueAtStart(t *testing.T) {
+	now := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		ok   bool
+		last time.Time
+		want bool
+	}{
+		{"never read", false, time.Time{}, true},
+		{"read an hour ago", true, now.Add(-time.Hour), false},
+		{"read an interval ago", true, now.Add(-12 * time.Hour), true},
+		{"read a day ago", true, now.Add(-24 * time.Hour), true},
+	} {
+		if got := billingDueAtStart(models.BillingStatus{CheckedAt: tt.last}, tt.ok, now, 12*time.Hour); got != tt.want {
+			t.Errorf("%s: due %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Scheduled, the job runs at start-up and again every interval, on the scheduler's clock.
+func TestBillingScheduleRunsAtStartThenEveryInterval(t *testing.T) {
+	start := time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC)
+	f := newBillingFixture(t, start, 20)
+	s, err := NewScheduler(f.store, f.clock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := make(chan time.Time, 4)
+	s.OnRunDone = func(job string, at time.Time, err error) {
+		if job == BillingJob {
+			runs <- at
+		}
+	}
+	if err := f.biller.Schedule(s, 12*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(func() { s.Shutdown() })
+	if at := waitRun(t, runs); !at.Equal(start) {
+		t.Fatalf("first run at %v, want start-up %v", at, start)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if next := s.NextRun(BillingJob); !next.Equal(start.Add(12 * time.Hour)) {
+		t.Fatalf("next run %v, want 12h after start", next)
+	}
+	f.clock.Advance(12 * time.Hour)
+	if at := waitRun(t, runs); !at.Equal(start.Add(12 * time.Hour)) {
+		t.Fatalf("second run at %v", at)
 	}
 }
