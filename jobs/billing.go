@@ -154,7 +154,10 @@ func (b *Biller) Run(ctx context.Context) (counts string, err error) {
 		requests += billed.Requests
 		if err != nil {
 			runErr = err
-			break // whatever stopped this month (denied, throttled, the budget) stops the next
+			if aws.ClassifyCostExplorerError(err) == models.BillingDataUnavailable {
+				continue // no data for this month yet says nothing of the next
+			}
+			break // denied, throttled, the budget spent: the next month would fare the same
 		}
 		final := sp.closed && billed.Final(sp.from, sp.to)
 		if err := b.store.ReplaceBilled(ctx, sp.month, sp.from, sp.to, billed.Lines, final, now); err != nil {

@@ -195,9 +195,8 @@ func TestBillingRequestBudget(t *testing.T) {
 	f.moto.QueueCostAndUsage(t,
 		awstest.CostAndUsage(ceDays(feb1, mar1, true, 1), ""), noCredits(feb1, mar1, true),
 		awstest.CostAndUsage(ceDays(mar1, mar3, true, 1), ""), noCredits(mar1, mar3, true))
-	_, err := f.run(t)
-	if err == nil {
-		t.Fatal("want the budget error")
+	if _, err := f.run(t); aws.ClassifyCostExplorerError(err) != models.BillingBudget || !strings.Contains(err.Error(), "COST_EXPLORER_MAX_REQUESTS_PER_DAY") {
+		t.Fatalf("err %v: want the budget spent, named", err)
 	}
 	if f.faults.Requests() != 3 {
 		t.Errorf("%d requests made with a budget of 3", f.faults.Requests())
@@ -215,8 +214,9 @@ func TestBillingRequestBudget(t *testing.T) {
 	// The next day the budget is whole again.
 	f.clock.Advance(24 * time.Hour)
 	f.moto.QueueCostAndUsage(t, awstest.CostAndUsage(ceDays(mar1, mar1.AddDate(0, 0, 3), true, 1), ""), noCredits(mar1, mar1.AddDate(0, 0, 3), true))
-	if _, err := f.run(t); err == nil {
-		t.Log("second day: four requests fit in a budget of three only if february is final; it is not")
+	// February is not final, so its two requests and March's four do not fit in three.
+	if _, err := f.run(t); aws.ClassifyCostExplorerError(err) != models.BillingBudget {
+		t.Errorf("second day: %v, want the budget spent again", err)
 	}
 	if got := f.requests(t, "2026-02") + f.requests(t, "2026-03"); got != 6 {
 		t.Errorf("%d requests over two days with a budget of 3 a day", got)
@@ -250,7 +250,7 @@ func TestBillingFailuresKeepWhatWasStored(t *testing.T) {
 			f.store.DB().Model(&models.BilledCost{}).Count(&before)
 			f.faults.Add(tt.faults...)
 			_, err := f.run(t)
-			if err == nil || aws.ClassifyCostExplorerError(err) != models.BillingFailed && !strings.Contains(err.Error(), models.BillingProblemAdvice[tt.problem]) {
+			if aws.ClassifyCostExplorerError(err) != tt.problem || !strings.Contains(err.Error(), models.BillingProblemAdvice[tt.problem]) {
 				t.Fatalf("err %v: want the advice for %s", err, tt.problem)
 			}
 			st, _, _ := f.store.BillingStatusOf(t.Context())
@@ -318,5 +318,23 @@ func TestBillingScheduleRunsAtStartThenEveryInterval(t *testing.T) {
 	f.clock.Advance(12 * time.Hour)
 	if at := waitRun(t, runs); !at.Equal(start.Add(12 * time.Hour)) {
 		t.Fatalf("second run at %v", at)
+	}
+}
+
+// Cost Explorer without data for the previous month (an account just enabled) still
+// gives the current month.
+func TestBillingDataUnavailableForOneMonthReadsTheNext(t *testing.T) {
+	f := newBillingFixture(t, time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC), 20)
+	mar3 := mar1.AddDate(0, 0, 2)
+	f.faults.Add(awstest.CEDataUnavailable)
+	f.moto.QueueCostAndUsage(t, awstest.CostAndUsage(ceDays(mar1, mar3, true, 2), ""), noCredits(mar1, mar3, true))
+	if _, err := f.run(t); aws.ClassifyCostExplorerError(err) != models.BillingDataUnavailable || !strings.Contains(err.Error(), models.BillingProblemAdvice[models.BillingDataUnavailable]) {
+		t.Fatalf("err %v: want the data-unavailable advice", err)
+	}
+	if m, ok, _ := f.store.BilledMonthOf(t.Context(), "2026-03"); !ok || m.Days != 2 {
+		t.Errorf("march: %+v %v; want its two days", m, ok)
+	}
+	if _, ok, _ := f.store.BilledMonthOf(t.Context(), "2026-02"); ok {
+		t.Error("february stored without an answer")
 	}
 }
