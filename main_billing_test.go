@@ -180,7 +180,7 @@ func TestWhatAWSBilledDoneWhen(t *testing.T) {
 		fmt.Sprintf("• Amazon Route 53: $%.2f", days*0.02),
 		"• Tax: $2.00",
 		"• Amazon Elastic Compute Cloud - Compute: -$5.00",
-		fmt.Sprintf("Total billed: <b>$%s</b> gross · <b>$%s</b> net of credits", money2(gross), money2(gross-5)),
+		fmt.Sprintf("Total billed: <b>$%.2f</b> gross · <b>$%.2f</b> net of credits", gross, gross-5), // under $1,000: no separators
 		"(provisional)",
 	} {
 		if !strings.Contains(bill, want) {
@@ -221,19 +221,6 @@ func TestWhatAWSBilledDoneWhen(t *testing.T) {
 	}
 }
 
-// money2 writes an amount as formatUSD does for sums under $1,000,000: 1,234.50.
-func money2(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + "." + frac
-}
 
 // `costbot doctor` says in one line what is wrong with Cost Explorer and how to fix it,
 // for each way it fails, and exits 1.
