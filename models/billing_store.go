@@ -16,9 +16,8 @@ const (
 	qBilledLines = `SELECT service, usage_type, record, SUM(unblended_usd) AS unblended_usd, SUM(net_usd) AS net_usd,
 		SUM(quantity) AS quantity, MAX(unit) AS unit
 		FROM billed_costs WHERE month = ? AND day < ? GROUP BY service, usage_type, record`
-	qBilledFirstDay = `SELECT MIN(day) FROM billed_costs WHERE month = ? AND day < ?`
-	qBilledLastDay  = `SELECT MAX(day) FROM billed_costs WHERE month = ? AND day < ?`
-	qBilledDays     = `SELECT COUNT(DISTINCT day) FROM billed_costs WHERE month = ? AND day < ?`
+	qBilledDays = `SELECT COUNT(DISTINCT day) AS days, CAST(MIN(day) AS TEXT) AS first, CAST(MAX(day) AS TEXT) AS last
+		FROM billed_costs WHERE month = ? AND day < ?`
 	qEstimatedDays  = `SELECT COUNT(DISTINCT substr(CAST(hour AS TEXT), 1, 10)) FROM cost_hours WHERE hour >= ? AND hour < ?`
 )
 
@@ -157,26 +156,28 @@ func (s *Store) BillComparison(ctx context.Context, month string, before time.Ti
 		return BillComparison{}, fmt.Errorf("store: bill comparison %s: %w", month, err)
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(qBilledDays, month, before.UTC()).Scan(&c.Days).Error; err != nil {
+	var span struct {
+		Days        int
+		First, Last *string
+	}
+	if err := db.Raw(qBilledDays, month, before.UTC()).Scan(&span).Error; err != nil {
 		return fail(err)
 	}
-	if c.Days == 0 {
+	if span.Days == 0 || span.First == nil || span.Last == nil {
 		return c, nil
 	}
-	if c.From, err = s.storedTime(ctx, qBilledFirstDay, month, before.UTC()); err != nil {
+	c.Days = span.Days
+	if c.From, err = parseStoredTime(*span.First); err != nil {
 		return fail(err)
 	}
-	if c.Through, err = s.storedTime(ctx, qBilledLastDay, month, before.UTC()); err != nil {
+	if c.Through, err = parseStoredTime(*span.Last); err != nil {
 		return fail(err)
 	}
 	var lines []BilledLineSum
 	if err := db.Raw(qBilledLines, month, before.UTC()).Scan(&lines).Error; err != nil {
 		return fail(err)
 	}
-	// The estimate of the same days: from the first of the month (days AWS billed
-	// nothing for are days costbot should have estimated nothing for) to the end of
-	// the last billed day.
-	estimates, err := s.ServiceCostsBetween(ctx, start, c.Through.AddDate(0, 0, 1))
+	estimates, err := s.estimateThrough(ctx, month, start, c.Through.AddDate(0, 0, 1))
 	if err != nil {
 		return fail(err)
 	}
@@ -191,4 +192,32 @@ func (s *Store) BillComparison(ctx context.Context, month string, before time.Ti
 	}
 	cmp.Final = ok && m.Final && before.Equal(end)
 	return cmp, nil
+}
+
+// estimateThrough is costbot's estimate per service from the first of the month (days
+// AWS billed nothing for are days costbot should have estimated nothing for) to until:
+// the month's running bill less the hours after until, which are a day or two, so a
+// month of hourly rows is not summed again on every /cost.
+func (s *Store) estimateThrough(ctx context.Context, month string, start, until time.Time) ([]ServiceCost, error) {
+	bill, err := s.MonthBill(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.ServiceCostsBetween(ctx, until, start.AddDate(0, 1, 0))
+	if err != nil {
+		return nil, err
+	}
+	byService := map[string]float64{}
+	for _, sc := range bill.Services {
+		byService[sc.Service] += sc.USD
+	}
+	for _, sc := range after {
+		byService[sc.Service] -= sc.USD
+	}
+	out := make([]ServiceCost, 0, len(byService))
+	for service, usd := range byService {
+		out = append(out, ServiceCost{Service: service, USD: usd})
+	}
+	SortServiceCosts(out)
+	return out, nil
 }

@@ -20,11 +20,12 @@ const (
 // type and a negative amount.
 type BilledCost struct {
 	ID        uint      `gorm:"primaryKey"`
-	Day       time.Time `gorm:"uniqueIndex:idx_billed_line,priority:1;not null"` // midnight UTC
-	Service   string    `gorm:"uniqueIndex:idx_billed_line,priority:2;not null"` // as Cost Explorer writes it
-	UsageType string    `gorm:"uniqueIndex:idx_billed_line,priority:3;not null"`
-	Record    string    `gorm:"uniqueIndex:idx_billed_line,priority:4;not null"` // RecordUsage, RecordCredit, RecordRefund
-	Month     string    `gorm:"index;not null"`                                  // YYYY-MM (UTC)
+	Day       time.Time `gorm:"uniqueIndex:idx_billed_line,priority:1;not null"`                                       // midnight UTC
+	Service   string    `gorm:"uniqueIndex:idx_billed_line,priority:2;index:idx_billed_month,priority:2;not null"` // as Cost Explorer writes it
+	UsageType string    `gorm:"uniqueIndex:idx_billed_line,priority:3;index:idx_billed_month,priority:3;not null"`
+	Record    string    `gorm:"uniqueIndex:idx_billed_line,priority:4;index:idx_billed_month,priority:4;not null"` // RecordUsage, RecordCredit, RecordRefund
+	// Month leads the index the comparison reads a month's lines in, grouped.
+	Month string `gorm:"index:idx_billed_month,priority:1;not null"` // YYYY-MM (UTC)
 	// UnblendedUSD is the gross cost; NetUSD is after discounts (NetUnblendedCost).
 	UnblendedUSD float64
 	NetUSD       float64
