@@ -117,9 +117,9 @@ type billingSpan struct {
 	closed   bool      // the month is over: its answer may be final
 }
 
-// billingSpans are what to ask for at now: the previous month unless it is held as
-// final, and the current month up to yesterday (Cost Explorer has no figures for today
-// and asking for an empty span is an error). held says whether a month is final.
+// billingSpans are what to ask for at now: the previous month unless final says it is
+// held as final, and the current month up to yesterday (Cost Explorer has no figures
+// for today, and asking for an empty span is an error).
 func billingSpans(now time.Time, final func(month string) bool) []billingSpan {
 	today := now.UTC().Truncate(24 * time.Hour)
 	cur := monthStart(now)
