@@ -221,7 +221,6 @@ func TestWhatAWSBilledDoneWhen(t *testing.T) {
 	}
 }
 
-
 // `costbot doctor` says in one line what is wrong with Cost Explorer and how to fix it,
 // for each way it fails, and exits 1.
 func TestDoctorSaysWhatIsWrongWithCostExplorer(t *testing.T) {

@@ -18,7 +18,7 @@ const (
 		FROM billed_costs WHERE month = ? AND day < ? GROUP BY service, usage_type, record`
 	qBilledDays = `SELECT COUNT(DISTINCT day) AS days, CAST(MIN(day) AS TEXT) AS first, CAST(MAX(day) AS TEXT) AS last
 		FROM billed_costs WHERE month = ? AND day < ?`
-	qEstimatedDays  = `SELECT COUNT(DISTINCT substr(CAST(hour AS TEXT), 1, 10)) FROM cost_hours WHERE hour >= ? AND hour < ?`
+	qEstimatedDays = `SELECT COUNT(DISTINCT substr(CAST(hour AS TEXT), 1, 10)) FROM cost_hours WHERE hour >= ? AND hour < ?`
 )
 
 // ReplaceBilled stores what Cost Explorer answered for the days [from, to) of month: the

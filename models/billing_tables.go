@@ -20,7 +20,7 @@ const (
 // type and a negative amount.
 type BilledCost struct {
 	ID        uint      `gorm:"primaryKey"`
-	Day       time.Time `gorm:"uniqueIndex:idx_billed_line,priority:1;not null"`                                       // midnight UTC
+	Day       time.Time `gorm:"uniqueIndex:idx_billed_line,priority:1;not null"`                                   // midnight UTC
 	Service   string    `gorm:"uniqueIndex:idx_billed_line,priority:2;index:idx_billed_month,priority:2;not null"` // as Cost Explorer writes it
 	UsageType string    `gorm:"uniqueIndex:idx_billed_line,priority:3;index:idx_billed_month,priority:3;not null"`
 	Record    string    `gorm:"uniqueIndex:idx_billed_line,priority:4;index:idx_billed_month,priority:4;not null"` // RecordUsage, RecordCredit, RecordRefund
