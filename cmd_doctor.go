@@ -80,6 +80,7 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("account %s as %s", account, arn), nil
 	})
+	check("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
 	check("lightsail host", func() (string, error) {
 		awsCfg, err := costaws.LoadConfig(ctx)
 		if err != nil {

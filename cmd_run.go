@@ -124,6 +124,12 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
 		return err
 	}
+	if biller := newBiller(cfg, store, awsCfg, log); biller != nil {
+		biller.SetNotifier(tg)
+		if err := biller.Schedule(sched, cfg.CostExplorerInterval); err != nil {
+			return err
+		}
+	}
 	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API(), cfg.TelegramToken), jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
 	guard.SetFlusher(deliverer) // the stop of costbot's own host is delivered before it lands

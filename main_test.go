@@ -238,7 +238,7 @@ func TestDoctor(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("doctor exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012"} {
+	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012", "✓ cost explorer: GetCostAndUsage answers"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}

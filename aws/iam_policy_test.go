@@ -29,6 +29,7 @@ var iamPrefix = map[string]string{
 	"EC2": "ec2", "RDS": "rds", "Lambda": "lambda", "S3": "s3", "CloudWatch": "cloudwatch",
 	"CloudWatch Logs": "logs", "WAFV2": "wafv2", "FSx": "fsx", "CloudFront": "cloudfront",
 	"Lightsail": "lightsail", "QBusiness": "qbusiness", "STS": "sts", "Pricing": "pricing",
+	"Cost Explorer": "ce",
 	"Elastic Load Balancing v2": "elasticloadbalancing", "Elastic Load Balancing": "elasticloadbalancing",
 }
 
@@ -187,6 +188,10 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := StartLightsailInstance(ctx, cfg, "web-1"); err != nil {
+		t.Fatal(err)
+	}
+	// The billing job's call.
+	if _, err := NewCostExplorer(cfg).BilledDays(ctx, now.Truncate(24*time.Hour).AddDate(0, 0, -1), now.Truncate(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 

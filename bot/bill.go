@@ -68,9 +68,16 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 			return "", nil, err
 		}
 	}
+	billed, err := b.billed(ctx, month)
+	if err != nil {
+		return "", nil, err
+	}
+	if v.Current && !bill.Empty() && billed != nil && !billed.Empty() {
+		v.Forecast = costmodels.ForecastWithBilled(v.Forecast, *billed)
+	}
 	months, err := st.BillMonths(ctx, now, billMonthsShown)
 	if err != nil {
 		return "", nil, err
 	}
-	return renderBill(r.tr, v), billKeyboard(r.tr, month, months), nil
+	return renderBill(r.tr, v) + renderBilledPart(r.tr, billed, v.Current && !bill.Empty()), billKeyboard(r.tr, month, months), nil
 }

@@ -250,5 +250,8 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 	if b.deps.Schedule != nil {
 		v.Next = b.deps.Schedule.NextRuns()
 	}
+	if v.Billing, err = b.billingStatus(ctx); err != nil {
+		return "", err
+	}
 	return renderStatus(r.tr, v), nil
 }

@@ -92,5 +92,8 @@ func renderBillClosed(tr translator, data any) (string, error) {
 			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, a.TotalUSD)),
 		}))
 	}
+	if a.Billed != nil {
+		lines = append(lines, "", renderComparison(tr, *a.Billed))
+	}
 	return strings.Join(lines, "\n"), nil
 }

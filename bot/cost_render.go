@@ -125,8 +125,11 @@ func renderCost(tr translator, v costView) string {
 		burn,
 		tr.T(msgID{"cost.today"}, map[string]any{"Zone": v.TZ.String(), "Amount": formatUSD(v.TodayUSD)}),
 		tr.T(msgID{"cost.month"}, map[string]any{"Month": v.Month, "Amount": formatUSD(v.MonthUSD)}),
-		tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast())}),
 	)
+	if v.Billed != nil && !v.Billed.Empty() {
+		lines = append(lines, billedSoFarLine(tr, *v.Billed))
+	}
+	lines = append(lines, forecastLine(tr, v.Forecast(), v.Billed))
 	if len(v.Services) > 0 {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {

@@ -105,6 +105,11 @@ func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.In
 		return "", nil, err
 	}
 	text := renderLightsailList(r.tr, instances, b.cfg.LightsailStopPercent, b.cfg.LightsailDryRun)
+	if line, err := b.overageBilled(ctx, r.tr); err != nil {
+		return "", nil, err
+	} else if line != "" {
+		text += "\n\n" + line
+	}
 	var rows [][]models.InlineKeyboardButton
 	if b.mayDestroy(r) && b.deps.Lightsail != nil {
 		for _, t := range instances {

@@ -35,6 +35,8 @@ type statusView struct {
 	// shown when a later run succeeded.
 	Next       map[string]time.Time
 	LastFailed map[string]costmodels.JobRun
+	// Billing is the Cost Explorer part (nil: not shown).
+	Billing *billingStatusView
 }
 
 func renderStatus(tr translator, v statusView) string {
@@ -92,6 +94,9 @@ func renderStatus(tr translator, v statusView) string {
 	for _, job := range waiting {
 		lines = append(lines, tr.T(msgID{"status.job_waiting"}, map[string]any{
 			"Job": job, "Next": v.Next[job].In(tz).Format("2006-01-02 15:04:05 MST")}))
+	}
+	if v.Billing != nil {
+		lines = append(lines, "", renderBillingStatus(tr, *v.Billing, tz))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -52,14 +52,21 @@ func renderDailyReport(tr translator, d costmodels.DailyReport) string {
 	}
 	parts := []string{tr.T(msgID{"report.title"}, map[string]any{"Date": d.Date, "Zone": d.TZ})}
 	if d.HasCost {
+		forecast := tr.T(msgID{"report.forecast"}, map[string]any{"Amount": formatUSD(d.ForecastUSD)})
+		if d.Billed != nil && !d.Billed.Empty() {
+			forecast = tr.T(msgID{"billed.forecast"}, map[string]any{"Amount": formatUSD(d.ForecastUSD), "Through": d.Billed.Through.Format(time.DateOnly)})
+		}
 		parts = append(parts, strings.Join([]string{
 			tr.T(msgID{"report.today"}, map[string]any{"Amount": formatUSD(d.TodayUSD)}),
 			tr.T(msgID{"report.month"}, map[string]any{"Month": d.Month, "Amount": formatUSD(d.MonthUSD)}),
-			tr.T(msgID{"report.forecast"}, map[string]any{"Amount": formatUSD(d.ForecastUSD)}),
+			forecast,
 			tr.T(msgID{"report.latest_hour"}, map[string]any{"Time": formatTime(d.LatestHour, loc)}),
 		}, "\n"))
 	} else {
 		parts = append(parts, tr.T(msgID{"report.no_cost"}))
+	}
+	if d.Billed != nil && !d.Billed.Empty() {
+		parts = append(parts, renderComparison(tr, *d.Billed))
 	}
 	parts = append(parts, tr.T(msgID{"report.lightsail"}))
 	if len(d.Instances) == 0 {
@@ -67,6 +74,11 @@ func renderDailyReport(tr translator, d costmodels.DailyReport) string {
 	}
 	for _, t := range d.Instances {
 		parts = append(parts, instanceBlock(tr, t, d.StopPercent))
+	}
+	if d.Billed != nil {
+		if line := overageLine(tr, *d.Billed); line != "" {
+			parts = append(parts, line)
+		}
 	}
 	return strings.Join(parts, "\n\n")
 }

@@ -86,6 +86,9 @@ type Config struct {
 
 	WebPublicURL  string        // WEB_PUBLIC_URL ("" derives it from HTTP_ADDR; see DashboardURL)
 	WebSessionTTL time.Duration // WEB_SESSION_TTL
+
+	CostExplorerInterval       time.Duration // COST_EXPLORER_INTERVAL (0: off)
+	CostExplorerMaxRequestsDay int           // COST_EXPLORER_MAX_REQUESTS_PER_DAY
 }
 
 // DefaultHTTPAddr is where /healthz and /metrics listen when HTTP_ADDR is unset: this
@@ -152,6 +155,9 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 		ReportTime: p.str("REPORT_TIME", "23:58"),
 		DBPath:     p.str("DB_PATH", "data/cost_history.db"),
 		HTTPAddr:   p.listenAddr("HTTP_ADDR", DefaultHTTPAddr),
+
+		CostExplorerInterval:       p.durationOrOff("COST_EXPLORER_INTERVAL", 12*time.Hour),
+		CostExplorerMaxRequestsDay: p.positiveInt("COST_EXPLORER_MAX_REQUESTS_PER_DAY", 20),
 	}
 	if v, ok := p.raw("GUARD_HEARTBEAT_URL"); ok && strings.TrimSpace(v) != "" {
 		c.GuardHeartbeatURL = p.url("GUARD_HEARTBEAT_URL", "")
@@ -468,4 +474,21 @@ func (p *parser) location(name, def string) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// durationOrOff is a duration of at least 1m, or "off" (0).
+func (p *parser) durationOrOff(name string, def time.Duration) time.Duration {
+	v, ok := p.raw(name)
+	if !ok {
+		return def
+	}
+	if strings.EqualFold(v, "off") {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		p.fail(name, fmt.Sprintf("expected off or a duration of 1m or more such as 12h, got %q", v))
+		return def
+	}
+	return d
 }

@@ -224,6 +224,38 @@ func TestCostAlertAndRetentionSettings(t *testing.T) {
 	}
 }
 
+func TestCostExplorerSettings(t *testing.T) {
+	good := []struct {
+		env      []string
+		interval time.Duration
+		maxDay   int
+	}{
+		{nil, 12 * time.Hour, 20},
+		{[]string{"COST_EXPLORER_INTERVAL", "off"}, 0, 20},
+		{[]string{"COST_EXPLORER_INTERVAL", "OFF", "COST_EXPLORER_MAX_REQUESTS_PER_DAY", "5"}, 0, 5},
+		{[]string{"COST_EXPLORER_INTERVAL", "24h"}, 24 * time.Hour, 20},
+	}
+	for _, tc := range good {
+		c, err := Parse(env(tc.env...))
+		if err != nil || c.CostExplorerInterval != tc.interval || c.CostExplorerMaxRequestsDay != tc.maxDay {
+			t.Errorf("%v: %v, interval %v max %d; want %v %d", tc.env, err, c.CostExplorerInterval, c.CostExplorerMaxRequestsDay, tc.interval, tc.maxDay)
+		}
+	}
+	bad := []struct{ variable, value, want string }{
+		{"COST_EXPLORER_INTERVAL", "never", "off or a duration"},
+		{"COST_EXPLORER_INTERVAL", "30s", "1m or more"},
+		{"COST_EXPLORER_MAX_REQUESTS_PER_DAY", "0", "whole number"},
+		{"COST_EXPLORER_MAX_REQUESTS_PER_DAY", "lots", "whole number"},
+	}
+	for _, tc := range bad {
+		_, err := Parse(env(tc.variable, tc.value))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != tc.variable || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%s=%q) = %v, want one line naming it and saying %q", tc.variable, tc.value, err, tc.want)
+		}
+	}
+}
+
 func TestGuardHeartbeatAndSelfSettings(t *testing.T) {
 	tests := []struct {
 		name      string

@@ -176,6 +176,12 @@ func decodeEvent(ce models.CostEvent) (models.Event, error) {
 		data, err = decodeAs[models.BudgetAlert](ce.Data)
 	case models.EventBillClosed:
 		data, err = decodeAs[models.BillClosed](ce.Data)
+	case models.EventBillDifference:
+		data, err = decodeAs[models.BillDifference](ce.Data)
+	case models.EventBillCredit:
+		data, err = decodeAs[models.BillCredit](ce.Data)
+	case models.EventBillFinal:
+		data, err = decodeAs[models.BillComparison](ce.Data)
 	default:
 		err = fmt.Errorf("unknown event kind %q", ce.Kind)
 	}

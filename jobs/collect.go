@@ -58,6 +58,10 @@ type CollectorOptions struct {
 	// MaxNotifyAttempts: an event the notifier refused this many times is given up.
 	// Default 168, a week of hourly runs.
 	MaxNotifyAttempts int
+	// CostExplorer: the closed bill carries AWS's bill as known at the close, compared
+	// for the Estimated services (COST_SERVICES).
+	CostExplorer bool
+	Estimated    []string
 }
 
 // CollectorOptionsFrom takes the alert and retention settings from the configuration.
@@ -68,6 +72,8 @@ func CollectorOptionsFrom(cfg *config.Config, log *slog.Logger) CollectorOptions
 		BurnJumpPercent:  cfg.AlertBurnJumpPercent,
 		MonthlyBudgetUSD: cfg.MonthlyBudgetUSD,
 		HourlyRetention:  cfg.CostHourlyRetention,
+		CostExplorer:     cfg.CostExplorerInterval > 0,
+		Estimated:        cfg.CostServices,
 	}
 }
 
@@ -324,6 +330,9 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 			return err
 		}
 		for _, b := range bills {
+			if b.Billed, err = billedFor(ctx, tx, c.opt.CostExplorer, c.opt.Estimated, b.Month); err != nil {
+				return err
+			}
 			r.closed = append(r.closed, b.Month)
 			events = append(events, models.Event{Kind: models.EventBillClosed, Key: b.Month, Data: b})
 		}
@@ -407,46 +416,9 @@ func (c *Collector) monthToDate(ctx context.Context, hour time.Time) (*pricing.M
 	return mtd.For(hour), nil
 }
 
-// raisePending hands every queued event to the notifier, oldest first, and marks those
-// it took. A refused event stays queued for the next run, until MaxNotifyAttempts.
+// raisePending hands every queued event to the notifier (see raiseCostEvents).
 func (c *Collector) raisePending(ctx context.Context) (int, error) {
-	n := c.currentNotifier()
-	if n == nil {
-		return 0, nil
-	}
-	pending, err := c.store.PendingCostEvents(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("collect: %w", err)
-	}
-	raised := 0
-	var errs []error
-	for _, pe := range pending {
-		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
-			break
-		}
-		ev, err := decodeEvent(pe)
-		if err == nil {
-			err = n.Notify(ctx, ev)
-		}
-		if err != nil {
-			drop := pe.Attempts+1 >= c.opt.MaxNotifyAttempts
-			if drop {
-				c.log.Error("giving up an event the notifier keeps refusing", "kind", pe.Kind, "key", pe.Key, "err", err)
-			}
-			if merr := c.store.MarkCostEventFailed(ctx, pe.ID, err, drop); merr != nil {
-				errs = append(errs, merr)
-			}
-			errs = append(errs, fmt.Errorf("collect: notify %s %s: %w", pe.Kind, pe.Key, err))
-			continue
-		}
-		if err := c.store.MarkCostEventRaised(ctx, pe.ID, c.clock.Now()); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		raised++
-	}
-	return raised, errors.Join(errs...)
+	return raiseCostEvents(ctx, c.store, c.currentNotifier(), c.clock, c.opt.MaxNotifyAttempts, c.log)
 }
 
 // scope is a scan task's scope and whether the task failed.

@@ -147,6 +147,12 @@ func (r *Reporter) build(ctx context.Context, now time.Time, date string) (model
 		}
 		d.ForecastUSD = d.MonthUSD + hourly*hoursLeftAfter(latest, now)
 	}
+	if d.Billed, err = billedFor(ctx, st, r.cfg.CostExplorerInterval > 0, r.cfg.CostServices, d.Month); err != nil {
+		return models.Event{}, fmt.Errorf("report: %w", err)
+	}
+	if d.HasCost && d.Billed != nil {
+		d.ForecastUSD = models.ForecastWithBilled(d.ForecastUSD, *d.Billed)
+	}
 	rows, err := st.LatestLightsailUsage(ctx)
 	if err != nil {
 		return models.Event{}, fmt.Errorf("report: %w", err)

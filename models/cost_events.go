@@ -51,6 +51,9 @@ type BillClosed struct {
 	Services       []ServiceCost // sorted by cost, highest first
 	Hours          int
 	EstimatedHours int
+	// Billed is AWS's (provisional) bill of the month as known at the close, beside the
+	// estimate; nil when Cost Explorer is off.
+	Billed *BillComparison `json:",omitempty"`
 }
 
 // ServiceCost is one service's share of a total.

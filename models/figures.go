@@ -97,6 +97,8 @@ type CostOverview struct {
 	// Unpriced are the services with active resources no price was found for: each is
 	// said by name and reason, never shown as $0.
 	Unpriced map[string]UnpricedService
+	// Billed is AWS's bill for the month's billed days (nil when Cost Explorer is off).
+	Billed *BillComparison
 }
 
 // Forecast is the month-end forecast at the latest hour's rate.

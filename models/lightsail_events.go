@@ -220,6 +220,9 @@ type DailyReport struct {
 	LatestHour  time.Time // the newest hour with cost data
 	StopPercent float64
 	Instances   []LightsailTraffic
+	// Billed is AWS's bill for the month's billed days beside the estimate (nil when
+	// Cost Explorer is off); ForecastUSD then counts those days in AWS's figures.
+	Billed *BillComparison `json:",omitempty"`
 }
 
 // DecodeLightsailEvent rebuilds a stored guard event from its kind, key and JSON data.

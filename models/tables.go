@@ -224,10 +224,10 @@ func (JobRun) TableName() string { return "job_runs" }
 // allTables are the tables GORM migrates; the cost history's tables are created by
 // migrateCostSchema.
 func allTables() []any {
-	return []any{
+	return append([]any{
 		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
 		&CostHour{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
 		&WebLogin{}, &WebSession{},
-	}
+	}, billingTables()...)
 }
