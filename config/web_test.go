@@ -15,7 +15,7 @@ func TestWebSettings(t *testing.T) {
 		ttl       time.Duration
 		err       string
 	}{
-		{"defaults: the HTTP server's own address", nil, "http://localhost:8080", false, 7 * 24 * time.Hour, ""},
+		{"defaults: the HTTP server's own address", nil, "http://127.0.0.1:8080", false, 7 * 24 * time.Hour, ""},
 		{"a loopback address", map[string]string{"HTTP_ADDR": "127.0.0.1:9090"}, "http://127.0.0.1:9090", false, 7 * 24 * time.Hour, ""},
 		{"an https public URL makes a Mini App", map[string]string{"WEB_PUBLIC_URL": "https://costs.example.org/", "WEB_SESSION_TTL": "12h"},
 			"https://costs.example.org", true, 12 * time.Hour, ""},
