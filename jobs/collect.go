@@ -92,6 +92,15 @@ type Collector struct {
 
 	mu       sync.Mutex
 	notifier Notifier
+	flight   *collectFlight // the run going now, nil when none
+	joins    int            // CollectNow calls that shared a run going on
+}
+
+// collectFlight is a run in progress that others may wait for and share.
+type collectFlight struct {
+	done chan struct{}
+	r    collectRun
+	err  error
 }
 
 // NewCollector builds the collect job. notifier may be nil and set later with
@@ -174,9 +183,23 @@ func (r collectRun) partial() error {
 }
 
 // CollectNow runs a collection now, for the /collect admin command, and says what it
-// found. It waits for a run already going to finish first, and records the run in
-// job_runs like a scheduled one.
+// found, recording the run in job_runs like a scheduled one. While a run is going
+// (the hourly one, say) it starts none: it waits for that run and says what it found.
 func (c *Collector) CollectNow(ctx context.Context) (models.CollectSummary, error) {
+	c.mu.Lock()
+	f := c.flight
+	if f != nil {
+		c.joins++
+	}
+	c.mu.Unlock()
+	if f != nil { // a scheduled (or another asked-for) run is going: its result is this one's
+		select {
+		case <-f.done:
+			return f.r.summary(), f.err
+		case <-ctx.Done():
+			return models.CollectSummary{}, ctx.Err()
+		}
+	}
 	run, recErr := c.store.StartJobRun(ctx, CollectJob, c.clock.Now())
 	if recErr != nil {
 		c.log.Error("job run not recorded", "job", CollectJob, "err", recErr)
@@ -191,12 +214,24 @@ func (c *Collector) CollectNow(ctx context.Context) (models.CollectSummary, erro
 			c.log.Error("job run not recorded", "job", CollectJob, "err", ferr)
 		}
 	}
+	return r.summary(), err
+}
+
+// joined counts the CollectNow calls that shared a run going on.
+func (c *Collector) joined() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.joins
+}
+
+// summary is what /collect says of a run.
+func (r collectRun) summary() models.CollectSummary {
 	sum := models.CollectSummary{Hour: r.hour, Resources: r.resources, Unpriced: r.unpriced,
 		HourlyUSD: r.scannedUSD, Duration: r.duration}
 	for _, e := range r.errors {
 		sum.Errors = append(sum.Errors, fmt.Sprintf("%s %s: %s", e.Service, e.Region, e.Error))
 	}
-	return sum, err
+	return sum
 }
 
 // collectRun is what one run did.
@@ -235,7 +270,22 @@ func (c *Collector) run(ctx context.Context) (collectRun, error) {
 		return collectRun{}, ctx.Err()
 	}
 	defer func() { <-c.busy }()
+	f := &collectFlight{done: make(chan struct{})}
+	c.mu.Lock()
+	c.flight = f
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.flight = nil
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	f.r, f.err = c.runLocked(ctx)
+	return f.r, f.err
+}
 
+// runLocked is one run; the caller holds busy.
+func (c *Collector) runLocked(ctx context.Context) (collectRun, error) {
 	now := c.clock.Now().UTC()
 	r := collectRun{hour: now.Truncate(time.Hour)}
 	err := c.collectHour(ctx, now, &r)

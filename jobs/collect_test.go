@@ -36,9 +36,22 @@ type fakeScanner struct {
 	mu     sync.Mutex
 	result aws.ScanResult
 	err    error
+	scans  int
+	// entered, when set, hears of each scan as it starts, and the scan then waits for
+	// release.
+	entered chan struct{}
+	release chan struct{}
 }
 
 func (s *fakeScanner) Scan(context.Context) (*aws.ScanResult, error) {
+	s.mu.Lock()
+	s.scans++
+	entered, release := s.entered, s.release
+	s.mu.Unlock()
+	if entered != nil {
+		entered <- struct{}{}
+		<-release
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -873,6 +886,70 @@ func TestCollectNowSaysWhatItFound(t *testing.T) {
 	}
 	if run, _ := f.store.LastFailedJobRun(context.Background(), CollectJob); run == nil || !strings.Contains(run.Error, "expired token") {
 		t.Errorf("failed run recorded as %+v", run)
+	}
+}
+
+// A /collect while the hourly run is going makes no second scan: it waits for that run
+// and says what it found, however many ask.
+func TestCollectNowJoinsTheRunGoingOn(t *testing.T) {
+	f := newCollectFixture(t, time.Date(2026, 5, 12, 10, 5, 0, 0, time.UTC), CollectorOptions{})
+	f.scanner.set(scanResult(usEast1Tasks, nil, instance("i-web", "t3.micro")))
+	f.scanner.entered, f.scanner.release = make(chan struct{}), make(chan struct{})
+	ctx := context.Background()
+
+	scheduled := make(chan error, 1)
+	go func() {
+		_, err := f.collector.Collect(ctx)
+		scheduled <- err
+	}()
+	<-f.scanner.entered // the hourly run is scanning
+
+	const asks = 3
+	type answer struct {
+		sum models.CollectSummary
+		err error
+	}
+	answers := make(chan answer, asks)
+	for range asks {
+		go func() {
+			sum, err := f.collector.CollectNow(ctx)
+			answers <- answer{sum, err}
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); f.collector.joined() < asks; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d /collect joined the run going on", f.collector.joined(), asks)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(f.scanner.release)
+	if err := <-scheduled; err != nil {
+		t.Fatal(err)
+	}
+	for range asks {
+		a := <-answers
+		if a.err != nil || a.sum.Resources != 1 || !a.sum.Hour.Equal(time.Date(2026, 5, 12, 10, 0, 0, 0, time.UTC)) {
+			t.Errorf("joined /collect answered %+v, %v; want the hourly run's summary", a.sum, a.err)
+		}
+	}
+	f.scanner.mu.Lock()
+	scans := f.scanner.scans
+	f.scanner.mu.Unlock()
+	if scans != 1 {
+		t.Errorf("%d scans, want 1", scans)
+	}
+	if runs, _ := f.store.LastJobRuns(ctx); len(runs) != 0 {
+		t.Errorf("job runs %+v: a /collect that joined recorded a run of its own", runs)
+	}
+
+	// With nothing going on, /collect scans.
+	f.scanner.entered = nil
+	f.clock.Advance(time.Hour)
+	if _, err := f.collector.CollectNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f.scanner.scans != 2 {
+		t.Errorf("%d scans after a /collect with nothing going on, want 2", f.scanner.scans)
 	}
 }
 
