@@ -60,7 +60,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 			"en": {"2 active resources", "i-micro", "i-large", "t3.micro", "$0.0960", "$70.08", "cache", "All regions"},
 			"zh": {"2 个活动资源", "缓存", "全部区域"},
 		}},
-		{"/service/q", map[string][]string{"en": {"app-1", "no price"}, "zh": {"app-1", "无价格"}}},
+		{"/service/q", map[string][]string{"en": {"app-1", "unpriced"}, "zh": {"app-1", "未定价"}}},
 		{"/bills", map[string][]string{
 			"en": {"2025-03", "2025-02", "this month, so far", "final", "$7.24", "$0.25"},
 			"zh": {"本月，截至目前", "最终", "$7.24"},

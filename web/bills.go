@@ -1,0 +1,172 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"costbot/models"
+)
+
+// The bills pages: every month's estimate, and beside it what AWS billed (the same
+// models.BillComparison /bill shows) where the billing job has read it.
+
+// billsView is every month's bill, newest first, with a column per service found in
+// any of them.
+type billsView struct {
+	Services []string
+	Rows     []billRow
+	Billing  bool // costbot reads AWS's bill
+}
+
+// billRow is one month of the bills table.
+type billRow struct {
+	Bill    models.Bill
+	Status  string     // a words key: bill.current, bill.final or bill.provisional
+	Amounts []*float64 // per billsView.Services; nil where the month has none
+	// Billed is AWS's bill of the month's billed days (nil when none); BilledAmounts
+	// are its services per billsView.Services.
+	Billed        *models.BillComparison
+	BilledAmounts []*float64
+}
+
+// billStatus says whether a month is this one (so far), final (closed) or provisional.
+func billStatus(b models.Bill, current string) string {
+	switch {
+	case b.Month == current:
+		return "bill.current"
+	case b.Closed:
+		return "bill.final"
+	}
+	return "bill.provisional"
+}
+
+// monthBill is a month's estimate and AWS's bill of it (nil when costbot holds none).
+type monthBill struct {
+	Bill   models.Bill
+	Billed *models.BillComparison
+}
+
+func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
+	bill, err := s.store.MonthBill(r.Context(), month)
+	if err != nil {
+		return monthBill{}, err
+	}
+	billed, err := s.store.Billed(r.Context(), month, s.billing())
+	if err != nil {
+		return monthBill{}, err
+	}
+	if !models.HasBilled(billed) {
+		billed = nil
+	}
+	return monthBill{Bill: bill, Billed: billed}, nil
+}
+
+func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
+	months, err := s.store.BillMonths(r.Context(), s.now(), billMonthsMax)
+	if err != nil {
+		return nil, err
+	}
+	bills := make([]monthBill, 0, len(months))
+	for _, m := range months {
+		b, err := s.monthBill(r, m)
+		if err != nil {
+			return nil, err
+		}
+		bills = append(bills, b)
+	}
+	return bills, nil
+}
+
+func (s *Server) pageBills(w http.ResponseWriter, r *http.Request, v *viewer) {
+	bills, err := s.allBills(r)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	view := billsView{Billing: s.billing().On}
+	addService := func(name string) {
+		if !slices.Contains(view.Services, name) {
+			view.Services = append(view.Services, name)
+		}
+	}
+	for _, b := range bills {
+		for _, sc := range b.Bill.Services {
+			addService(sc.Service)
+		}
+		if b.Billed != nil {
+			for _, sc := range b.Billed.Services {
+				addService(sc.Service)
+			}
+		}
+	}
+	current := models.MonthOf(s.now())
+	for _, b := range bills {
+		row := billRow{Bill: b.Bill, Status: billStatus(b.Bill, current), Amounts: make([]*float64, len(view.Services)), Billed: b.Billed}
+		for _, sc := range b.Bill.Services {
+			usd := sc.USD
+			row.Amounts[slices.Index(view.Services, sc.Service)] = &usd
+		}
+		if b.Billed != nil {
+			row.BilledAmounts = make([]*float64, len(view.Services))
+			for _, sc := range b.Billed.Services {
+				usd := sc.BilledUSD
+				row.BilledAmounts[slices.Index(view.Services, sc.Service)] = &usd
+			}
+		}
+		view.Rows = append(view.Rows, row)
+	}
+	s.render(w, r, v, http.StatusOK, "bills", pageData{Title: v.T("nav.bills"), Nav: "bills", Body: view})
+}
+
+// billMonthView is one month's bill by service, and AWS's bill of it.
+type billMonthView struct {
+	Bill     models.Bill
+	Status   string
+	Current  bool
+	Forecast float64 // the month-end forecast as /bill counts it (billed days in AWS's figures)
+	Shares   []serviceShare
+	Billed   *models.BillComparison
+}
+
+func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer) {
+	month := r.PathValue("month")
+	csv := strings.HasSuffix(month, ".csv")
+	month = strings.TrimSuffix(month, ".csv")
+	if _, err := models.MonthStart(month); err != nil || len(month) != 7 {
+		s.notFound(w, r, v)
+		return
+	}
+	mb, err := s.monthBill(r, month)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if csv {
+		writeBillsCSV(w, "costbot-bill-"+month+".csv", []monthBill{mb})
+		return
+	}
+	bill := mb.Bill
+	current := models.MonthOf(s.now())
+	view := billMonthView{Bill: bill, Status: billStatus(bill, current), Current: month == current, Billed: mb.Billed}
+	if view.Current && !bill.Empty() {
+		if view.Forecast, err = s.store.BillForecast(r.Context(), bill, s.now()); err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		view.Forecast = models.ForecastCounted(view.Forecast, mb.Billed)
+	}
+	for _, sc := range bill.Services {
+		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, models.Share(sc.USD, bill.TotalUSD)})
+	}
+	s.render(w, r, v, http.StatusOK, "bill", pageData{Title: v.T("nav.bills") + " " + month, Nav: "bills", Body: view})
+}
+
+func (s *Server) billsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
+	bills, err := s.allBills(r)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	writeBillsCSV(w, "costbot-bills.csv", bills)
+}
