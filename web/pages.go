@@ -196,6 +196,9 @@ type lightsailView struct {
 	StopPercent float64
 	WarnPercent float64
 	DryRun      bool
+	// Billed is AWS's bill of the cycle's month so far, for the overage it billed per
+	// region (nil when costbot holds none).
+	Billed *models.BillComparison
 }
 
 func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -217,6 +220,13 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 	if view.Actions, err = s.store.LatestLightsailActions(ctx, actionsShown); err != nil {
 		s.fail(w, r, v, err)
 		return
+	}
+	if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if !models.HasBilled(view.Billed) {
+		view.Billed = nil
 	}
 	s.render(w, r, v, http.StatusOK, "lightsail", pageData{Title: v.T("nav.lightsail"), Nav: "lightsail", Body: view})
 }
