@@ -121,6 +121,11 @@ func TestBillsCSVCarriesTheBill(t *testing.T) {
 	d := newDash(t, nil)
 	d.seedMarch()
 	d.seedBilled("")
+	// The Amazon Q app was seen this month, without a price.
+	if err := d.store.DB().Model(&models.ResourceRow{}).Where("resource_id = ?", "app-1").
+		Updates(map[string]any{"first_seen": utc("2025-03-01 00:00"), "last_seen": utc("2025-03-10 12:00")}).Error; err != nil {
+		t.Fatal(err)
+	}
 	status, body := d.get(d.loggedIn(1001, "en"), "/bills/2025-03.csv")
 	if status != http.StatusOK {
 		t.Fatalf("status %d", status)
@@ -130,18 +135,18 @@ func TestBillsCSVCarriesTheBill(t *testing.T) {
 		t.Fatal(err)
 	}
 	span := []string{"2025-03-01", "2025-03-03", "provisional"}
-	row := func(service, est, billed, billedEst, kind string) []string {
+	row := func(service, est, billed, billedEst, kind, unpriced string) []string {
 		r := append([]string{"2025-03", service, est, "provisional", "229", "0", billed, billedEst}, span...)
-		return append(r, kind)
+		return append(r, kind, unpriced)
 	}
 	want := [][]string{
-		{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind"},
-		row("ec2", "3.629600", "0.900000", "0.748800", "service"),
-		row("q", "0.000000", "", "", "service"),
-		row("lightsail", "", "0.280000", "0.000000", "service"),
-		row("Data transfer", "", "0.150000", "", "not_estimated"),
-		row("Tax", "", "0.100000", "", "not_estimated"),
-		row("Amazon Elastic Compute Cloud - Compute", "", "-0.200000", "", "credit"),
+		{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
+		row("ec2", "3.629600", "0.900000", "0.748800", "service", "0"),
+		row("q", "0.000000", "", "", "service", "1"),
+		row("lightsail", "", "0.280000", "0.000000", "service", "0"),
+		row("Data transfer", "", "0.150000", "", "not_estimated", ""),
+		row("Tax", "", "0.100000", "", "not_estimated", ""),
+		row("Amazon Elastic Compute Cloud - Compute", "", "-0.200000", "", "credit", ""),
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d rows, want %d:\n%v", len(got), len(want), got)

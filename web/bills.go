@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -21,14 +22,24 @@ type billsView struct {
 
 // billRow is one month of the bills table.
 type billRow struct {
-	Bill    models.Bill
-	Status  string     // a words key: bill.current, bill.final or bill.provisional
-	Amounts []*float64 // per billsView.Services; nil where the month has none
-	// Billed is AWS's bill of the month's billed days (nil when none); BilledAmounts
-	// are its services per billsView.Services.
-	Billed        *models.BillComparison
-	BilledAmounts []*float64
+	Bill   models.Bill
+	Status string                 // a words key: bill.current, bill.final or bill.provisional
+	Cells  []billCell             // per billsView.Services
+	Billed *models.BillComparison // AWS's bill of the month's billed days (nil when none)
 }
+
+// billCell is one service of one month: its estimate (nil when the month has none), what
+// AWS billed for it (nil when nothing), and how many of its resources the estimate
+// leaves out for want of a price.
+type billCell struct {
+	USD      *float64
+	Billed   *float64
+	Unpriced int
+}
+
+// OnlyUnpriced reports whether the estimate is nothing but resources without a price:
+// the cell says "unpriced" rather than $0.00.
+func (c billCell) OnlyUnpriced() bool { return c.Unpriced > 0 && (c.USD == nil || *c.USD == 0) }
 
 // billStatus says whether a month is this one (so far), final (closed) or provisional.
 func billStatus(b models.Bill, current string) string {
@@ -41,10 +52,12 @@ func billStatus(b models.Bill, current string) string {
 	return "bill.provisional"
 }
 
-// monthBill is a month's estimate and AWS's bill of it (nil when costbot holds none).
+// monthBill is a month's estimate, the resources per service its totals leave out (no
+// price), and AWS's bill of it (nil when costbot holds none).
 type monthBill struct {
-	Bill   models.Bill
-	Billed *models.BillComparison
+	Bill     models.Bill
+	Unpriced map[string]int
+	Billed   *models.BillComparison
 }
 
 func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
@@ -59,7 +72,15 @@ func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
 	if !models.HasBilled(billed) {
 		billed = nil
 	}
-	return monthBill{Bill: bill, Billed: billed}, nil
+	start, err := models.MonthStart(month)
+	if err != nil {
+		return monthBill{}, err
+	}
+	unpriced, err := s.store.UnpricedBetween(r.Context(), start, start.AddDate(0, 1, 0))
+	if err != nil {
+		return monthBill{}, err
+	}
+	return monthBill{Bill: bill, Unpriced: unpriced, Billed: billed}, nil
 }
 
 func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
@@ -94,6 +115,9 @@ func (s *Server) pageBills(w http.ResponseWriter, r *http.Request, v *viewer) {
 		for _, sc := range b.Bill.Services {
 			addService(sc.Service)
 		}
+		for _, svc := range slices.Sorted(maps.Keys(b.Unpriced)) {
+			addService(svc)
+		}
 		if b.Billed != nil {
 			for _, sc := range b.Billed.Services {
 				addService(sc.Service)
@@ -102,16 +126,18 @@ func (s *Server) pageBills(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	current := models.MonthOf(s.now())
 	for _, b := range bills {
-		row := billRow{Bill: b.Bill, Status: billStatus(b.Bill, current), Amounts: make([]*float64, len(view.Services)), Billed: b.Billed}
+		row := billRow{Bill: b.Bill, Status: billStatus(b.Bill, current), Cells: make([]billCell, len(view.Services)), Billed: b.Billed}
+		for i, svc := range view.Services {
+			row.Cells[i].Unpriced = b.Unpriced[svc]
+		}
 		for _, sc := range b.Bill.Services {
 			usd := sc.USD
-			row.Amounts[slices.Index(view.Services, sc.Service)] = &usd
+			row.Cells[slices.Index(view.Services, sc.Service)].USD = &usd
 		}
 		if b.Billed != nil {
-			row.BilledAmounts = make([]*float64, len(view.Services))
 			for _, sc := range b.Billed.Services {
 				usd := sc.BilledUSD
-				row.BilledAmounts[slices.Index(view.Services, sc.Service)] = &usd
+				row.Cells[slices.Index(view.Services, sc.Service)].Billed = &usd
 			}
 		}
 		view.Rows = append(view.Rows, row)
@@ -127,6 +153,9 @@ type billMonthView struct {
 	Forecast float64 // the month-end forecast as /bill counts it (billed days in AWS's figures)
 	Shares   []serviceShare
 	Billed   *models.BillComparison
+	// Unpriced are the resources per service the totals leave out; LeftOut their sum.
+	Unpriced map[string]int
+	LeftOut  int
 }
 
 func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -148,7 +177,10 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	bill := mb.Bill
 	current := models.MonthOf(s.now())
-	view := billMonthView{Bill: bill, Status: billStatus(bill, current), Current: month == current, Billed: mb.Billed}
+	view := billMonthView{Bill: bill, Status: billStatus(bill, current), Current: month == current, Billed: mb.Billed, Unpriced: mb.Unpriced}
+	for _, n := range mb.Unpriced {
+		view.LeftOut += n
+	}
 	if view.Current && !bill.Empty() {
 		if view.Forecast, err = s.store.BillForecast(r.Context(), bill, s.now()); err != nil {
 			s.fail(w, r, v, err)

@@ -14,13 +14,14 @@ import (
 // service row carries the billed amount and costbot's estimate of the same days, and
 // the billed lines costbot does not estimate (kind not_estimated) and the credits
 // (kind credit) follow as rows of their own, so gross and net add up from the file.
+// unpriced_resources counts a service's resources the estimate leaves out (no price).
 func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"month", "service", "estimated_usd", "status", "hours", "estimated_hours",
-		"billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind"})
+		"billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"})
 	money := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
 	for _, mb := range bills {
 		b, c := mb.Bill, mb.Billed
@@ -54,7 +55,7 @@ func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 		}
 		for _, sc := range b.Services {
 			row := []string{b.Month, sc.Service, money(sc.USD), status, hours, estHours}
-			cw.Write(append(append(row, billedOf(sc.Service)...), "service"))
+			cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
 		}
 		if c == nil {
 			continue
@@ -62,13 +63,13 @@ func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 		for _, sc := range c.Services { // billed, but absent from the month's estimate
 			if _, ok := compared[sc.Service]; ok {
 				row := []string{b.Month, sc.Service, "", status, hours, estHours}
-				cw.Write(append(append(row, billedOf(sc.Service)...), "service"))
+				cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
 			}
 		}
 		lines := func(kind string, ls []models.BilledLine) {
 			for _, l := range ls {
 				row := []string{b.Month, l.Name, "", status, hours, estHours, money(l.USD), ""}
-				cw.Write(append(append(row, billedSpan...), kind))
+				cw.Write(append(append(row, billedSpan...), kind, ""))
 			}
 		}
 		lines("not_estimated", c.Other)

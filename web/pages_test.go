@@ -213,16 +213,16 @@ func TestBillsCSV(t *testing.T) {
 		want [][]string
 	}{
 		{"/bills.csv", [][]string{
-			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind"},
-			{"2025-03", "ec2", "3.629600", "provisional", "229", "0", "", "", "", "", "", "service"},
-			{"2025-03", "q", "0.000000", "provisional", "229", "0", "", "", "", "", "", "service"},
-			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service"},
-			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service"},
+			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
+			{"2025-03", "ec2", "3.629600", "provisional", "229", "0", "", "", "", "", "", "service", "0"},
+			{"2025-03", "q", "0.000000", "provisional", "229", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service", "0"},
 		}},
 		{"/bills/2025-02.csv", [][]string{
-			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind"},
-			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service"},
-			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service"},
+			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
+			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service", "0"},
 		}},
 	} {
 		status, body := d.get(c, tc.path)
