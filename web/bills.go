@@ -60,7 +60,9 @@ type monthBill struct {
 	Billed   *models.BillComparison
 }
 
-func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
+// monthBill reads month's bill and AWS's; unpriced are the month's unpriced counts
+// when the caller has them, else they are read here.
+func (s *Server) monthBill(r *http.Request, month string, unpriced map[string]int) (monthBill, error) {
 	bill, err := s.store.MonthBill(r.Context(), month)
 	if err != nil {
 		return monthBill{}, err
@@ -72,13 +74,14 @@ func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
 	if !models.HasBilled(billed) {
 		billed = nil
 	}
-	start, err := models.MonthStart(month)
-	if err != nil {
-		return monthBill{}, err
-	}
-	unpriced, err := s.store.UnpricedBetween(r.Context(), start, start.AddDate(0, 1, 0))
-	if err != nil {
-		return monthBill{}, err
+	if unpriced == nil {
+		start, err := models.MonthStart(month)
+		if err != nil {
+			return monthBill{}, err
+		}
+		if unpriced, err = s.store.UnpricedBetween(r.Context(), start, start.AddDate(0, 1, 0)); err != nil {
+			return monthBill{}, err
+		}
 	}
 	return monthBill{Bill: bill, Unpriced: unpriced, Billed: billed}, nil
 }
@@ -88,9 +91,17 @@ func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
 	if err != nil {
 		return nil, err
 	}
+	unpriced, err := s.store.UnpricedPerMonth(r.Context(), months)
+	if err != nil {
+		return nil, err
+	}
 	bills := make([]monthBill, 0, len(months))
 	for _, m := range months {
-		b, err := s.monthBill(r, m)
+		counts := unpriced[m]
+		if counts == nil {
+			counts = map[string]int{}
+		}
+		b, err := s.monthBill(r, m, counts)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +177,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		s.notFound(w, r, v)
 		return
 	}
-	mb, err := s.monthBill(r, month)
+	mb, err := s.monthBill(r, month, nil)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
