@@ -60,52 +60,67 @@ type monthBill struct {
 	Billed   *models.BillComparison
 }
 
-// monthBill reads month's bill and AWS's; unpriced are the month's unpriced counts
-// when the caller has them, else they are read here.
-func (s *Server) monthBill(r *http.Request, month string, unpriced map[string]int) (monthBill, error) {
-	bill, err := s.store.MonthBill(r.Context(), month)
+// monthBill reads month's bill, AWS's, and the resources its totals leave out.
+func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
+	ctx := r.Context()
+	bill, err := s.store.MonthBill(ctx, month)
 	if err != nil {
 		return monthBill{}, err
 	}
-	billed, err := s.store.Billed(r.Context(), month, s.billing())
+	billed, err := s.store.Billed(ctx, month, s.billing())
 	if err != nil {
 		return monthBill{}, err
 	}
+	start, err := models.MonthStart(month)
+	if err != nil {
+		return monthBill{}, err
+	}
+	unpriced, err := s.store.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0))
+	if err != nil {
+		return monthBill{}, err
+	}
+	return newMonthBill(bill, billed, unpriced), nil
+}
+
+func newMonthBill(bill models.Bill, billed *models.BillComparison, unpriced map[string]int) monthBill {
 	if !models.HasBilled(billed) {
 		billed = nil
 	}
 	if unpriced == nil {
-		start, err := models.MonthStart(month)
-		if err != nil {
-			return monthBill{}, err
-		}
-		if unpriced, err = s.store.UnpricedBetween(r.Context(), start, start.AddDate(0, 1, 0)); err != nil {
-			return monthBill{}, err
-		}
+		unpriced = map[string]int{}
 	}
-	return monthBill{Bill: bill, Unpriced: unpriced, Billed: billed}, nil
+	return monthBill{Bill: bill, Unpriced: unpriced, Billed: billed}
 }
 
+// allBills is every month's bill, newest first: AWS's bills and the unpriced counts of
+// all months are read at once.
 func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
-	months, err := s.store.BillMonths(r.Context(), s.now(), billMonthsMax)
+	ctx := r.Context()
+	months, err := s.store.BillMonths(ctx, s.now(), billMonthsMax)
 	if err != nil {
 		return nil, err
 	}
-	unpriced, err := s.store.UnpricedPerMonth(r.Context(), months)
+	unpriced, err := s.store.UnpricedPerMonth(ctx, months)
 	if err != nil {
 		return nil, err
+	}
+	var compared map[string]models.BillComparison
+	if scope := s.billing(); scope.On {
+		if compared, err = s.store.BillComparisons(ctx, months, scope.Estimated); err != nil {
+			return nil, err
+		}
 	}
 	bills := make([]monthBill, 0, len(months))
 	for _, m := range months {
-		counts := unpriced[m]
-		if counts == nil {
-			counts = map[string]int{}
-		}
-		b, err := s.monthBill(r, m, counts)
+		bill, err := s.store.MonthBill(ctx, m)
 		if err != nil {
 			return nil, err
 		}
-		bills = append(bills, b)
+		var billed *models.BillComparison
+		if c, ok := compared[m]; ok {
+			billed = &c
+		}
+		bills = append(bills, newMonthBill(bill, billed, unpriced[m]))
 	}
 	return bills, nil
 }
@@ -177,7 +192,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		s.notFound(w, r, v)
 		return
 	}
-	mb, err := s.monthBill(r, month, nil)
+	mb, err := s.monthBill(r, month)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
