@@ -229,9 +229,14 @@ func TestDashboardInChromium(t *testing.T) {
 			return c.At.After(sent) && c.Params["chat_id"] == "4242"
 		}, 10*time.Second).Params["text"]
 	}
-	burn := regexp.MustCompile(`Burn rate: <b>(\$[0-9.,]+)/h</b>`).FindStringSubmatch(ask("/cost"))
+	costText := ask("/cost")
+	burn := regexp.MustCompile(`Burn rate: <b>(\$[0-9.,]+)/h</b>`).FindStringSubmatch(costText)
 	if burn == nil {
 		t.Fatal("/cost shows no burn rate")
+	}
+	forecast := regexp.MustCompile(`Month-end forecast: <b>(\$[0-9.,]+)</b>`).FindStringSubmatch(costText)
+	if forecast == nil {
+		t.Fatal("/cost shows no month-end forecast")
 	}
 	href := regexp.MustCompile(`href="([^"]+)"`).FindStringSubmatch(ask("/web"))
 	if href == nil {
@@ -288,6 +293,9 @@ func TestDashboardInChromium(t *testing.T) {
 	)
 	if got := evaluate[string](t, b, `document.getElementById("burn-rate").textContent`); got != burn[1]+"/h" {
 		t.Errorf("the overview's burn rate is %q, /cost's %s/h", got, burn[1])
+	}
+	if got := evaluate[string](t, b, `document.getElementById("forecast").textContent`); got != forecast[1] {
+		t.Errorf("the overview's month-end forecast is %q, /cost's %s", got, forecast[1])
 	}
 	b.screenshot(t, "overview-390x844", 390, 844)
 

@@ -72,8 +72,8 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	if v.Current && !bill.Empty() && billed != nil && !billed.Empty() {
-		v.Forecast = costmodels.ForecastWithBilled(v.Forecast, *billed)
+	if v.Current && !bill.Empty() {
+		v.Forecast = costmodels.ForecastCounted(v.Forecast, billed)
 	}
 	months, err := st.BillMonths(ctx, now, billMonthsShown)
 	if err != nil {

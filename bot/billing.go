@@ -10,14 +10,12 @@ import (
 // billed is AWS's bill for month beside costbot's estimate of the same days, or nil when
 // costbot does not read Cost Explorer (COST_EXPLORER_INTERVAL=off).
 func (b *Bot) billed(ctx context.Context, month string) (*costmodels.BillComparison, error) {
-	if b.cfg.CostExplorerInterval <= 0 {
-		return nil, nil
-	}
-	c, err := b.deps.Store.BillComparison(ctx, month, time.Time{}, b.cfg.CostServices)
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return b.deps.Store.Billed(ctx, month, b.billingScope())
+}
+
+// billingScope is whether costbot reads AWS's bill, and the services it estimates.
+func (b *Bot) billingScope() costmodels.BillingScope {
+	return costmodels.BillingScope{On: b.cfg.CostExplorerInterval > 0, Estimated: b.cfg.CostServices}
 }
 
 // overageBilled is the line of Lightsail overage AWS billed this month, or "".

@@ -106,15 +106,13 @@ func billedSoFarLine(tr translator, c costmodels.BillComparison) string {
 	})
 }
 
-// forecastLine is the month-end forecast, with the billed days in AWS's figures when
-// there are any, saying so.
-func forecastLine(tr translator, estimateForecast float64, billed *costmodels.BillComparison) string {
-	if billed == nil || billed.Empty() {
-		return tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(estimateForecast)})
+// forecastLine is the overview's month-end forecast (billed days already in AWS's
+// figures), saying so when there are any.
+func forecastLine(tr translator, v costmodels.CostOverview) string {
+	if !costmodels.HasBilled(v.Billed) {
+		return tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast())})
 	}
-	return tr.T(msgID{"billed.forecast"}, map[string]any{
-		"Amount": formatUSD(costmodels.ForecastWithBilled(estimateForecast, *billed)), "Through": billed.Through.Format(time.DateOnly),
-	})
+	return tr.T(msgID{"billed.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast()), "Through": v.Billed.Through.Format(time.DateOnly)})
 }
 
 // overageLine says how many GB of Lightsail overage AWS billed this month, per region:

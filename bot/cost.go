@@ -56,12 +56,5 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 
 // costView reads what /cost shows.
 func (b *Bot) costView(ctx context.Context) (costView, error) {
-	v, err := b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob)
-	if err != nil {
-		return v, err
-	}
-	if v.Billed, err = b.billed(ctx, v.Month); err != nil {
-		return v, err
-	}
-	return v, nil
+	return b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope())
 }

@@ -129,7 +129,7 @@ func renderCost(tr translator, v costView) string {
 	if v.Billed != nil && !v.Billed.Empty() {
 		lines = append(lines, billedSoFarLine(tr, *v.Billed))
 	}
-	lines = append(lines, forecastLine(tr, v.Forecast(), v.Billed))
+	lines = append(lines, forecastLine(tr, v))
 	if len(v.Services) > 0 {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {
@@ -167,19 +167,6 @@ func unpricedLines(tr translator, unpriced map[string]costmodels.UnpricedService
 		lines = append(lines, tr.T(msgID{"cost.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": u.Count, "Reason": truncate(reason, 120)}))
 	}
 	return lines
-}
-
-// shownState is the state to show beside a resource that costs nothing this hour (a
-// stopped instance, say): "" for the states a resource is billed in.
-func shownState(r costmodels.ResourceRow) string {
-	if !r.Priced || r.HourlyUSD != 0 {
-		return ""
-	}
-	switch strings.ToLower(r.State) {
-	case "", "running", "available", "active", "in-use", "associated", "completed":
-		return ""
-	}
-	return r.State
 }
 
 // costKeyboard has a button per service present, then Refresh and the menu.
@@ -252,7 +239,7 @@ func renderResource(tr translator, n int, r costmodels.ResourceRow) string {
 	if typ == "" {
 		typ = r.Kind
 	}
-	if st := shownState(r); st != "" {
+	if st := r.StateBesideCost(); st != "" {
 		typ += " (" + st + ")"
 	}
 	var detail string

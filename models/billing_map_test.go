@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -180,5 +181,53 @@ func TestReplaceBilledAndCompare(t *testing.T) {
 	}
 	if c, _ := s.BillComparison(ctx, "2026-02", d(2), []string{"ec2"}); c.Final || c.Days != 1 {
 		t.Errorf("days before the 2nd: %+v", c)
+	}
+}
+
+// Every month's comparison read at once is each month's BillComparison.
+func TestBillComparisonsAreBillComparison(t *testing.T) {
+	s := openTestStore(t)
+	ctx := t.Context()
+	at := time.Date(2026, 4, 5, 12, 0, 0, 0, time.UTC)
+	for _, m := range []struct {
+		month string
+		days  int
+		final bool
+	}{{"2026-01", 31, true}, {"2026-02", 28, true}, {"2026-03", 3, false}} {
+		start, _ := MonthStart(m.month)
+		var lines []BilledCost
+		for d := range m.days {
+			day := start.AddDate(0, 0, d)
+			lines = append(lines,
+				BilledCost{Day: day, Service: "Amazon Elastic Compute Cloud - Compute", UsageType: "BoxUsage:t3.micro", Record: RecordUsage, UnblendedUSD: 1, NetUSD: 1},
+				BilledCost{Day: day, Service: "Tax", Record: "Tax", UnblendedUSD: 0.1, NetUSD: 0.1})
+		}
+		lines = append(lines, BilledCost{Day: start, Service: "AWS Lambda", Record: RecordCredit, UnblendedUSD: -2, NetUSD: -2})
+		if err := s.ReplaceBilled(ctx, m.month, start, start.AddDate(0, 0, m.days), lines, m.final, at); err != nil {
+			t.Fatal(err)
+		}
+		for h := start; h.Before(start.AddDate(0, 0, 2)); h = h.Add(time.Hour) {
+			w := HourWrite{Hour: h, CollectedAt: at, Records: []CostRecord{{Hour: h, Service: "ec2", Region: "us-east-1", ResourceID: "i-1", CostUSD: 0.04, PriceSource: SourceAPI}}}
+			if _, err := s.WriteHour(ctx, w); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	months := []string{"2025-12", "2026-01", "2026-02", "2026-03"}
+	all, err := s.BillComparisons(ctx, months, []string{"ec2", "lambda"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range months {
+		one, err := s.BillComparison(ctx, m, time.Time{}, []string{"ec2", "lambda"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", one) != fmt.Sprintf("%+v", all[m]) {
+			t.Errorf("%s:\n one by one %+v\n all at once %+v", m, one, all[m])
+		}
+	}
+	if !all["2026-01"].Final || all["2026-03"].Final || !all["2025-12"].Empty() || all["2026-02"].Days != 28 || !near(all["2026-02"].GrossUSD, 30.8) {
+		t.Errorf("comparisons: %+v", all)
 	}
 }

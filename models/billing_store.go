@@ -151,46 +151,66 @@ func (s *Store) BillComparison(ctx context.Context, month string, before time.Ti
 	if before.IsZero() || before.After(end) {
 		before = end
 	}
-	c := BillComparison{Month: month}
 	fail := func(err error) (BillComparison, error) {
 		return BillComparison{}, fmt.Errorf("store: bill comparison %s: %w", month, err)
 	}
 	db := s.db.WithContext(ctx)
-	var span struct {
-		Days        int
-		First, Last *string
-	}
+	var span billedSpan
 	if err := db.Raw(qBilledDays, month, before.UTC()).Scan(&span).Error; err != nil {
 		return fail(err)
 	}
+	var lines []BilledLineSum
+	if span.Days > 0 {
+		if err := db.Raw(qBilledLines, month, before.UTC()).Scan(&lines).Error; err != nil {
+			return fail(err)
+		}
+	}
+	c, err := s.compareBilled(ctx, month, before.Equal(end), span, lines, estimated)
+	if err != nil {
+		return fail(err)
+	}
+	return c, nil
+}
+
+// billedSpan is how many days of a month AWS billed, and the first and last.
+type billedSpan struct {
+	Days        int
+	First, Last *string
+}
+
+// compareBilled sets a month's billed lines (of the days in span) beside costbot's
+// estimate of the same days; wholeMonth says every billed day was read, so a final month
+// is final.
+func (s *Store) compareBilled(ctx context.Context, month string, wholeMonth bool, span billedSpan, lines []BilledLineSum, estimated []string) (BillComparison, error) {
+	c := BillComparison{Month: month}
 	if span.Days == 0 || span.First == nil || span.Last == nil {
 		return c, nil
 	}
+	start, err := MonthStart(month)
+	if err != nil {
+		return c, err
+	}
 	c.Days = span.Days
 	if c.From, err = parseStoredTime(*span.First); err != nil {
-		return fail(err)
+		return c, err
 	}
 	if c.Through, err = parseStoredTime(*span.Last); err != nil {
-		return fail(err)
-	}
-	var lines []BilledLineSum
-	if err := db.Raw(qBilledLines, month, before.UTC()).Scan(&lines).Error; err != nil {
-		return fail(err)
+		return c, err
 	}
 	estimates, err := s.estimateThrough(ctx, month, start, c.Through.AddDate(0, 0, 1))
 	if err != nil {
-		return fail(err)
+		return c, err
 	}
 	m, ok, err := s.BilledMonthOf(ctx, month)
 	if err != nil {
-		return fail(err)
+		return c, err
 	}
 	cmp := CompareBill(lines, estimates, estimated)
 	cmp.Month, cmp.From, cmp.Through, cmp.Days = month, c.From, c.Through, c.Days
-	if err := db.Raw(qEstimatedDays, c.From, c.Through.AddDate(0, 0, 1)).Scan(&cmp.EstimatedDays).Error; err != nil {
-		return fail(err)
+	if err := s.db.WithContext(ctx).Raw(qEstimatedDays, c.From, c.Through.AddDate(0, 0, 1)).Scan(&cmp.EstimatedDays).Error; err != nil {
+		return c, err
 	}
-	cmp.Final = ok && m.Final && before.Equal(end)
+	cmp.Final = ok && m.Final && wholeMonth
 	return cmp, nil
 }
 

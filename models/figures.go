@@ -101,14 +101,51 @@ type CostOverview struct {
 	Billed *BillComparison
 }
 
-// Forecast is the month-end forecast at the latest hour's rate.
-func (v CostOverview) Forecast() float64 {
+// EstimateForecast is the month-end forecast of costbot's estimate alone: the month so
+// far plus the latest hour's rate for every hour left.
+func (v CostOverview) EstimateForecast() float64 {
 	return MonthEndForecast(v.MonthUSD, v.HourlyUSD, v.LatestHour, v.Now)
 }
 
-// CostOverview reads the overview at now; today starts at midnight in tz, and the last
-// scan is the latest run of scanJob.
-func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string) (CostOverview, error) {
+// Forecast is the month-end forecast as /cost and the overview show it: the billed days,
+// when AWS billed any, in AWS's figures, and the estimate for the rest.
+func (v CostOverview) Forecast() float64 { return ForecastCounted(v.EstimateForecast(), v.Billed) }
+
+// ForecastCounted is estimateForecast with the billed days in AWS's figures when billed
+// holds any, else estimateForecast.
+func ForecastCounted(estimateForecast float64, billed *BillComparison) float64 {
+	if !HasBilled(billed) {
+		return estimateForecast
+	}
+	return ForecastWithBilled(estimateForecast, *billed)
+}
+
+// HasBilled reports whether c holds any day AWS billed.
+func HasBilled(c *BillComparison) bool { return c != nil && !c.Empty() }
+
+// BillingScope is whether costbot reads AWS's bill (Cost Explorer on) and the services
+// it estimates, which a comparison sets apart from the lines it does not.
+type BillingScope struct {
+	On        bool
+	Estimated []string
+}
+
+// Billed is AWS's bill for month's billed days beside costbot's estimate of the same
+// days, or nil when billing is off.
+func (s *Store) Billed(ctx context.Context, month string, scope BillingScope) (*BillComparison, error) {
+	if !scope.On {
+		return nil, nil
+	}
+	c, err := s.BillComparison(ctx, month, time.Time{}, scope.Estimated)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CostOverview reads the overview at now; today starts at midnight in tz, the last scan
+// is the latest run of scanJob, and AWS's bill of the month is read when billing is on.
+func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope) (CostOverview, error) {
 	now = now.UTC()
 	if tz == nil {
 		tz = time.UTC
@@ -116,6 +153,9 @@ func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Locati
 	v := CostOverview{Now: now, TZ: tz, Month: MonthOf(now)}
 	tally, err := s.TallyActiveResources(ctx)
 	if err != nil {
+		return v, err
+	}
+	if v.Billed, err = s.Billed(ctx, v.Month, billing); err != nil {
 		return v, err
 	}
 	v.Active, v.Sources = tally.PerService, tally.Sources

@@ -52,3 +52,49 @@ func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time) (map[
 	}
 	return out, nil
 }
+
+// UnpricedPerMonth is UnpricedBetween for every month of months (YYYY-MM) in one read:
+// per month, per service, the resources seen in it whose latest price is none. A page
+// of every month's bill asks once, not once a month.
+func (s *Store) UnpricedPerMonth(ctx context.Context, months []string) (map[string]map[string]int, error) {
+	out := make(map[string]map[string]int, len(months))
+	if len(months) == 0 {
+		return out, nil
+	}
+	type span struct{ start, end time.Time }
+	spans := make(map[string]span, len(months))
+	var first, last time.Time
+	for _, m := range months {
+		start, err := MonthStart(m)
+		if err != nil {
+			return nil, err
+		}
+		spans[m] = span{start, start.AddDate(0, 1, 0)}
+		if first.IsZero() || start.Before(first) {
+			first = start
+		}
+		if end := start.AddDate(0, 1, 0); end.After(last) {
+			last = end
+		}
+	}
+	var rows []struct {
+		Service             string
+		FirstSeen, LastSeen time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT service, first_seen, last_seen FROM resources
+		WHERE priced = ? AND last_seen >= ? AND first_seen < ?`, false, first, last).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: unpriced resources per month: %w", err)
+	}
+	for m, sp := range spans {
+		for _, r := range rows {
+			if !r.LastSeen.Before(sp.start) && r.FirstSeen.Before(sp.end) {
+				if out[m] == nil {
+					out[m] = map[string]int{}
+				}
+				out[m][r.Service]++
+			}
+		}
+	}
+	return out, nil
+}

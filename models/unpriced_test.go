@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -45,5 +46,39 @@ func TestUnpricedCounts(t *testing.T) {
 	}
 	if before, _ := s.UnpricedBetween(ctx, h.Add(-48*time.Hour), h); len(before) != 0 {
 		t.Errorf("unpriced before the first hour = %v, want none", before)
+	}
+}
+
+// Every month's unpriced counts read at once are each month's UnpricedBetween.
+func TestUnpricedPerMonthIsUnpricedBetween(t *testing.T) {
+	s := openTestStore(t)
+	ctx := t.Context()
+	at := func(m, d int) time.Time { return time.Date(2026, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	rows := []ResourceRow{
+		{Key: "a/fsx/1", Service: "fsx", ResourceID: "fs-1", FirstSeen: at(1, 20), LastSeen: at(3, 2), Active: true},
+		{Key: "a/q/1", Service: "q", ResourceID: "app-1", FirstSeen: at(2, 1), LastSeen: at(2, 28), Active: true},
+		{Key: "a/q/2", Service: "q", ResourceID: "app-2", FirstSeen: at(2, 10), LastSeen: at(4, 1)},
+		{Key: "a/ec2/1", Service: "ec2", ResourceID: "i-1", FirstSeen: at(1, 1), LastSeen: at(4, 1), Priced: true, HourlyUSD: 1, Active: true},
+	}
+	if err := s.DB().Create(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	months := []string{"2025-12", "2026-01", "2026-02", "2026-03", "2026-04"}
+	all, err := s.UnpricedPerMonth(ctx, months)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all["2026-02"]["q"] != 2 || all["2026-02"]["fsx"] != 1 || all["2026-01"]["q"] != 0 || len(all["2025-12"]) != 0 || all["2026-04"]["q"] != 1 {
+		t.Errorf("per month: %v", all)
+	}
+	for _, m := range months {
+		start, _ := MonthStart(m)
+		one, err := s.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(one) != fmt.Sprint(all[m]) && !(len(one) == 0 && len(all[m]) == 0) {
+			t.Errorf("%s: UnpricedBetween %v, UnpricedPerMonth %v", m, one, all[m])
+		}
 	}
 }

@@ -20,13 +20,16 @@ import (
 var assetRef = regexp.MustCompile(`(?:href|src)="(/static/[^"?]+)\?v=`)
 
 // BenchmarkDashboardPages measures, on a store holding a year of hourly history for
-// 2,000 resources, each page's server time (request in, last byte of the compressed
+// 2,000 resources and a year of AWS's bill (benchseed.BilledYear), each page's server time (request in, last byte of the compressed
 // answer out, in the handler) and what a first visit transfers: the gzipped page plus
 // the gzipped CSS and scripts it loads.
 //
 //	go test ./web -run '^$' -bench BenchmarkDashboardPages -benchtime 200x
 func BenchmarkDashboardPages(b *testing.B) {
 	store, end := benchseed.OpenYear(b, 2000), benchseed.YearEnd
+	if err := benchseed.BilledYear(store, end); err != nil {
+		b.Fatal(err)
+	}
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_CHAT_IDS": "1001", "BOT_LANG": "en"}
 	cfg, err := config.Parse(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

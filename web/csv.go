@@ -4,26 +4,76 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"time"
 
 	"costbot/models"
 )
 
 // writeBillsCSV sends bills as CSV, one row per month and service; the status says
-// whether the month is final (closed) or provisional.
-func writeBillsCSV(w http.ResponseWriter, filename string, bills []models.Bill) {
+// whether the month is final (closed) or provisional. Where AWS billed the month, each
+// service row carries the billed amount and costbot's estimate of the same days, and
+// the billed lines costbot does not estimate (kind not_estimated) and the credits
+// (kind credit) follow as rows of their own, so gross and net add up from the file.
+// unpriced_resources counts a service's resources the estimate leaves out (no price).
+func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"month", "service", "estimated_usd", "status", "hours", "estimated_hours"})
-	for _, b := range bills {
+	cw.Write([]string{"month", "service", "estimated_usd", "status", "hours", "estimated_hours",
+		"billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"})
+	money := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+	for _, mb := range bills {
+		b, c := mb.Bill, mb.Billed
 		status := "provisional"
 		if b.Closed {
 			status = "final"
 		}
-		for _, sc := range b.Services {
-			cw.Write([]string{b.Month, sc.Service, strconv.FormatFloat(sc.USD, 'f', 6, 64), status, strconv.Itoa(b.Hours), strconv.Itoa(b.EstimatedHours)})
+		hours, estHours := strconv.Itoa(b.Hours), strconv.Itoa(b.EstimatedHours)
+		var billedSpan []string // billed_from, billed_through, billed_status
+		compared := map[string]models.ServiceComparison{}
+		if c != nil {
+			state := "provisional"
+			if c.Final {
+				state = "final"
+			}
+			billedSpan = []string{c.From.Format(time.DateOnly), c.Through.Format(time.DateOnly), state}
+			for _, sc := range c.Services {
+				compared[sc.Service] = sc
+			}
 		}
+		billedOf := func(service string) []string {
+			sc, ok := compared[service]
+			if !ok {
+				if c == nil {
+					return []string{"", "", "", "", ""}
+				}
+				return append([]string{"", ""}, billedSpan...)
+			}
+			delete(compared, service)
+			return append([]string{money(sc.BilledUSD), money(sc.EstimatedUSD)}, billedSpan...)
+		}
+		for _, sc := range b.Services {
+			row := []string{b.Month, sc.Service, money(sc.USD), status, hours, estHours}
+			cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
+		}
+		if c == nil {
+			continue
+		}
+		for _, sc := range c.Services { // billed, but absent from the month's estimate
+			if _, ok := compared[sc.Service]; ok {
+				row := []string{b.Month, sc.Service, "", status, hours, estHours}
+				cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
+			}
+		}
+		lines := func(kind string, ls []models.BilledLine) {
+			for _, l := range ls {
+				row := []string{b.Month, l.Name, "", status, hours, estHours, money(l.USD), ""}
+				cw.Write(append(append(row, billedSpan...), kind, ""))
+			}
+		}
+		lines("not_estimated", c.Other)
+		lines("credit", c.Credits)
 	}
 	cw.Flush()
 }

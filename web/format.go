@@ -31,6 +31,17 @@ func signed(v float64, s string) string {
 	return s
 }
 
+// diffUSD is a signed difference: +$7.20, -$1.05, and $0.00 for float dust.
+func diffUSD(v float64) string {
+	if math.Abs(v) < 0.005 {
+		return "$0.00"
+	}
+	if v > 0 {
+		return "+" + usd(v)
+	}
+	return usd(v)
+}
+
 // pct is a percentage with one decimal.
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 

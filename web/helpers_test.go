@@ -191,3 +191,23 @@ func (j *insecureJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	}
 	j.CookieJar.SetCookies(u, cookies)
 }
+
+// expectPage opens path as a user signed in in lang and expects the page to show every
+// text of want and none of not.
+func (d *dash) expectPage(t *testing.T, lang, path string, want, not []string) {
+	t.Helper()
+	status, body := d.get(d.loggedIn(1001, lang), path)
+	if status != http.StatusOK {
+		t.Fatalf("%s: status %d", path, status)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", path, w)
+		}
+	}
+	for _, w := range not {
+		if strings.Contains(body, w) {
+			t.Errorf("%s shows %q", path, w)
+		}
+	}
+}

@@ -48,7 +48,7 @@ type serviceShare struct {
 func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	now := s.now()
-	ov, err := s.store.CostOverview(ctx, now, s.tz(), scanJob)
+	ov, err := s.store.CostOverview(ctx, now, s.tz(), scanJob, s.billing())
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -83,6 +83,12 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	s.render(w, r, v, http.StatusOK, "overview", pageData{Title: v.T("nav.overview"), Nav: "overview", Charts: true, Body: view})
+}
+
+// billing is whether costbot reads AWS's bill, and the services it estimates, as the
+// chat's /cost and /bill read it.
+func (s *Server) billing() models.BillingScope {
+	return models.BillingScope{On: s.cfg.CostExplorerInterval > 0, Estimated: s.cfg.CostServices}
 }
 
 func monthStart(t time.Time) time.Time {
@@ -182,122 +188,6 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request, v *viewer) 
 	s.render(w, r, v, http.StatusOK, "service", pageData{Title: v.tr.Service(name), Nav: "service:" + name, Body: view})
 }
 
-// billsView is every month's bill, newest first, with a column per service found in
-// any of them.
-type billsView struct {
-	Services []string
-	Rows     []billRow
-}
-
-// billRow is one month of the bills table.
-type billRow struct {
-	Bill    models.Bill
-	Status  string     // a words key: bill.current, bill.final or bill.provisional
-	Amounts []*float64 // per billsView.Services; nil where the month has none
-}
-
-// billStatus says whether a month is this one (so far), final (closed) or provisional.
-func billStatus(b models.Bill, current string) string {
-	switch {
-	case b.Month == current:
-		return "bill.current"
-	case b.Closed:
-		return "bill.final"
-	}
-	return "bill.provisional"
-}
-
-func (s *Server) allBills(r *http.Request) ([]models.Bill, error) {
-	months, err := s.store.BillMonths(r.Context(), s.now(), billMonthsMax)
-	if err != nil {
-		return nil, err
-	}
-	bills := make([]models.Bill, 0, len(months))
-	for _, m := range months {
-		b, err := s.store.MonthBill(r.Context(), m)
-		if err != nil {
-			return nil, err
-		}
-		bills = append(bills, b)
-	}
-	return bills, nil
-}
-
-func (s *Server) pageBills(w http.ResponseWriter, r *http.Request, v *viewer) {
-	bills, err := s.allBills(r)
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	var view billsView
-	for _, b := range bills {
-		for _, sc := range b.Services {
-			if !slices.Contains(view.Services, sc.Service) {
-				view.Services = append(view.Services, sc.Service)
-			}
-		}
-	}
-	current := models.MonthOf(s.now())
-	for _, b := range bills {
-		row := billRow{Bill: b, Status: billStatus(b, current), Amounts: make([]*float64, len(view.Services))}
-		for _, sc := range b.Services {
-			usd := sc.USD
-			row.Amounts[slices.Index(view.Services, sc.Service)] = &usd
-		}
-		view.Rows = append(view.Rows, row)
-	}
-	s.render(w, r, v, http.StatusOK, "bills", pageData{Title: v.T("nav.bills"), Nav: "bills", Body: view})
-}
-
-// billMonthView is one month's bill by service.
-type billMonthView struct {
-	Bill     models.Bill
-	Status   string
-	Current  bool
-	Forecast float64
-	Shares   []serviceShare
-}
-
-func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer) {
-	month := r.PathValue("month")
-	csv := strings.HasSuffix(month, ".csv")
-	month = strings.TrimSuffix(month, ".csv")
-	if _, err := models.MonthStart(month); err != nil || len(month) != 7 {
-		s.notFound(w, r, v)
-		return
-	}
-	bill, err := s.store.MonthBill(r.Context(), month)
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	if csv {
-		writeBillsCSV(w, "costbot-bill-"+month+".csv", []models.Bill{bill})
-		return
-	}
-	current := models.MonthOf(s.now())
-	view := billMonthView{Bill: bill, Status: billStatus(bill, current), Current: month == current}
-	if view.Current {
-		if view.Forecast, err = s.store.BillForecast(r.Context(), bill, s.now()); err != nil {
-			s.fail(w, r, v, err)
-			return
-		}
-	}
-	for _, sc := range bill.Services {
-		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, models.Share(sc.USD, bill.TotalUSD)})
-	}
-	s.render(w, r, v, http.StatusOK, "bill", pageData{Title: v.T("nav.bills") + " " + month, Nav: "bills", Body: view})
-}
-
-func (s *Server) billsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	bills, err := s.allBills(r)
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	writeBillsCSV(w, "costbot-bills.csv", bills)
-}
-
 // lightsailView is every watched instance and the guard's latest actions.
 type lightsailView struct {
 	Instances   []models.LightsailTraffic
@@ -306,6 +196,9 @@ type lightsailView struct {
 	StopPercent float64
 	WarnPercent float64
 	DryRun      bool
+	// Billed is AWS's bill of the cycle's month so far, for the overage it billed per
+	// region (nil when costbot holds none).
+	Billed *models.BillComparison
 }
 
 func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -327,6 +220,13 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 	if view.Actions, err = s.store.LatestLightsailActions(ctx, actionsShown); err != nil {
 		s.fail(w, r, v, err)
 		return
+	}
+	if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if !models.HasBilled(view.Billed) {
+		view.Billed = nil
 	}
 	s.render(w, r, v, http.StatusOK, "lightsail", pageData{Title: v.T("nav.lightsail"), Nav: "lightsail", Body: view})
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"costbot/config"
 	"costbot/models"
 )
 
@@ -60,7 +62,7 @@ func TestPagesInBothLanguages(t *testing.T) {
 			"en": {"2 active resources", "i-micro", "i-large", "t3.micro", "$0.0960", "$70.08", "cache", "All regions"},
 			"zh": {"2 个活动资源", "缓存", "全部区域"},
 		}},
-		{"/service/q", map[string][]string{"en": {"app-1", "no price"}, "zh": {"app-1", "无价格"}}},
+		{"/service/q", map[string][]string{"en": {"app-1", "unpriced"}, "zh": {"app-1", "未定价"}}},
 		{"/bills", map[string][]string{
 			"en": {"2025-03", "2025-02", "this month, so far", "final", "$7.24", "$0.25"},
 			"zh": {"本月，截至目前", "最终", "$7.24"},
@@ -211,16 +213,16 @@ func TestBillsCSV(t *testing.T) {
 		want [][]string
 	}{
 		{"/bills.csv", [][]string{
-			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours"},
-			{"2025-03", "ec2", "3.629600", "provisional", "229", "0"},
-			{"2025-03", "q", "0.000000", "provisional", "229", "0"},
-			{"2025-02", "ec2", "6.990000", "final", "672", "0"},
-			{"2025-02", "s3", "0.250000", "final", "672", "0"},
+			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
+			{"2025-03", "ec2", "3.629600", "provisional", "229", "0", "", "", "", "", "", "service", "0"},
+			{"2025-03", "q", "0.000000", "provisional", "229", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service", "0"},
 		}},
 		{"/bills/2025-02.csv", [][]string{
-			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours"},
-			{"2025-02", "ec2", "6.990000", "final", "672", "0"},
-			{"2025-02", "s3", "0.250000", "final", "672", "0"},
+			{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
+			{"2025-02", "ec2", "6.990000", "final", "672", "0", "", "", "", "", "", "service", "0"},
+			{"2025-02", "s3", "0.250000", "final", "672", "0", "", "", "", "", "", "service", "0"},
 		}},
 	} {
 		status, body := d.get(c, tc.path)
@@ -296,9 +298,14 @@ func TestLocalesHaveTheSameKeysAndEveryService(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []string{"ec2", "rds", "lambda", "s3", "ebs", "vpc", "fsx", "cloudwatch", "waf", "q", "cloudfront", "lightsail"} {
-		if _, ok := catalogs["en"]["service."+s]; !ok {
-			t.Errorf("no display name for %s", s)
+	if len(config.Services) < 13 || !slices.Contains(config.Services, "elb") {
+		t.Fatalf("the service list the dashboard names: %v", config.Services)
+	}
+	for _, s := range config.Services {
+		for lang, words := range catalogs {
+			if name := words["service."+s]; name == "" || name == s {
+				t.Errorf("%s: no display name for %s", lang, s)
+			}
 		}
 	}
 }

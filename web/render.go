@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"costbot/models"
 )
 
 //go:embed templates/*.html
@@ -50,6 +52,22 @@ func (p pageData) T(key string) string { return p.tr.T(key) }
 // Service is a service's display name.
 func (p pageData) Service(name string) string { return p.tr.Service(name) }
 
+// BilledLine names a billed line costbot does not estimate: one of costbot's own groups
+// in the page's language, else as Cost Explorer names it.
+func (p pageData) BilledLine(name string) string {
+	key, ok := billedLineKeys[name]
+	if !ok {
+		return name
+	}
+	return p.tr.T(key)
+}
+
+var billedLineKeys = map[string]string{
+	models.LineDataTransfer: "billed.line.data_transfer", models.LineSnapshots: "billed.line.snapshots",
+	models.LineTax: "billed.line.tax", models.LineSupport: "billed.line.support",
+	models.LineCredits: "billed.line.credits", models.LineRefunds: "billed.line.refunds",
+}
+
 // When shows an instant in REPORT_TZ; the zero time shows as a dash.
 func (p pageData) When(t time.Time) string {
 	if t.IsZero() {
@@ -72,8 +90,10 @@ func (p pageData) WhenPtr(t *time.Time) string {
 
 var funcs = template.FuncMap{
 	"usd": usd, "rate": rate, "pct": pct, "gb": gb, "bytes": bytesSize,
-	"asset": assetURL,
-	"add":   func(a, b int) int { return a + b },
+	"asset":     assetURL,
+	"add":       func(a, b int) int { return a + b },
+	"diff":      diffUSD,
+	"hasBilled": models.HasBilled,
 }
 
 // pageSet holds each page's template, parsed with the layout.
