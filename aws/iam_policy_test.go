@@ -29,7 +29,7 @@ var iamPrefix = map[string]string{
 	"EC2": "ec2", "RDS": "rds", "Lambda": "lambda", "S3": "s3", "CloudWatch": "cloudwatch",
 	"CloudWatch Logs": "logs", "WAFV2": "wafv2", "FSx": "fsx", "CloudFront": "cloudfront",
 	"Lightsail": "lightsail", "QBusiness": "qbusiness", "STS": "sts", "Pricing": "pricing",
-	"Cost Explorer": "ce",
+	"Cost Explorer":             "ce",
 	"Elastic Load Balancing v2": "elasticloadbalancing", "Elastic Load Balancing": "elasticloadbalancing",
 }
 
