@@ -94,8 +94,9 @@ type slotConn struct {
 	release func()
 }
 
+// The slot is given back before the connection closes: a client that sees the close
+// and dials again at once finds the slot free.
 func (c *slotConn) Close() error {
-	err := c.Conn.Close()
 	c.once.Do(c.release)
-	return err
+	return c.Conn.Close()
 }

@@ -160,7 +160,16 @@ func TestHTTPLimits(t *testing.T) {
 		t.Errorf("idle connection closed after %v, want about %v", took, limits.IdleTimeout)
 	}
 
+	// The cap, on a server whose idle connections outlast the test, so that no slot
+	// frees itself while it runs.
 	limits.IdleTimeout = time.Minute
+	capped, err := startHTTP("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }),
+		limits, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capped.Close()
+	addr = capped.Addr
 	held := make([]net.Conn, 0, limits.MaxConns)
 	for range limits.MaxConns {
 		c, err := net.Dial("tcp", addr)
