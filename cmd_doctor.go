@@ -93,6 +93,13 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		check(name, fn)
 	}
+	awsCheck("permissions", func() (string, error) {
+		awsCfg, err := costaws.LoadConfig(ctx)
+		if err != nil {
+			return "", err
+		}
+		return checkPermissions(ctx, cfg, awsCfg)
+	})
 	awsCheck("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
 	check("lightsail host", func() (string, error) {
 		awsCfg, err := costaws.LoadConfig(ctx)

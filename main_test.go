@@ -233,12 +233,16 @@ func TestDoctor(t *testing.T) {
 		"DB_PATH=" + filepath.Join(dir, "cost.db"),
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + moto.URL,
+		// What moto does not serve, doctor's permission probes read from the fakes.
+		"AWS_ENDPOINT_URL_LIGHTSAIL=" + awstest.StartLightsail(t).URL,
+		"AWS_ENDPOINT_URL_QBUSINESS=" + awstest.StartQBusiness(t).URL,
+		"AWS_ENDPOINT_URL_PRICING=" + awstest.NewPricingServer(t, nil).URL,
 	}
 	out, _, code := runBinary(t, dir, cleanEnv(append(base, "TELEGRAM_BOT_TOKEN="+srv.Token())...), "doctor")
 	if code != 0 {
 		t.Fatalf("doctor exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012", "✓ cost explorer: GetCostAndUsage answers"} {
+	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012", "✓ permissions: 16 parts allowed", "✓ cost explorer: GetCostAndUsage answers"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}

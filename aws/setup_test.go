@@ -53,8 +53,8 @@ func emptyAWSHome(t *testing.T, files map[string]string) string {
 func TestClassifySetupError(t *testing.T) {
 	m := awstest.StartPrivateMoto(t)
 	ctx := awstest.Context(t)
-	limitedID, limitedSecret := iamUser(t, m, "limited", readOnlyWithout(t, "rds:"))
-	nobodyID, nobodySecret := iamUser(t, m, "nobody", "")
+	limitedID, limitedSecret := m.CreateUser(t, "limited", awstest.ReadOnlyPolicyWithout(t, "../deploy/iam-policy.json", "rds:"))
+	nobodyID, nobodySecret := m.CreateUser(t, "nobody", "")
 	m.EnforceIAM(t)
 	withKeys := func(id, secret string) awssdk.Config {
 		cfg := m.Config("us-east-1")

@@ -1,4 +1,4 @@
-package aws
+package awstest
 
 import (
 	"encoding/json"
@@ -10,13 +10,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"costbot/internal/awstest"
 )
 
 // iamCall makes one IAM query-protocol call to moto, before EnforceIAM (moto reads the
 // service from the credential scope and checks no signature until then).
-func iamCall(t *testing.T, m *awstest.Moto, action string, params map[string]string) []byte {
+func (m *Moto) iamCall(t testing.TB, action string, params map[string]string) []byte {
 	t.Helper()
 	form := url.Values{"Action": {action}, "Version": {"2010-05-08"}}
 	for k, v := range params {
@@ -43,13 +41,13 @@ func iamCall(t *testing.T, m *awstest.Moto, action string, params map[string]str
 	return body
 }
 
-// iamUser creates an IAM user in moto allowed policy (a JSON document; "" for none) and
-// returns its access key.
-func iamUser(t *testing.T, m *awstest.Moto, name, policy string) (keyID, secret string) {
+// CreateUser creates an IAM user in moto allowed policy (a JSON document; "" for none)
+// and returns its access key: call it before EnforceIAM.
+func (m *Moto) CreateUser(t testing.TB, name, policy string) (keyID, secret string) {
 	t.Helper()
-	iamCall(t, m, "CreateUser", map[string]string{"UserName": name})
+	m.iamCall(t, "CreateUser", map[string]string{"UserName": name})
 	if policy != "" {
-		iamCall(t, m, "PutUserPolicy", map[string]string{"UserName": name, "PolicyName": "costbot", "PolicyDocument": policy})
+		m.iamCall(t, "PutUserPolicy", map[string]string{"UserName": name, "PolicyName": "costbot", "PolicyDocument": policy})
 	}
 	var out struct {
 		Key struct {
@@ -57,7 +55,7 @@ func iamUser(t *testing.T, m *awstest.Moto, name, policy string) (keyID, secret 
 			SecretAccessKey string `xml:"SecretAccessKey"`
 		} `xml:"CreateAccessKeyResult>AccessKey"`
 	}
-	if err := xml.Unmarshal(iamCall(t, m, "CreateAccessKey", map[string]string{"UserName": name}), &out); err != nil {
+	if err := xml.Unmarshal(m.iamCall(t, "CreateAccessKey", map[string]string{"UserName": name}), &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.Key.AccessKeyID == "" {
@@ -66,11 +64,12 @@ func iamUser(t *testing.T, m *awstest.Moto, name, policy string) (keyID, secret 
 	return out.Key.AccessKeyID, out.Key.SecretAccessKey
 }
 
-// readOnlyWithout is deploy/iam-policy.json's read-only statement without the actions
-// that start with any of the prefixes, as a policy document.
-func readOnlyWithout(t *testing.T, prefixes ...string) string {
+// ReadOnlyPolicyWithout is the read-only statement (Resource "*") of the IAM policy in
+// file (deploy/iam-policy.json) without the actions that start with any of prefixes, as
+// a policy document.
+func ReadOnlyPolicyWithout(t testing.TB, file string, prefixes ...string) string {
 	t.Helper()
-	raw, err := os.ReadFile("../deploy/iam-policy.json")
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
