@@ -94,6 +94,9 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		check(name, fn)
 	}
 	awsCheck("permissions", func() (string, error) {
+		// Its own time: an endpoint that does not answer must not take the others'.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		awsCfg, err := costaws.LoadConfig(ctx)
 		if err != nil {
 			return "", err

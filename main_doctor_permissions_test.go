@@ -36,14 +36,12 @@ func TestDoctorPrintsTheMissingActions(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			env := cleanEnv("TELEGRAM_API_URL="+tg.URL(), "TELEGRAM_BOT_TOKEN="+tg.Token(), "TELEGRAM_CHAT_IDS=1",
-				"DB_PATH="+filepath.Join(dir, "cost.db"), "HOME="+dir, "AWS_EC2_METADATA_DISABLED=true",
-				"AWS_ACCESS_KEY_ID="+keys[i][0], "AWS_SECRET_ACCESS_KEY="+keys[i][1], "AWS_REGION=us-east-1",
-				"AWS_ENDPOINT_URL="+m.URL, "COST_REGIONS=us-east-1", "COST_EXPLORER_INTERVAL=off",
+			env := cleanEnv(append([]string{"TELEGRAM_API_URL=" + tg.URL(), "TELEGRAM_BOT_TOKEN=" + tg.Token(), "TELEGRAM_CHAT_IDS=1",
+				"DB_PATH=" + filepath.Join(dir, "cost.db"), "HOME=" + dir, "AWS_EC2_METADATA_DISABLED=true",
+				"AWS_ACCESS_KEY_ID=" + keys[i][0], "AWS_SECRET_ACCESS_KEY=" + keys[i][1], "AWS_REGION=us-east-1",
+				"AWS_ENDPOINT_URL=" + m.URL, "COST_REGIONS=us-east-1", "COST_EXPLORER_INTERVAL=off",
 				// The services whose IAM moto enforces faithfully (aws/permissions_test.go).
-				"COST_SERVICES=ec2,ebs,vpc,rds,s3,fsx,waf,elb",
-				"AWS_ENDPOINT_URL_LIGHTSAIL="+awstest.StartLightsail(t).URL,
-				"AWS_ENDPOINT_URL_PRICING="+awstest.NewPricingServer(t, nil).URL)
+				"COST_SERVICES=ec2,ebs,vpc,rds,s3,fsx,waf,elb"}, unservedByMoto(t)...)...)
 			out, errOut, code := runBinary(t, dir, env, "doctor")
 			if tt.refused == "" {
 				if code != 0 || !strings.Contains(out, "✓ permissions: 11 parts allowed") {
@@ -76,5 +74,16 @@ func TestDoctorPrintsTheMissingActions(t *testing.T) {
 				t.Errorf("statement %+v, want Allow %v on *", stmt, tt.missing)
 			}
 		})
+	}
+}
+
+// unservedByMoto points the SDK at the in-process fakes for the services moto does not
+// serve (Lightsail, Q Business, Pricing), so doctor's permission probes reach them.
+func unservedByMoto(t *testing.T) []string {
+	t.Helper()
+	return []string{
+		"AWS_ENDPOINT_URL_LIGHTSAIL=" + awstest.StartLightsail(t).URL,
+		"AWS_ENDPOINT_URL_QBUSINESS=" + awstest.StartQBusiness(t).URL,
+		"AWS_ENDPOINT_URL_PRICING=" + awstest.NewPricingServer(t, nil).URL,
 	}
 }

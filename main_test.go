@@ -233,11 +233,8 @@ func TestDoctor(t *testing.T) {
 		"DB_PATH=" + filepath.Join(dir, "cost.db"),
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + moto.URL,
-		// What moto does not serve, doctor's permission probes read from the fakes.
-		"AWS_ENDPOINT_URL_LIGHTSAIL=" + awstest.StartLightsail(t).URL,
-		"AWS_ENDPOINT_URL_QBUSINESS=" + awstest.StartQBusiness(t).URL,
-		"AWS_ENDPOINT_URL_PRICING=" + awstest.NewPricingServer(t, nil).URL,
 	}
+	base = append(base, unservedByMoto(t)...)
 	out, _, code := runBinary(t, dir, cleanEnv(append(base, "TELEGRAM_BOT_TOKEN="+srv.Token())...), "doctor")
 	if code != 0 {
 		t.Fatalf("doctor exit %d:\n%s", code, out)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"sync"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -165,11 +167,16 @@ type ProbeResult struct {
 	Denied bool  // Err is AWS refusing the action
 }
 
-// ProbePermissions makes each part's probe call once, one after another: a handful of
-// cheap reads. A collector's probe runs in the first of costRegions it runs in (global
-// ones in us-east-1), the guard's in the first of guardRegions.
+// probeTimeout bounds each probe: an endpoint that does not answer is said, not waited on.
+const probeTimeout = 10 * time.Second
+
+// ProbePermissions makes each part's probe call once, all at once (a handful of cheap
+// reads), each bounded by probeTimeout and tried at most twice. A collector's probe runs
+// in the first of costRegions it runs in (global ones in us-east-1), the guard's in the
+// first of guardRegions. Results come in the order of parts.
 func ProbePermissions(ctx context.Context, base awssdk.Config, costRegions, guardRegions []string, parts []string) []ProbeResult {
-	var out []ProbeResult
+	var probes []Permission
+	var regions []string
 	for _, part := range parts {
 		p, ok := PermissionOf(part)
 		if !ok || p.Probe == nil {
@@ -179,11 +186,22 @@ func ProbePermissions(ctx context.Context, base awssdk.Config, costRegions, guar
 		if p.Global || region == "" {
 			region = globalTaskRegion
 		}
-		cfg := base.Copy()
-		cfg.Region = region
-		err := p.Probe(ctx, cfg)
-		out = append(out, ProbeResult{Part: part, Region: region, Err: err, Denied: IsAccessDenied(err)})
+		probes, regions = append(probes, p), append(regions, region)
 	}
+	out := make([]ProbeResult, len(probes))
+	var wg sync.WaitGroup
+	for i, p := range probes {
+		wg.Go(func() {
+			cfg := base.Copy()
+			cfg.Region = regions[i]
+			cfg.RetryMaxAttempts = 2
+			ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			defer cancel()
+			err := p.Probe(ctx, cfg)
+			out[i] = ProbeResult{Part: p.Part, Region: regions[i], Err: err, Denied: IsAccessDenied(err)}
+		})
+	}
+	wg.Wait()
 	return out
 }
 

@@ -1,11 +1,9 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,23 +15,10 @@ import (
 	"costbot/aws"
 )
 
-// lockedBuffer is a log sink shared by the scheduler's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) errorLines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// errorLines are the ERROR lines of a text log.
+func errorLines(log string) []string {
 	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
+	for _, line := range strings.Split(log, "\n") {
 		if strings.Contains(line, "level=ERROR") {
 			out = append(out, line)
 		}
@@ -47,7 +32,7 @@ func (l *lockedBuffer) errorLines() []string {
 func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 	store := openStore(t)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	s, err := NewScheduler(store, clock, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +57,7 @@ func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 			t.Fatal("guard without credentials succeeded")
 		}
 	}
-	lines := logs.errorLines()
+	lines := errorLines(logs.String())
 	if len(lines) != 1 || !strings.Contains(lines[0], string(aws.CauseNoCredentials)) || !strings.Contains(lines[0], "AWS_ACCESS_KEY_ID") {
 		t.Fatalf("error lines %q, want one naming the cause and the fix", lines)
 	}
@@ -96,7 +81,7 @@ func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 	if _, err := s.RunOnce(ctx, "guard", guardLike); err == nil {
 		t.Fatal("guard without credentials succeeded")
 	}
-	if lines := logs.errorLines(); len(lines) != 1 {
+	if lines := errorLines(logs.String()); len(lines) != 1 {
 		t.Errorf("after the guard's success, collect still failing: %d error lines, want still 1: %q", len(lines), lines)
 	}
 	if _, err := s.RunOnce(ctx, CollectJob, func(context.Context) (string, error) { return "", nil }); err != nil {
@@ -108,7 +93,7 @@ func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 	if _, err := s.RunOnce(ctx, "guard", guardLike); err == nil {
 		t.Fatal("guard without credentials succeeded")
 	}
-	if lines := logs.errorLines(); len(lines) != 2 {
+	if lines := errorLines(logs.String()); len(lines) != 2 {
 		t.Errorf("after every job worked, the cause back: %d error lines, want 2: %q", len(lines), lines)
 	}
 }

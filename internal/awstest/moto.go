@@ -67,13 +67,19 @@ func StartPrivateMoto(t testing.TB) *Moto {
 // does (moto's /moto-api/reset-auth: the count of requests still let through unchecked).
 func (m *Moto) EnforceIAM(t testing.TB) {
 	t.Helper()
-	resp, err := http.Post(m.URL+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
+	m.api(t, "reset-auth", "0")
+}
+
+// api posts body to one of moto's own /moto-api/ endpoints.
+func (m *Moto) api(t testing.TB, endpoint, body string) {
+	t.Helper()
+	resp, err := http.Post(m.URL+"/moto-api/"+endpoint, "text/plain", strings.NewReader(body))
 	if err != nil {
-		t.Fatalf("moto reset-auth: %v", err)
+		t.Fatalf("moto %s: %v", endpoint, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("moto reset-auth: status %d", resp.StatusCode)
+		t.Fatalf("moto %s: status %d", endpoint, resp.StatusCode)
 	}
 }
 
@@ -120,14 +126,7 @@ func launch() (*Moto, *exec.Cmd, error) {
 // Reset empties every moto backend.
 func (m *Moto) Reset(t testing.TB) {
 	t.Helper()
-	resp, err := http.Post(m.URL+"/moto-api/reset", "application/json", strings.NewReader(""))
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reset moto: status %d", resp.StatusCode)
-	}
+	m.api(t, "reset", "")
 }
 
 // Config is an AWS configuration for region whose every client talks to moto.
