@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -69,18 +70,40 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		return fmt.Sprintf("%s writable (%d bytes)", cfg.DBPath, store.SizeBytes()), nil
 	})
+	// A set-up mistake (no credentials, an expired SSO session) is said once, on the aws
+	// line; the checks that would only meet it again are skipped.
+	var setup *costaws.SetupError
 	check("aws", func() (string, error) {
+		awsCfg, err := costaws.LoadConfig(ctx)
+		if err == nil {
+			var account, arn string
+			if account, arn, err = costaws.Identity(ctx, awsCfg); err == nil {
+				return fmt.Sprintf("account %s as %s", account, arn), nil
+			}
+		}
+		if errors.As(err, &setup) {
+			return "", setup
+		}
+		return "", fmt.Errorf("%w (set AWS credentials: AWS_PROFILE, ~/.aws or AWS_ACCESS_KEY_ID)", err)
+	})
+	awsCheck := func(name string, fn func() (string, error)) {
+		if setup != nil {
+			fmt.Fprintf(stdout, "- %s: not checked (%s)\n", name, setup.Cause)
+			return
+		}
+		check(name, fn)
+	}
+	awsCheck("permissions", func() (string, error) {
+		// Its own time: an endpoint that does not answer must not take the others'.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		awsCfg, err := costaws.LoadConfig(ctx)
 		if err != nil {
 			return "", err
 		}
-		account, arn, err := costaws.Identity(ctx, awsCfg)
-		if err != nil {
-			return "", fmt.Errorf("%w (set AWS credentials: AWS_PROFILE, ~/.aws or AWS_ACCESS_KEY_ID)", err)
-		}
-		return fmt.Sprintf("account %s as %s", account, arn), nil
+		return checkPermissions(ctx, cfg, awsCfg)
 	})
-	check("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
+	awsCheck("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
 	check("lightsail host", func() (string, error) {
 		awsCfg, err := costaws.LoadConfig(ctx)
 		if err != nil {

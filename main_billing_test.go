@@ -239,11 +239,11 @@ func TestDoctorSaysWhatIsWrongWithCostExplorer(t *testing.T) {
 			dir := t.TempDir()
 			faults, ceURL := awstest.NewCostExplorerFaults(t, moto.URL)
 			faults.Add(tt.fault)
-			out, _, code := runBinary(t, dir, cleanEnv(
+			out, _, code := runBinary(t, dir, cleanEnv(append(unservedByMoto(t),
 				"TELEGRAM_BOT_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(), "TELEGRAM_CHAT_IDS=4242",
 				"DB_PATH="+filepath.Join(dir, "cost.db"),
 				"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
-				"AWS_ENDPOINT_URL="+moto.URL, "AWS_ENDPOINT_URL_COST_EXPLORER="+ceURL,
+				"AWS_ENDPOINT_URL="+moto.URL, "AWS_ENDPOINT_URL_COST_EXPLORER="+ceURL)...,
 			), "doctor")
 			if code != 1 {
 				t.Errorf("doctor exit %d, want 1", code)
@@ -259,9 +259,9 @@ func TestDoctorSaysWhatIsWrongWithCostExplorer(t *testing.T) {
 			}
 		})
 	}
-	out, _, code := runBinary(t, t.TempDir(), cleanEnv("TELEGRAM_BOT_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(),
+	out, _, code := runBinary(t, t.TempDir(), cleanEnv(append(unservedByMoto(t), "TELEGRAM_BOT_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(),
 		"TELEGRAM_CHAT_IDS=4242", "COST_EXPLORER_INTERVAL=off", "DB_PATH="+filepath.Join(t.TempDir(), "c.db"),
-		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL="+moto.URL), "doctor")
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1", "AWS_ENDPOINT_URL="+moto.URL)...), "doctor")
 	if code != 0 || !strings.Contains(out, "✓ cost explorer: off") {
 		t.Errorf("doctor with COST_EXPLORER_INTERVAL=off: exit %d\n%s", code, out)
 	}

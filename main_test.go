@@ -234,11 +234,12 @@ func TestDoctor(t *testing.T) {
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
 		"AWS_ENDPOINT_URL=" + moto.URL,
 	}
+	base = append(base, unservedByMoto(t)...)
 	out, _, code := runBinary(t, dir, cleanEnv(append(base, "TELEGRAM_BOT_TOKEN="+srv.Token())...), "doctor")
 	if code != 0 {
 		t.Fatalf("doctor exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012", "✓ cost explorer: GetCostAndUsage answers"} {
+	for _, want := range []string{"✓ configuration", "✓ telegram: @", "✓ database", "✓ aws: account 123456789012", "✓ permissions: 16 parts allowed", "✓ cost explorer: GetCostAndUsage answers"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}

@@ -19,6 +19,9 @@ func LoadConfig(ctx context.Context) (awssdk.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		if se := ClassifySetupError(err, Profile()); se != nil {
+			return awssdk.Config{}, se
+		}
 		return awssdk.Config{}, fmt.Errorf("aws: load configuration: %w", err)
 	}
 	if cfg.Region == "" {

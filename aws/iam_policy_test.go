@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,6 +18,9 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/wafv2"
 	wafv2types "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 	"github.com/aws/smithy-go/middleware"
@@ -70,8 +74,9 @@ func recordActions(cfg *awssdk.Config) func() []string {
 
 type iamPolicy struct {
 	Statement []struct {
-		Effect string
-		Action []string
+		Effect   string
+		Action   []string
+		Resource any
 	}
 }
 
@@ -123,7 +128,8 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	q := awstest.StartQBusiness(t)
 	ctx := awstest.Context(t)
 	routes := map[string]*httputil.ReverseProxy{}
-	for service, target := range map[string]string{"": m.URL, "lightsail": ls.URL, "qbusiness": q.URL} {
+	prices := awstest.NewPricingServer(t, nil)
+	for service, target := range map[string]string{"": m.URL, "lightsail": ls.URL, "qbusiness": q.URL, "pricing": prices.URL} {
 		u, err := url.Parse(target)
 		if err != nil {
 			t.Fatal(err)
@@ -153,6 +159,13 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	seedChargeKinds(t, ctx, m, region)
+	if _, err := cloudwatchlogs.NewFromConfig(m.Config(region)).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: awssdk.String("/app")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cloudfront.NewFromConfig(m.Config(region)).CreateDistribution(ctx, &cloudfront.CreateDistributionInput{
+		DistributionConfig: awstest.DistributionConfig("iam-policy", cftypes.PriceClassPriceClassAll)}); err != nil {
+		t.Fatal(err)
+	}
 	ls.AddSnapshot(region, awstest.LightsailSnapshot{Name: "weekly", From: "web-1", SizeGB: 40})
 	ls.AddSnapshot(region, awstest.LightsailSnapshot{Name: "disk-weekly", From: "data", Disk: true, SizeGB: 8})
 	ls.AddBundle(region, awstest.LightsailBundle{ID: "small_3_0", Price: 10, TransferGB: 2048})
@@ -195,6 +208,8 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	checkPermissionsTable(t, ctx, srv.URL, region, policy)
+
 	allowed := policy.actions(t)
 	calls := called()
 	for _, a := range calls {
@@ -209,5 +224,95 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		if a != "pricing:GetProducts" && !slices.Contains(calls, a) {
 			t.Errorf("deploy/iam-policy.json allows %s, which nothing called", a)
 		}
+	}
+}
+
+// checkPermissionsTable: each part of costbot calls nothing its Permissions entry does
+// not list, its probe needs exactly the entry's first action, and the entries together
+// list deploy/iam-policy.json's read-only statement (Resource "*"), so what `costbot
+// doctor` asks for cannot drift from the policy or the code.
+func checkPermissionsTable(t *testing.T, ctx context.Context, endpoint, region string, policy iamPolicy) {
+	t.Helper()
+	now := time.Now().UTC()
+	runs := map[string]func(cfg awssdk.Config) error{
+		PartAccount: func(cfg awssdk.Config) error { _, err := AccountID(ctx, cfg); return err },
+		PartLightsailGuard: func(cfg awssdk.Config) error {
+			if _, err := ListLightsailInstances(ctx, cfg); err != nil {
+				return err
+			}
+			if _, err := GetLightsailInstanceState(ctx, cfg, "web-1"); err != nil {
+				return err
+			}
+			if _, err := LightsailTrafficReading(ctx, cfg, "web-1", now.Add(-time.Hour), now); err != nil {
+				return err
+			}
+			_, _, err := LightsailStaticIPOf(ctx, cfg, "web-1")
+			return err
+		},
+		PartCostExplorer: func(cfg awssdk.Config) error {
+			_, err := NewCostExplorer(cfg).BilledDays(ctx, now.Truncate(24*time.Hour).AddDate(0, 0, -1), now.Truncate(24*time.Hour))
+			return err
+		},
+		PartPricing: func(cfg awssdk.Config) error { return nil }, // package pricing's calls; its probe is checked below
+	}
+	for _, svc := range Registered() {
+		runs[svc] = func(cfg awssdk.Config) error {
+			res, err := (&Scanner{Base: cfg, Regions: []string{region}, Services: []string{svc}, Concurrency: 2, TaskTimeout: time.Minute}).ScanMonthSoFar(ctx)
+			if err == nil && len(res.Errors) > 0 {
+				err = fmt.Errorf("scan errors: %+v", res.Errors)
+			}
+			return err
+		}
+	}
+	var listed []string
+	for _, p := range Permissions {
+		listed = append(listed, p.Actions...)
+		run, ok := runs[p.Part]
+		if !ok {
+			t.Errorf("Permissions lists %q, which is no collector or part of costbot", p.Part)
+			continue
+		}
+		delete(runs, p.Part)
+		cfg := awstest.Config(endpoint, region)
+		called := recordActions(&cfg)
+		if err := run(cfg); err != nil {
+			t.Errorf("%s: %v", p.Part, err)
+		}
+		calls := called()
+		for _, a := range calls {
+			if a != "sts:GetCallerIdentity" && !slices.Contains(p.Actions, a) {
+				t.Errorf("%s calls %s, which its Permissions entry does not list", p.Part, a)
+			}
+		}
+		for _, a := range p.Actions {
+			if p.Part != PartPricing && !slices.Contains(calls, a) {
+				t.Errorf("Permissions lists %s for %s, which it did not call", a, p.Part)
+			}
+		}
+		if p.Probe == nil {
+			continue
+		}
+		cfg = awstest.Config(endpoint, region)
+		called = recordActions(&cfg)
+		if err := p.Probe(ctx, cfg); err != nil {
+			t.Errorf("%s probe: %v", p.Part, err)
+		}
+		if got := called(); !slices.Equal(got, p.Actions[:1]) {
+			t.Errorf("%s probe calls %v, want exactly its first action %v", p.Part, got, p.Actions[:1])
+		}
+	}
+	for part := range runs {
+		t.Errorf("Permissions has no entry for %s", part)
+	}
+	var readOnly []string
+	for _, s := range policy.Statement {
+		if s.Resource == "*" {
+			readOnly = append(readOnly, s.Action...)
+		}
+	}
+	slices.Sort(readOnly)
+	slices.Sort(listed)
+	if listed = slices.Compact(listed); !slices.Equal(listed, readOnly) {
+		t.Errorf("Permissions lists %v\ndeploy/iam-policy.json's read-only statement allows %v", listed, readOnly)
 	}
 }

@@ -71,8 +71,9 @@ type ScanResult struct {
 // globalTaskRegion is the real region a global task's SDK clients talk to.
 const globalTaskRegion = "us-east-1"
 
-// Scan lists the account's resources. It fails only when the account itself cannot be
-// identified; a failing task is reported in the result and never spoils the others.
+// Scan lists the account's resources. It fails only when the credentials cannot be had
+// or the account itself cannot be identified (a *SetupError when the cause is one a
+// person can act on); a failing task is reported in the result and never spoils the others.
 //
 // The account lookup runs beside the tasks rather than before them, and the tasks are
 // handed to at most Concurrency workers in a fixed order, global ones first: a global
@@ -84,6 +85,11 @@ func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 		now = s.Now
 	}
 	start := now()
+	// Credentials that cannot be had fail every task the same way: say it once, before
+	// fanning out.
+	if err := CheckCredentials(ctx, s.Base, Profile()); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var account string
@@ -274,6 +280,9 @@ func Identity(ctx context.Context, cfg awssdk.Config) (account, arn string, err 
 	}
 	out, err := sts.NewFromConfig(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		if se := ClassifySetupError(err, Profile()); se != nil {
+			return "", "", se
+		}
 		return "", "", fmt.Errorf("sts: get caller identity: %w", err)
 	}
 	return awssdk.ToString(out.Account), awssdk.ToString(out.Arn), nil

@@ -246,7 +246,8 @@ func (g *Guard) Check(ctx context.Context) (counts string, err error) {
 			errs = append(errs, e)
 		}
 	}
-	return stats.String(), errors.Join(errs...)
+	// One region after another failing for want of credentials is one cause, said once.
+	return stats.String(), errors.Join(aws.CollapseSetupErrors(errs, aws.Profile())...)
 }
 
 // eachRegion runs fn for every watched region, at most guardConcurrency at once, and

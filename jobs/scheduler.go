@@ -33,10 +33,12 @@ type Scheduler struct {
 	// OnRunDone, when set before Start, is called after every recorded run (metrics, tests).
 	OnRunDone func(job string, at time.Time, err error)
 
-	mu       sync.Mutex
-	jobs     map[string]gocron.Job
-	running  map[string]bool
-	startNow []func()
+	mu      sync.Mutex
+	jobs    map[string]gocron.Job
+	running map[string]bool
+	// setupSaid is the set-up mistake each job last failed with (logRunOutcome).
+	setupSaid map[string]string
+	startNow  []func()
 }
 
 // NewScheduler builds a scheduler on clock (clockwork.NewRealClock() in production, a fake
@@ -128,11 +130,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, name string, fn Func) (counts s
 		}()
 		counts, err = fn(ctx)
 	}()
-	if err != nil {
-		s.log.Error("job failed", "job", name, "duration", time.Since(start), "err", err)
-	} else {
-		s.log.Info("job done", "job", name, "duration", time.Since(start), "counts", counts)
-	}
+	s.logRunOutcome(name, time.Since(start), counts, err)
 	if run != nil {
 		// The run's own context may be cancelled by shutdown; the record must still land.
 		if ferr := s.store.FinishJobRun(context.WithoutCancel(ctx), run, s.clock.Now(), counts, err); ferr != nil {

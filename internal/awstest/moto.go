@@ -36,7 +36,7 @@ var (
 // to install it, except under CI=true, where it fails.
 func StartMoto(t testing.TB) *Moto {
 	t.Helper()
-	motoOnce.Do(func() { motoSrv, motoErr = launch() })
+	motoOnce.Do(func() { motoSrv, _, motoErr = launch() })
 	if motoErr != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("moto_server is required under CI: %v", motoErr)
@@ -46,14 +46,51 @@ func StartMoto(t testing.TB) *Moto {
 	return motoSrv
 }
 
-func launch() (*Moto, error) {
+// StartPrivateMoto starts a moto_server of the test's own, stopped when the test ends:
+// for a test that changes what the whole server does (EnforceIAM).
+func StartPrivateMoto(t testing.TB) *Moto {
+	t.Helper()
+	m, cmd, err := launch()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("moto_server is required under CI: %v", err)
+		}
+		t.Skipf("moto_server unavailable (%v): install it with pip install 'moto[server]'", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill() // launch's own goroutine reaps it
+	})
+	return m
+}
+
+// EnforceIAM makes moto check every later request's signature and IAM policies, as AWS
+// does (moto's /moto-api/reset-auth: the count of requests still let through unchecked).
+func (m *Moto) EnforceIAM(t testing.TB) {
+	t.Helper()
+	m.api(t, "reset-auth", "0")
+}
+
+// api posts body to one of moto's own /moto-api/ endpoints.
+func (m *Moto) api(t testing.TB, endpoint, body string) {
+	t.Helper()
+	resp, err := http.Post(m.URL+"/moto-api/"+endpoint, "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("moto %s: %v", endpoint, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("moto %s: status %d", endpoint, resp.StatusCode)
+	}
+}
+
+func launch() (*Moto, *exec.Cmd, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, fmt.Errorf("moto_server not found on PATH")
+		return nil, nil, fmt.Errorf("moto_server not found on PATH")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
@@ -62,7 +99,7 @@ func launch() (*Moto, error) {
 	// The server dies with the test binary, whatever way the binary ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start moto_server: %w", err)
+		return nil, nil, fmt.Errorf("start moto_server: %w", err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -72,31 +109,24 @@ func launch() (*Moto, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			return nil, fmt.Errorf("moto_server exited: %v", err)
+			return nil, nil, fmt.Errorf("moto_server exited: %v", err)
 		default:
 		}
 		resp, err := client.Get(url + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			return &Moto{URL: url}, nil
+			return &Moto{URL: url}, cmd, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	cmd.Process.Kill()
-	return nil, fmt.Errorf("moto_server did not answer on %s within 60s", url)
+	return nil, nil, fmt.Errorf("moto_server did not answer on %s within 60s", url)
 }
 
 // Reset empties every moto backend.
 func (m *Moto) Reset(t testing.TB) {
 	t.Helper()
-	resp, err := http.Post(m.URL+"/moto-api/reset", "application/json", strings.NewReader(""))
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reset moto: status %d", resp.StatusCode)
-	}
+	m.api(t, "reset", "")
 }
 
 // Config is an AWS configuration for region whose every client talks to moto.
