@@ -143,10 +143,11 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	// A collection or a guard check runs a lot of code once and then nothing for an hour
-	// or ten minutes: give its pages back when it ends (see trimMemory).
+	// A collection, a guard check or a read of the bill runs a lot of code once and then
+	// nothing for ten minutes to twelve hours: give its pages back when it ends (see
+	// trimMemory).
 	sched.OnRunDone = func(job string, _ time.Time, _ error) {
-		if job == jobs.CollectJob || job == jobs.GuardJob || job == jobs.ReportJob {
+		if job == jobs.CollectJob || job == jobs.GuardJob || job == jobs.ReportJob || job == jobs.BillingJob {
 			if kB, err := trimMemory(); err != nil {
 				log.Debug("memory trim", "job", job, "err", err)
 			} else {

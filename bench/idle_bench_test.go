@@ -68,7 +68,8 @@ func BenchmarkIdleDaemonRSS(b *testing.B) {
 			"TELEGRAM_CHAT_IDS=1001", "TELEGRAM_ADMIN_IDS=1001", "DB_PATH="+filepath.Join(b.TempDir(), "cost.db"))
 		cmd := exec.Command(bin, "run")
 		cmd.Env = env
-		logs := &lineWaiter{want: map[string]chan struct{}{"job=collect": make(chan struct{}), "job=lightsail": make(chan struct{})}}
+		logs := &lineWaiter{want: map[string]chan struct{}{"job=collect": make(chan struct{}), "job=lightsail": make(chan struct{}),
+			"job=billing": make(chan struct{})}}
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
