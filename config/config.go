@@ -89,6 +89,15 @@ type Config struct {
 
 	CostExplorerInterval       time.Duration // COST_EXPLORER_INTERVAL (0: off)
 	CostExplorerMaxRequestsDay int           // COST_EXPLORER_MAX_REQUESTS_PER_DAY
+
+	Accounts           Accounts     // AWS_ACCOUNTS
+	AWSRoleName        string       // AWS_ROLE_NAME (with AWS_ACCOUNTS=organization)
+	AWSExternalID      string       // AWS_EXTERNAL_ID ("" sends none)
+	AccountConcurrency int          // ACCOUNT_CONCURRENCY: accounts worked on at once
+	ChatAccounts       ChatAccounts // TELEGRAM_CHAT_ACCOUNTS (nil: every chat sees every account)
+
+	DBURL       string        // DB_URL ("" is SQLite at DB_PATH)
+	LeaderLease time.Duration // LEADER_LEASE
 }
 
 // DefaultHTTPAddr is where /healthz and /metrics listen when HTTP_ADDR is unset: this
@@ -158,7 +167,16 @@ func Parse(lookup func(string) (string, bool)) (*Config, error) {
 
 		CostExplorerInterval:       p.durationOrOff("COST_EXPLORER_INTERVAL", 12*time.Hour),
 		CostExplorerMaxRequestsDay: p.positiveInt("COST_EXPLORER_MAX_REQUESTS_PER_DAY", 20),
+
+		Accounts:           p.accounts("AWS_ACCOUNTS"),
+		AWSRoleName:        p.roleName("AWS_ROLE_NAME"),
+		AWSExternalID:      p.str("AWS_EXTERNAL_ID", ""),
+		AccountConcurrency: p.positiveInt("ACCOUNT_CONCURRENCY", 8),
+
+		DBURL:       p.dbURL("DB_URL"),
+		LeaderLease: p.leaderLease("LEADER_LEASE"),
 	}
+	c.ChatAccounts = p.chatAccounts("TELEGRAM_CHAT_ACCOUNTS", c.TelegramChatIDs)
 	if v, ok := p.raw("GUARD_HEARTBEAT_URL"); ok && strings.TrimSpace(v) != "" {
 		c.GuardHeartbeatURL = p.url("GUARD_HEARTBEAT_URL", "")
 	}

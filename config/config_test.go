@@ -280,3 +280,53 @@ func TestGuardHeartbeatAndSelfSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestAccountsAndStoreSettings(t *testing.T) {
+	c, err := Parse(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Accounts.Single() || c.AWSRoleName != DefaultRoleName || c.AccountConcurrency != 8 || c.DBURL != "" || c.LeaderLease != 15*time.Second || c.ChatAccounts != nil {
+		t.Errorf("defaults: %+v role %q conc %d db %q lease %s chats %v", c.Accounts, c.AWSRoleName, c.AccountConcurrency, c.DBURL, c.LeaderLease, c.ChatAccounts)
+	}
+	c, err = Parse(env("AWS_ACCOUNTS", "Organization", "AWS_ROLE_NAME", "Reader", "AWS_EXTERNAL_ID", "ext-1", "DB_URL", "postgres://u:p@db:5432/costbot", "LEADER_LEASE", "5s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Accounts.Organization || c.AWSRoleName != "Reader" || c.AWSExternalID != "ext-1" || c.DBURL == "" || c.LeaderLease != 5*time.Second {
+		t.Errorf("values: %+v %q %q %q %s", c.Accounts, c.AWSRoleName, c.AWSExternalID, c.DBURL, c.LeaderLease)
+	}
+	arns := "arn:aws:iam::111111111111:role/CostbotReadOnly, arn:aws:iam::222222222222:role/path/Reader"
+	c, err = Parse(env("AWS_ACCOUNTS", arns, "TELEGRAM_CHAT_IDS", "10,-20,30", "TELEGRAM_CHAT_ACCOUNTS", "10:111111111111|222222222222; -20:*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Accounts.RoleARNs) != 2 || RoleAccount(c.Accounts.RoleARNs[1]) != "222222222222" {
+		t.Errorf("role ARNs: %v", c.Accounts.RoleARNs)
+	}
+	for _, tc := range []struct {
+		chat    int64
+		account string
+		want    bool
+	}{{10, "111111111111", true}, {10, "333333333333", false}, {-20, "333333333333", true}, {30, "333333333333", true}} {
+		if got := c.ChatSeesAccount(tc.chat, tc.account); got != tc.want {
+			t.Errorf("chat %d sees %s = %v, want %v", tc.chat, tc.account, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ variable, value, want string }{
+		{"AWS_ACCOUNTS", "111111111111", "role ARNs"},
+		{"AWS_ROLE_NAME", "no spaces please", "role name"},
+		{"DB_URL", "mysql://db/costbot", "postgres://"},
+		{"LEADER_LEASE", "1s", "3s or more"},
+		{"ACCOUNT_CONCURRENCY", "0", "whole number"},
+		{"TELEGRAM_CHAT_ACCOUNTS", "10=111111111111", "chat:account"},
+		{"TELEGRAM_CHAT_ACCOUNTS", "99:111111111111", "not in TELEGRAM_CHAT_IDS"},
+		{"TELEGRAM_CHAT_ACCOUNTS", "10:1234", "12-digit"},
+	} {
+		_, err := Parse(env("TELEGRAM_CHAT_IDS", "10", tc.variable, tc.value))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != tc.variable || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%q: %v, want one line naming it with %q", tc.variable, tc.value, err, tc.want)
+		}
+	}
+}
