@@ -228,6 +228,6 @@ func allTables() []any {
 		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
 		&PriceCacheEntry{}, &LightsailUsage{}, &LightsailAction{}, &OutboxMessage{}, &Chat{}, &JobRun{},
 		&CostHour{}, &MonthToDateState{}, &CostEvent{}, &AlertState{},
-		&WebLogin{}, &WebSession{},
+		&WebLogin{}, &WebSession{}, &Account{},
 	}, billingTables()...)
 }
