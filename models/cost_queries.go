@@ -460,15 +460,23 @@ type ResourceTally struct {
 // TallyActiveResources counts the active resources per service and by price source in
 // one pass over them, for /cost, which shows both.
 func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error) {
-	var rows []struct {
-		Service     string
-		Priced      bool
-		PriceSource string
-		N           int
-	}
+	var rows []tallyRow
 	if err := s.db.WithContext(ctx).Raw(qResourceTally, true).Scan(&rows).Error; err != nil {
 		return ResourceTally{}, fmt.Errorf("store: resource counts: %w", err)
 	}
+	return tallyOf(rows), nil
+}
+
+// tallyRow is a count of active resources of one service, price state and source.
+type tallyRow struct {
+	Service     string
+	Priced      bool
+	PriceSource string
+	N           int
+}
+
+// tallyOf sums tally rows per service and by price source.
+func tallyOf(rows []tallyRow) ResourceTally {
 	t := ResourceTally{PerService: make(map[string]int)}
 	for _, r := range rows {
 		t.PerService[r.Service] += r.N
@@ -484,7 +492,7 @@ func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error)
 			c.Fallback += r.N
 		}
 	}
-	return t, nil
+	return t
 }
 
 // ActiveResourceCounts counts active resources per service.

@@ -204,6 +204,8 @@ type Chat struct {
 	Subscribed bool `gorm:"default:true"`
 	Blocked    bool
 	UpdatedAt  time.Time
+	// Account is the account the chat looks at (/account); "" for every account it sees.
+	Account string
 }
 
 func (Chat) TableName() string { return "chats" }
