@@ -190,6 +190,23 @@ func (s *Store) HourlyServiceCostsIn(ctx context.Context, from, to time.Time, sc
 	return rows, nil
 }
 
+// DailyServiceCostsIn is DailyServiceCosts over the scope's accounts.
+func (s *Store) DailyServiceCostsIn(ctx context.Context, from, to time.Time, loc *time.Location, scope AccountScope) ([]DayServiceCost, error) {
+	if scope.All() {
+		return s.DailyServiceCosts(ctx, from, to, loc)
+	}
+	rows, err := s.HourlyServiceCostsIn(ctx, from, to, scope)
+	if err != nil {
+		return nil, err
+	}
+	return dailyServiceCosts(loc, func(each func(hour time.Time, service string, usd float64)) error {
+		for _, r := range rows {
+			each(r.Hour, r.Service, r.USD)
+		}
+		return nil
+	})
+}
+
 // MonthBillIn is MonthBill over the scope's accounts: the month's hours of those
 // accounts summed per service. Whether the month is closed is the month's, whatever the
 // scope.

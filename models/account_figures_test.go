@@ -188,6 +188,14 @@ func TestScopedBillsAndResources(t *testing.T) {
 			if err != nil || money4(sum*3) != money4(tc.total) {
 				t.Errorf("latest hour's services %+v (%v), want a third of %v", hours, err, tc.total)
 			}
+			days, err := s.DailyServiceCostsIn(ctx, latest.Add(-12*time.Hour), latest.Add(time.Hour), time.UTC, tc.scope)
+			sum = 0
+			for _, d := range days {
+				sum += d.USD
+			}
+			if err != nil || len(days) == 0 || money4(sum) != money4(tc.total) {
+				t.Errorf("days %+v (%v), want %v in all", days, err, tc.total)
+			}
 		})
 	}
 }

@@ -269,6 +269,14 @@ func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTot
 // service. It sums the hourly rows, at most 24 × services a day, as they arrive: hours
 // come in order, so each day's rows come together.
 func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
+	return dailyServiceCosts(loc, func(each func(hour time.Time, service string, usd float64)) error {
+		return s.scanHourlyServices(ctx, from, to, each)
+	})
+}
+
+// dailyServiceCosts sums per day of loc the hourly service costs scan hands each, by
+// hour then service.
+func dailyServiceCosts(loc *time.Location, scan func(each func(hour time.Time, service string, usd float64)) error) ([]DayServiceCost, error) {
 	var out []DayServiceCost
 	var dayStart, dayEnd time.Time // the local day being summed, [dayStart, dayEnd)
 	first := 0                     // out[first:] are that day's services
@@ -276,7 +284,7 @@ func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *
 		slices.SortFunc(out[first:], func(a, b DayServiceCost) int { return strings.Compare(a.Service, b.Service) })
 		first = len(out)
 	}
-	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
+	err := scan(func(hour time.Time, service string, usd float64) {
 		if !hour.Before(dayEnd) || hour.Before(dayStart) {
 			endDay()
 			t := hour.In(loc)

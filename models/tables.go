@@ -112,6 +112,7 @@ func (PriceCacheEntry) TableName() string { return "price_cache" }
 // LightsailUsage is one guard check of one instance (table lightsail_usage).
 type LightsailUsage struct {
 	ID             uint      `gorm:"primaryKey"`
+	AccountID      string    `gorm:"index"`
 	CheckedAt      time.Time `gorm:"index"`
 	Region         string    `gorm:"index:idx_ls_usage_inst,priority:1"`
 	Instance       string    `gorm:"index:idx_ls_usage_inst,priority:2"`
