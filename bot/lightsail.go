@@ -63,15 +63,16 @@ func init() {
 	registerEvent(costmodels.EventLightsailStart, renderLightsailStart)
 }
 
-// watchedInstances is every watched instance of the guard's latest stored checks.
-func (b *Bot) watchedInstances(ctx context.Context) ([]costmodels.LightsailTraffic, error) {
+// watchedInstances is every watched instance of the guard's latest stored checks in the
+// scope's accounts.
+func (b *Bot) watchedInstances(ctx context.Context, scope costmodels.AccountScope) ([]costmodels.LightsailTraffic, error) {
 	rows, err := b.deps.Store.LatestLightsailUsage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []costmodels.LightsailTraffic
 	for _, u := range rows {
-		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) {
+		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) && scope.Covers(u.AccountID) {
 			t := u.Traffic()
 			t.TZ = b.cfg.ReportTZ.String()
 			out = append(out, t)
@@ -100,7 +101,11 @@ func (b *Bot) onLightsailButton(ctx context.Context, r *Request, _ string) error
 
 // showLightsail lists every watched instance; admins get a Stop or Start button each.
 func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
-	instances, err := b.watchedInstances(ctx)
+	scope, err := b.scopeOf(ctx, r)
+	if err != nil {
+		return "", nil, err
+	}
+	instances, err := b.watchedInstances(ctx, scope)
 	if err != nil {
 		return "", nil, err
 	}
@@ -135,7 +140,7 @@ func (b *Bot) cmdBoot(ctx context.Context, r *Request) error { return b.askActio
 // askAction answers /stop NAME and /boot NAME: a confirmation for one instance, a region
 // choice for a name found in several, the known names for an unknown one.
 func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
-	instances, err := b.watchedInstances(ctx)
+	instances, err := b.watchedInstances(ctx, b.actionScope(r))
 	if err != nil {
 		return err
 	}
@@ -152,6 +157,12 @@ func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
 	matches := matchInstances(instances, name)
 	switch len(matches) {
 	case 0:
+		if hidden, err := b.inHiddenAccount(ctx, r, name); err != nil || hidden {
+			if err == nil {
+				_, err = b.send(ctx, r.ChatID, refuseAccount(r.tr, name), nil)
+			}
+			return err
+		}
 		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"lightsail.unknown"}, map[string]any{"Name": truncate(name, 100), "Names": namesOrNone(r.tr, known)}), nil)
 		return err
 	case 1:
@@ -223,7 +234,13 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 	if !ok || !isTarget {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
 	}
-	instances, err := b.watchedInstances(ctx)
+	if ok, err := b.mayActOn(ctx, r, target.Region, target.Name); err != nil || !ok {
+		if err == nil {
+			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, target.Name), nil)
+		}
+		return err
+	}
+	instances, err := b.watchedInstances(ctx, b.actionScope(r))
 	if err != nil {
 		return err
 	}
@@ -289,6 +306,12 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 	}
 	if b.deps.Lightsail == nil {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.unavailable"}), nil)
+	}
+	if ok, err := b.mayActOn(ctx, r, c.Region, c.Name); err != nil || !ok {
+		if err == nil {
+			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, c.Name), nil)
+		}
+		return err
 	}
 	actCtx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
