@@ -234,6 +234,11 @@ func TestChatAccountsScopeViews(t *testing.T) {
 	mustContain(t, "group /lightsail", ls, "web-a")
 	mustLack(t, "group /lightsail", ls, "web-b")
 
+	// The daily report sums every account: not for the group.
+	if got, want := h.say(groupID, memberID, "/report").Params["text"], zh.T(msgID{"report.accounts_limited"}); got != want {
+		t.Errorf("group /report = %q, want %q", got, want)
+	}
+
 	// The owner's chat sees both, and its bill is the sum.
 	mustContain(t, "owner /bill", h.say(ownerID, ownerID, "/bill").Params["text"],
 		zh.T(msgID{"bill.line"}, map[string]any{"Service": "RDS", "Amount": "$0.90", "Percent": "75.0%"}))
