@@ -108,57 +108,65 @@ func mustLack(t *testing.T, what, text string, unwanted ...string) {
 	}
 }
 
-func TestCostBreakdownAndAccountFilter(t *testing.T) {
+// inBothLanguages runs body, in zh then in en, on a started accounts harness whose chat
+// speaks that language.
+func inBothLanguages(t *testing.T, chatID int64, body func(t *testing.T, h *harness, ls *recordingLightsail, tr translator)) {
+	t.Helper()
 	for _, lang := range []string{"zh", "en"} {
 		t.Run(lang, func(t *testing.T) {
-			h, _ := newAccountsHarness(t)
-			tr := setLang(t, h, ownerID, lang)
+			h, ls := newAccountsHarness(t)
+			tr := setLang(t, h, chatID, lang)
 			h.start()
-
-			reply := h.say(ownerID, ownerID, "/cost")
-			text := reply.Params["text"]
-			mustContain(t, "/cost of both accounts", text,
-				tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$1.20"}),
-				tr.T(msgID{"cost.burn"}, map[string]any{"Rate": "$0.4000"}),
-				tr.T(msgID{"cost.by_account"}),
-				tr.T(msgID{"cost.account_line"}, map[string]any{"Account": acctB, "Amount": "$0.90", "Percent": "75.0%", "Rate": "$0.3000"}),
-				tr.T(msgID{"cost.account_line"}, map[string]any{"Account": labelA, "Amount": "$0.30", "Percent": "25.0%", "Rate": "$0.1000"}),
-			)
-			if !strings.Contains(text, "prod ("+acctA+")") {
-				t.Errorf("the label is not shown as Telegram renders it:\n%s", text)
-			}
-			kb := keyboardData(reply)
-			all := stripTags(tr.T(msgID{"account.all_button"}))
-			for _, want := range []string{"✓ " + all + "=c:a:all", labelA + "=c:a:" + acctA, acctB + "=c:a:" + acctB, stripTags(tr.T(msgID{"cost.refresh"})) + "=c:r"} {
-				if !slices.Contains(kb, want) {
-					t.Errorf("/cost keyboard lacks %q: %v", want, kb)
-				}
-			}
-
-			// The filter: account A alone, in place.
-			edit := h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:a:"+acctA)
-			text = edit.Params["text"]
-			mustContain(t, "/cost of A", text,
-				tr.T(msgID{"account.viewing"}, map[string]any{"Account": labelA}),
-				tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$0.30"}),
-				tr.T(msgID{"cost.burn"}, map[string]any{"Rate": "$0.1000"}),
-				tr.T(msgID{"cost.service_line"}, map[string]any{"Service": "EC2", "Rate": "$0.1000", "Percent": "100.0%"}),
-			)
-			mustLack(t, "/cost of A", text, tr.T(msgID{"cost.by_account"}), "RDS", "$0.90", "$1.20", acctB)
-			if !slices.Contains(keyboardData(edit), "✓ "+labelA+"=c:a:"+acctA) {
-				t.Errorf("the filter does not tick A: %v", keyboardData(edit))
-			}
-			if got, _ := h.store.ChatAccount(context.Background(), ownerID); got != acctA {
-				t.Errorf("the chat's account is %q after the filter, want %s", got, acctA)
-			}
-			// Refresh keeps the pick; All goes back to the sum.
-			if text := h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:r").Params["text"]; !strings.Contains(text, "$0.30") || strings.Contains(text, "$1.20") {
-				t.Errorf("Refresh lost the filter:\n%s", text)
-			}
-			text = h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:a:all").Params["text"]
-			mustContain(t, "/cost after All", text, tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$1.20"}), tr.T(msgID{"cost.by_account"}))
+			body(t, h, ls, tr)
 		})
 	}
+}
+
+func TestCostBreakdownAndAccountFilter(t *testing.T) {
+	inBothLanguages(t, ownerID, func(t *testing.T, h *harness, _ *recordingLightsail, tr translator) {
+		reply := h.say(ownerID, ownerID, "/cost")
+		text := reply.Params["text"]
+		mustContain(t, "/cost of both accounts", text,
+			tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$1.20"}),
+			tr.T(msgID{"cost.burn"}, map[string]any{"Rate": "$0.4000"}),
+			tr.T(msgID{"cost.by_account"}),
+			tr.T(msgID{"cost.account_line"}, map[string]any{"Account": acctB, "Amount": "$0.90", "Percent": "75.0%", "Rate": "$0.3000"}),
+			tr.T(msgID{"cost.account_line"}, map[string]any{"Account": labelA, "Amount": "$0.30", "Percent": "25.0%", "Rate": "$0.1000"}),
+		)
+		if !strings.Contains(text, "prod ("+acctA+")") {
+			t.Errorf("the label is not shown as Telegram renders it:\n%s", text)
+		}
+		kb := keyboardData(reply)
+		all := stripTags(tr.T(msgID{"account.all_button"}))
+		for _, want := range []string{"✓ " + all + "=c:a:all", labelA + "=c:a:" + acctA, acctB + "=c:a:" + acctB, stripTags(tr.T(msgID{"cost.refresh"})) + "=c:r"} {
+			if !slices.Contains(kb, want) {
+				t.Errorf("/cost keyboard lacks %q: %v", want, kb)
+			}
+		}
+
+		// The filter: account A alone, in place.
+		edit := h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:a:"+acctA)
+		text = edit.Params["text"]
+		mustContain(t, "/cost of A", text,
+			tr.T(msgID{"account.viewing"}, map[string]any{"Account": labelA}),
+			tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$0.30"}),
+			tr.T(msgID{"cost.burn"}, map[string]any{"Rate": "$0.1000"}),
+			tr.T(msgID{"cost.service_line"}, map[string]any{"Service": "EC2", "Rate": "$0.1000", "Percent": "100.0%"}),
+		)
+		mustLack(t, "/cost of A", text, tr.T(msgID{"cost.by_account"}), "RDS", "$0.90", "$1.20", acctB)
+		if !slices.Contains(keyboardData(edit), "✓ "+labelA+"=c:a:"+acctA) {
+			t.Errorf("the filter does not tick A: %v", keyboardData(edit))
+		}
+		if got, _ := h.store.ChatAccount(context.Background(), ownerID); got != acctA {
+			t.Errorf("the chat's account is %q after the filter, want %s", got, acctA)
+		}
+		// Refresh keeps the pick; All goes back to the sum.
+		if text := h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:r").Params["text"]; !strings.Contains(text, "$0.30") || strings.Contains(text, "$1.20") {
+			t.Errorf("Refresh lost the filter:\n%s", text)
+		}
+		text = h.pressForEdit(ownerID, ownerID, reply.MessageID(), "c:a:all").Params["text"]
+		mustContain(t, "/cost after All", text, tr.T(msgID{"cost.month"}, map[string]any{"Month": "2025-03", "Amount": "$1.20"}), tr.T(msgID{"cost.by_account"}))
+	})
 }
 
 func TestAccountCommand(t *testing.T) {
@@ -310,48 +318,42 @@ func TestPushesReachOnlyChatsThatSeeTheAccount(t *testing.T) {
 }
 
 func TestStopOnlyInAccountsTheChatSees(t *testing.T) {
-	for _, lang := range []string{"zh", "en"} {
-		t.Run(lang, func(t *testing.T) {
-			h, ls := newAccountsHarness(t)
-			tr := setLang(t, h, groupID, lang)
-			h.start()
-
-			// In the group (A only), B's instance is refused, with no confirmation.
-			refused := h.say(groupID, ownerID, "/stop web-b")
-			if want := tr.T(msgID{"lightsail.account_refused"}, map[string]any{"Name": "web-b"}); refused.Params["text"] != want {
-				t.Errorf("/stop web-b in the group = %q, want %q", refused.Params["text"], want)
+	inBothLanguages(t, groupID, func(t *testing.T, h *harness, ls *recordingLightsail, tr translator) {
+		// In the group (A only), B's instance is refused, with no confirmation.
+		refused := h.say(groupID, ownerID, "/stop web-b")
+		if want := tr.T(msgID{"lightsail.account_refused"}, map[string]any{"Name": "web-b"}); refused.Params["text"] != want {
+			t.Errorf("/stop web-b in the group = %q, want %q", refused.Params["text"], want)
+		}
+		if len(refused.Keyboard()) != 0 {
+			t.Errorf("a refusal carries buttons: %v", keyboardData(refused))
+		}
+		// The /lightsail buttons are only A's.
+		for _, k := range keyboardData(h.say(groupID, ownerID, "/lightsail")) {
+			if strings.Contains(k, "web-b") {
+				t.Errorf("the group's /lightsail offers %q", k)
 			}
-			if len(refused.Keyboard()) != 0 {
-				t.Errorf("a refusal carries buttons: %v", keyboardData(refused))
-			}
-			// The /lightsail buttons are only A's.
-			for _, k := range keyboardData(h.say(groupID, ownerID, "/lightsail")) {
-				if strings.Contains(k, "web-b") {
-					t.Errorf("the group's /lightsail offers %q", k)
+		}
+		// A's instance goes through: prompt, confirm, stop.
+		prompt := h.say(groupID, ownerID, "/stop web-a")
+		var confirm string
+		for _, row := range prompt.Keyboard() {
+			for _, b := range row {
+				if strings.HasPrefix(b.CallbackData, "lc:") {
+					confirm = b.CallbackData
 				}
 			}
-			// A's instance goes through: prompt, confirm, stop.
-			prompt := h.say(groupID, ownerID, "/stop web-a")
-			var confirm string
-			for _, row := range prompt.Keyboard() {
-				for _, b := range row {
-					if strings.HasPrefix(b.CallbackData, "lc:") {
-						confirm = b.CallbackData
-					}
-				}
-			}
-			if confirm == "" {
-				t.Fatalf("no confirmation for web-a: %v", keyboardData(prompt))
-			}
-			done := h.pressForEdit(groupID, ownerID, prompt.MessageID(), confirm)
-			mustContain(t, "stop of web-a", done.Params["text"], "web-a")
-			if calls := ls.Calls(); !slices.Equal(calls, []string{"stop us-east-1/web-a"}) {
-				t.Errorf("controller calls %v, want only the stop of web-a", calls)
-			}
-			// The owner's own chat sees B, so the same admin may stop it there.
-			if p := h.say(ownerID, ownerID, "/stop web-b"); len(p.Keyboard()) == 0 {
-				t.Errorf("the owner's chat got no confirmation for web-b: %s", p.Params["text"])
-			}
-		})
-	}
+		}
+		if confirm == "" {
+			t.Fatalf("no confirmation for web-a: %v", keyboardData(prompt))
+		}
+		done := h.pressForEdit(groupID, ownerID, prompt.MessageID(), confirm)
+		mustContain(t, "stop of web-a", done.Params["text"], "web-a")
+		if calls := ls.Calls(); !slices.Equal(calls, []string{"stop us-east-1/web-a"}) {
+			t.Errorf("controller calls %v, want only the stop of web-a", calls)
+		}
+		// The owner's own chat sees B, so the same admin may stop it there.
+		if p := h.say(ownerID, ownerID, "/stop web-b"); len(p.Keyboard()) == 0 {
+			t.Errorf("the owner's chat got no confirmation for web-b: %s", p.Params["text"])
+		}
+	})
 }

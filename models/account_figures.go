@@ -237,25 +237,29 @@ func (s *Store) MonthBillIn(ctx context.Context, month string, scope AccountScop
 		return Bill{}, fmt.Errorf("store: bill %s: %w", month, err)
 	}
 	bill.Live = len(rows) == 0
-	bill.Closed = len(rows) > 0
+	bill.Closed, bill.ClosedAt = closedState(rows)
+	return bill, nil
+}
+
+// closedState is whether a month whose monthly_summary rows are rows is closed (it has
+// rows, all closed), and then when it closed (the latest close).
+func closedState(rows []MonthlySummary) (closed bool, at *time.Time) {
+	closed = len(rows) > 0
 	for _, r := range rows {
-		bill.Closed = bill.Closed && r.Closed
-		if r.ClosedAt != nil && (bill.ClosedAt == nil || r.ClosedAt.After(*bill.ClosedAt)) {
-			at := r.ClosedAt.UTC()
-			bill.ClosedAt = &at
+		closed = closed && r.Closed
+		if r.ClosedAt != nil && (at == nil || r.ClosedAt.After(*at)) {
+			t := r.ClosedAt.UTC()
+			at = &t
 		}
 	}
-	if !bill.Closed {
-		bill.ClosedAt = nil
+	if !closed {
+		return false, nil
 	}
-	return bill, nil
+	return true, at
 }
 
 // MonthlyBillsIn is MonthlyBills over the scope's accounts.
 func (s *Store) MonthlyBillsIn(ctx context.Context, first, last string, scope AccountScope) ([]Bill, error) {
-	if scope.All() {
-		return s.MonthlyBills(ctx, first, last)
-	}
 	from, err := MonthStart(first)
 	if err != nil {
 		return nil, err
@@ -279,9 +283,6 @@ func (s *Store) MonthlyBillsIn(ctx context.Context, first, last string, scope Ac
 
 // BillForecastIn is BillForecast over the scope's accounts.
 func (s *Store) BillForecastIn(ctx context.Context, bill Bill, now time.Time, scope AccountScope) (float64, error) {
-	if scope.All() {
-		return s.BillForecast(ctx, bill, now)
-	}
 	if bill.Empty() {
 		return 0, nil
 	}

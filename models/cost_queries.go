@@ -332,21 +332,13 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 		return Bill{}, fmt.Errorf("store: bill %s: %w", month, err)
 	}
 	if len(rows) > 0 {
-		bill.Closed = true
 		for _, r := range rows {
 			bill.Services = append(bill.Services, ServiceCost{Service: r.Service, USD: r.CostUSD})
 			bill.TotalUSD += r.CostUSD
 			bill.Hours = max(bill.Hours, r.Hours)
 			bill.EstimatedHours = max(bill.EstimatedHours, r.EstimatedHours)
-			bill.Closed = bill.Closed && r.Closed
-			if r.ClosedAt != nil && (bill.ClosedAt == nil || r.ClosedAt.After(*bill.ClosedAt)) {
-				at := r.ClosedAt.UTC()
-				bill.ClosedAt = &at
-			}
 		}
-		if !bill.Closed {
-			bill.ClosedAt = nil
-		}
+		bill.Closed, bill.ClosedAt = closedState(rows)
 		SortServiceCosts(bill.Services)
 		return bill, nil
 	}
@@ -375,25 +367,7 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 // MonthlyBills is the bill of every month from first to last (YYYY-MM, inclusive),
 // oldest first; months without data are left out.
 func (s *Store) MonthlyBills(ctx context.Context, first, last string) ([]Bill, error) {
-	from, err := MonthStart(first)
-	if err != nil {
-		return nil, err
-	}
-	to, err := MonthStart(last)
-	if err != nil {
-		return nil, err
-	}
-	var bills []Bill
-	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
-		bill, err := s.MonthBill(ctx, MonthOf(m))
-		if err != nil {
-			return nil, err
-		}
-		if !bill.Empty() {
-			bills = append(bills, bill)
-		}
-	}
-	return bills, nil
+	return s.MonthlyBillsIn(ctx, first, last, nil)
 }
 
 // BillMonths lists the months (YYYY-MM) with cost data among the limit months up to

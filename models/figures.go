@@ -226,18 +226,5 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 // BillForecast is the month-end forecast of the month of now's bill (the bill so far
 // plus the latest hour's total for every hour left); 0 for an empty bill.
 func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time) (float64, error) {
-	if bill.Empty() {
-		return 0, nil
-	}
-	latest, ok, err := s.LatestCostHour(ctx)
-	if err != nil {
-		return 0, err
-	}
-	hourly := 0.0
-	if ok {
-		if hourly, err = s.CostTotal(ctx, latest, latest.Add(time.Hour)); err != nil {
-			return 0, err
-		}
-	}
-	return MonthEndForecast(bill.TotalUSD, hourly, latest, now.UTC()), nil
+	return s.BillForecastIn(ctx, bill, now, nil)
 }
