@@ -50,6 +50,26 @@ type AccountCost struct {
 // every account with cost in the month or the hour, and every current stored account
 // in scope, even at $0. Highest month first, then by ID.
 func (s *Store) AccountCosts(ctx context.Context, month string, latest, now time.Time, scope AccountScope) ([]AccountCost, error) {
+	stored, err := s.Accounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: account costs: %w", err)
+	}
+	return s.accountCosts(ctx, month, latest, now, scope, stored)
+}
+
+// currentIn counts the current accounts of stored in scope.
+func currentIn(stored []Account, scope AccountScope) int {
+	n := 0
+	for _, a := range stored {
+		if !a.Gone && scope.Covers(a.ID) {
+			n++
+		}
+	}
+	return n
+}
+
+// accountCosts is AccountCosts with the stored accounts already read.
+func (s *Store) accountCosts(ctx context.Context, month string, latest, now time.Time, scope AccountScope, stored []Account) ([]AccountCost, error) {
 	start, err := MonthStart(month)
 	if err != nil {
 		return nil, err
@@ -63,10 +83,6 @@ func (s *Store) AccountCosts(ctx context.Context, month string, latest, now time
 		if hourly, err = s.costPerAccount(ctx, latest, latest.Add(time.Hour), scope); err != nil {
 			return nil, err
 		}
-	}
-	stored, err := s.Accounts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: account costs: %w", err)
 	}
 	labels := map[string]string{}
 	for _, a := range stored {
@@ -100,20 +116,24 @@ func (s *Store) AccountCosts(ctx context.Context, month string, latest, now time
 	return out, nil
 }
 
-// costPerAccount is each account's cost in the hours [from, to).
+// costPerAccount is each account's cost in the hours [from, to). It sums per hour and
+// account first, in the primary key's order, so only those sums are grouped by account:
+// a month holds up to 744 × accounts × services × regions rows, and grouping them all by
+// account directly sorts them (four times slower on a year of history).
 func (s *Store) costPerAccount(ctx context.Context, from, to time.Time, scope AccountScope) (map[string]float64, error) {
-	q := `SELECT account_id, SUM(cost_usd) AS usd FROM ` + accountCostTable + ` WHERE hour >= ? AND hour < ?`
+	q := `SELECT hour, account_id, SUM(cost_usd) AS usd FROM ` + accountCostTable + ` WHERE hour >= ? AND hour < ?`
 	args := []any{from.UTC(), to.UTC()}
 	if !scope.All() {
 		c, a := scope.cond("account_id")
 		q += " AND " + c
 		args = append(args, a...)
 	}
+	q = `SELECT account_id, SUM(usd) AS usd FROM (` + q + ` GROUP BY hour, account_id) AS per_hour GROUP BY account_id`
 	var rows []struct {
 		AccountID string
 		USD       float64
 	}
-	if err := s.db.WithContext(ctx).Raw(q+` GROUP BY account_id`, args...).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: cost per account %s..%s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
 	}
 	out := make(map[string]float64, len(rows))

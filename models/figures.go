@@ -102,7 +102,7 @@ type CostOverview struct {
 	Billed *BillComparison
 	// Scope is the accounts the figures cover (nil: every account).
 	Scope AccountScope
-	// Accounts is each account's part, when the figures cover two or more accounts.
+	// Accounts is each account's part, when the figures cover two or more current accounts.
 	Accounts []AccountCost
 }
 
@@ -200,21 +200,34 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 	if v.TodayUSD, err = s.CostTotalIn(ctx, midnight, next, scope); err != nil {
 		return v, err
 	}
-	bill, err := s.MonthBillIn(ctx, v.Month, scope)
-	if err != nil {
-		return v, err
+	if scope.All() {
+		bill, err := s.MonthBill(ctx, v.Month)
+		if err != nil {
+			return v, err
+		}
+		v.MonthUSD = bill.TotalUSD
+	} else {
+		start, _ := MonthStart(v.Month)
+		if v.MonthUSD, err = s.CostTotalIn(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
+			return v, err
+		}
 	}
-	v.MonthUSD = bill.TotalUSD
 	day, err := s.HourlyTotalsIn(ctx, latest.Add(-24*time.Hour), next, scope)
 	if err != nil {
 		return v, err
 	}
 	v.Trend = ComputeTrend(day, latest)
-	accounts, err := s.AccountCosts(ctx, v.Month, latest, now, scope)
+	// The breakdown is read only where there is more than one account to break down:
+	// with one account /cost costs what it did.
+	stored, err := s.Accounts(ctx)
 	if err != nil {
 		return v, err
 	}
-	if len(accounts) >= 2 {
+	if currentIn(stored, scope) >= 2 {
+		accounts, err := s.accountCosts(ctx, v.Month, latest, now, scope, stored)
+		if err != nil {
+			return v, err
+		}
 		v.Accounts = accounts
 	}
 	if v.LastScan, err = s.LastRunOf(ctx, scanJob); err != nil {
