@@ -32,12 +32,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 // task (Region GlobalRegion, e.g. S3 whose one listing places buckets in their own
 // regions), the service in every region except those its regional tasks cover.
 type TaskScope struct {
+	// Account is the account the task scanned; "" covers every account (a store that
+	// watches one account, or a task that is the same in each).
+	Account string
 	Service string
 	Region  string
 	Except  []string // for a global task: regions covered by the service's regional tasks
 }
 
-func (t TaskScope) String() string { return t.Service + "/" + t.Region }
+func (t TaskScope) String() string {
+	if t.Account != "" {
+		return t.Account + ":" + t.Service + "/" + t.Region
+	}
+	return t.Service + "/" + t.Region
+}
 
 // Covers reports whether a resource of service in region belongs to the task.
 func (t TaskScope) Covers(service, region string) bool {
@@ -50,8 +58,16 @@ func (t TaskScope) Covers(service, region string) bool {
 	return region == t.Region
 }
 
+// CoversIn is Covers for a resource of account.
+func (t TaskScope) CoversIn(account, service, region string) bool {
+	return (t.Account == "" || account == t.Account) && t.Covers(service, region)
+}
+
 // where narrows a query to the rows the task covers.
 func (t TaskScope) where(db *gorm.DB) *gorm.DB {
+	if t.Account != "" {
+		db = db.Where("account_id = ?", t.Account)
+	}
 	db = db.Where("service = ?", t.Service)
 	switch {
 	case t.Region != GlobalRegion:
@@ -203,7 +219,7 @@ func carryForward(tx *gorm.DB, task TaskScope, hour time.Time) ([]CostRecord, er
 }
 
 // recordSelect reads cost_hourly rows as CostRecords (without their hour).
-const recordSelect = `SELECT k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+const recordSelect = `SELECT k.service, k.region, k.resource_id, k.account_id, l.name, l.type,
 		r.cost_usd, l.price_source, r.estimated
 	FROM cost_hourly AS r JOIN cost_keys AS k ON k.id = r.key_id JOIN cost_labels AS l ON l.id = r.label_id`
 
@@ -213,6 +229,10 @@ func recordsAt(tx *gorm.DB, hour time.Time, task *TaskScope) ([]CostRecord, erro
 	q := recordSelect + ` WHERE r.hour = ?`
 	args := []any{hour.Unix()}
 	if task != nil {
+		if task.Account != "" {
+			q += ` AND k.account_id = ?`
+			args = append(args, task.Account)
+		}
 		q += ` AND k.service = ?`
 		args = append(args, task.Service)
 		switch {
@@ -264,7 +284,7 @@ func (s *Store) DailyCosts(ctx context.Context, from, to time.Time) ([]CostDaily
 		CostDaily
 		DayUnix int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT d.day AS day_unix, k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+	err := s.db.WithContext(ctx).Raw(`SELECT d.day AS day_unix, k.service, k.region, k.resource_id, k.account_id, l.name, l.type,
 			d.cost_usd, d.hours, d.estimated_hours
 		FROM cost_days AS d JOIN cost_keys AS k ON k.id = d.key_id JOIN cost_labels AS l ON l.id = d.label_id
 		WHERE d.day >= ? AND d.day < ? ORDER BY d.day, k.service, k.region, k.resource_id`, from.Unix(), to.Unix()).Scan(&rows).Error
@@ -338,19 +358,19 @@ func putHourRecords(tx *gorm.DB, hour time.Time, records []CostRecord) error {
 	return nil
 }
 
-// summarize sums records into one summary per service and region, in the order they
-// first appear.
+// summarize sums records into one summary per account, service and region, in the
+// order they first appear.
 func summarize(hour time.Time, records []CostRecord) []CostSummary {
-	type serviceRegion struct{ service, region string }
-	at := map[serviceRegion]int{}
+	type accountServiceRegion struct{ account, service, region string }
+	at := map[accountServiceRegion]int{}
 	var out []CostSummary
 	for _, r := range records {
-		k := serviceRegion{r.Service, r.Region}
+		k := accountServiceRegion{r.AccountID, r.Service, r.Region}
 		i, seen := at[k]
 		if !seen {
 			i = len(out)
 			at[k] = i
-			out = append(out, CostSummary{Hour: hour, Service: r.Service, Region: r.Region})
+			out = append(out, CostSummary{Hour: hour, AccountID: r.AccountID, Service: r.Service, Region: r.Region})
 		}
 		out[i].CostUSD += r.CostUSD
 		out[i].ResourceCount++
@@ -362,19 +382,19 @@ func summarize(hour time.Time, records []CostRecord) []CostSummary {
 func insertSummaries(tx *gorm.DB, summaries []CostSummary) error {
 	rows := make([][]any, len(summaries))
 	for i, c := range summaries {
-		rows[i] = []any{c.Hour, c.Service, c.Region, c.CostUSD, c.ResourceCount, c.Estimated}
+		rows[i] = []any{c.Hour, c.AccountID, c.Service, c.Region, c.CostUSD, c.ResourceCount, c.Estimated}
 	}
-	return insertRows(tx, "cost_summary", []string{"hour", "service", "region", "cost_usd", "resource_count", "estimated"}, rows, "")
+	return insertRows(tx, "cost_summary", []string{"hour", "account_id", "service", "region", "cost_usd", "resource_count", "estimated"}, rows, "")
 }
 
-// costKey is a resource as cost_keys names it, costLabel a description as cost_labels
-// holds it.
+// costKey is a resource as cost_keys names it (two accounts may have resources of the
+// same ID), costLabel a description as cost_labels holds it.
 type (
-	costKey   struct{ service, region, resourceID string }
+	costKey   struct{ accountID, service, region, resourceID string }
 	costLabel struct{ accountID, name, typ, priceSource string }
 )
 
-func keyOf(r CostRecord) costKey     { return costKey{r.Service, r.Region, r.ResourceID} }
+func keyOf(r CostRecord) costKey     { return costKey{r.AccountID, r.Service, r.Region, r.ResourceID} }
 func labelOf(r CostRecord) costLabel { return costLabel{r.AccountID, r.Name, r.Type, r.PriceSource} }
 
 // costIDs gives the cost_keys and cost_labels IDs of records' resources and
@@ -394,8 +414,8 @@ func costIDs(tx *gorm.DB, records []CostRecord) (map[costKey]int64, map[costLabe
 			labels = append(labels, l)
 		}
 	}
-	keyIDs, err := internIDs(tx, "cost_keys", []string{"service", "region", "resource_id"}, keys,
-		func(k costKey) []string { return []string{k.service, k.region, k.resourceID} })
+	keyIDs, err := internIDs(tx, "cost_keys", []string{"account_id", "service", "region", "resource_id"}, keys,
+		func(k costKey) []string { return []string{k.accountID, k.service, k.region, k.resourceID} })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -578,7 +598,7 @@ func putResources(tx *gorm.DB, rows []ResourceRow, listed []TaskScope, at time.T
 	}
 	var gone []string
 	for key, old := range stored {
-		if !scanned[key] && slices.ContainsFunc(listed, func(t TaskScope) bool { return t.Covers(old.Service, old.Region) }) {
+		if !scanned[key] && slices.ContainsFunc(listed, func(t TaskScope) bool { return t.CoversIn(old.AccountID, old.Service, old.Region) }) {
 			gone = append(gone, key)
 		}
 	}
