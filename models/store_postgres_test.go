@@ -2,11 +2,20 @@ package models
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"costbot/internal/storetest"
 )
@@ -82,4 +91,194 @@ func failures(out string) string {
 	}
 	keep = append(keep, inTest...)
 	return strings.Join(keep, "\n")
+}
+
+// requirePostgres skips a test of PostgreSQL alone outside TestModelsOnPostgreSQL's run.
+func requirePostgres(t *testing.T) {
+	t.Helper()
+	if !onPostgres() {
+		t.Skip("PostgreSQL only: runs in TestModelsOnPostgreSQL")
+	}
+}
+
+func TestOpenDatabaseChoosesTheStoreByDBURL(t *testing.T) {
+	requirePostgres(t)
+	dbURL := storetest.PostgresURL(t)
+	path := filepath.Join(t.TempDir(), "cost.db")
+	tests := []struct {
+		name     string
+		dbURL    string
+		postgres bool
+		file     bool
+	}{
+		{"DB_PATH without DB_URL", "", false, true},
+		{"DB_URL", dbURL, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(path)
+			s, err := OpenDatabase(tt.dbURL, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if s.Postgres() != tt.postgres {
+				t.Errorf("Postgres() = %v, want %v (%s)", s.Postgres(), tt.postgres, s)
+			}
+			if _, err := os.Stat(path); (err == nil) != tt.file {
+				t.Errorf("SQLite file exists = %v, want %v", err == nil, tt.file)
+			}
+			if err := s.SetChatLang(context.Background(), 1, "en"); err != nil {
+				t.Fatal(err)
+			}
+			if s.SizeBytes() <= 0 {
+				t.Errorf("SizeBytes = %d", s.SizeBytes())
+			}
+		})
+	}
+}
+
+func TestPostgresStoreNamesItselfWithoutThePassword(t *testing.T) {
+	requirePostgres(t)
+	dbURL := storetest.PostgresURL(t)
+	u, _ := url.Parse(dbURL)
+	pass, ok := u.User.Password()
+	if !ok || pass == "" {
+		t.Skip("the test server's URL has no password to hide")
+	}
+	s, err := OpenPostgres(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	name := s.String()
+	if strings.Contains(name, ":"+pass+"@") || !strings.HasPrefix(name, "PostgreSQL postgres://") || !strings.Contains(name, u.Host) {
+		t.Errorf("String() = %q: want the URL with host %s and without the password", name, u.Host)
+	}
+	u.User = url.UserPassword(u.User.Username(), "wrong-"+pass)
+	_, err = OpenPostgres(u.String())
+	if err == nil || strings.Contains(err.Error(), "wrong-"+pass) {
+		t.Errorf("OpenPostgres with a wrong password: %v; want an error without the password", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://costbot:s3cret@db.example:5432/costbot?sslmode=require", "postgres://costbot:xxxxx@db.example:5432/costbot?sslmode=require"},
+		{"postgres://costbot@db.example/costbot", "postgres://costbot@db.example/costbot"},
+		{"postgres://db.example/costbot", "postgres://db.example/costbot"},
+		{"postgres://u:p%40ss@h/db", "postgres://u:xxxxx@h/db"},
+	}
+	for _, tt := range tests {
+		if got := RedactURL(tt.in); got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestPostgresReplicasShareOneStore opens one database from three stores at once, as
+// three replicas starting together do, and writes the same rows from all of them: the
+// migrations run one at a time, every upsert leaves one row, and a login link is used
+// once.
+func TestPostgresReplicasShareOneStore(t *testing.T) {
+	requirePostgres(t)
+	dbURL := storetest.PostgresURL(t)
+	ctx := context.Background()
+	const replicas = 3
+	stores := make([]*Store, replicas)
+	var g errgroup.Group
+	for i := range stores {
+		g.Go(func() error {
+			s, err := OpenPostgres(dbURL)
+			stores[i] = s
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatalf("open three replicas at once: %v", err)
+	}
+	for _, s := range stores {
+		t.Cleanup(func() { s.Close() })
+	}
+	now := time.Now().UTC()
+	if err := stores[0].AddWebLogin(ctx, &WebLogin{Nonce: "n1", UserID: 7, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var used atomic.Int32
+	for round := range 20 {
+		for i, s := range stores {
+			g.Go(func() error {
+				if err := s.SetChatLang(ctx, 42, []string{"en", "zh"}[(round+i)%2]); err != nil {
+					return err
+				}
+				if err := s.PutPrice(ctx, "ec2|t3.micro", fmt.Sprintf(`{"usd":"0.01%d"}`, i), now); err != nil {
+					return err
+				}
+				if _, err := s.Enqueue(ctx, 42, "hello", "", "push-1"); err != nil {
+					return err
+				}
+				if _, err := s.UseWebLogin(ctx, "n1", now); err == nil {
+					used.Add(1)
+				} else if !errors.Is(err, ErrLoginUnusable) {
+					return err
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatalf("concurrent writes from three replicas: %v", err)
+	}
+	for _, table := range []string{"chats", "price_cache", "outbox"} {
+		var n int64
+		if err := stores[1].DB().Table(table).Count(&n).Error; err != nil || n != 1 {
+			t.Errorf("%s rows = %d, %v; want 1", table, n, err)
+		}
+	}
+	if used.Load() != 1 {
+		t.Errorf("login link used %d times, want once", used.Load())
+	}
+}
+
+// TestPostgresHourWritesFromReplicas writes the same hour from two stores at once: both
+// succeed and the hour holds its resources once.
+func TestPostgresHourWritesFromReplicas(t *testing.T) {
+	requirePostgres(t)
+	dbURL := storetest.PostgresURL(t)
+	ctx := context.Background()
+	a, err := OpenPostgres(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenPostgres(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	h := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	var records []CostRecord
+	for i := range 50 {
+		records = append(records, CostRecord{Service: "ec2", Region: "us-east-1", ResourceID: fmt.Sprintf("i-%d", i),
+			AccountID: "111122223333", Name: fmt.Sprintf("web-%d", i), CostUSD: 0.01, PriceSource: SourceAPI})
+	}
+	var g errgroup.Group
+	for _, s := range []*Store{a, b} {
+		g.Go(func() error {
+			_, err := s.WriteHour(ctx, HourWrite{Hour: h, CollectedAt: h, Records: records})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatalf("the same hour from two replicas: %v", err)
+	}
+	got, err := a.CostRecordsAt(ctx, h)
+	if err != nil || len(got) != len(records) {
+		t.Fatalf("CostRecordsAt = %d records, %v; want %d", len(got), err, len(records))
+	}
+	var keys int64
+	a.DB().Table("cost_keys").Count(&keys)
+	if keys != int64(len(records)) {
+		t.Errorf("cost_keys rows = %d, want %d", keys, len(records))
+	}
 }
