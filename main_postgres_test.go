@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"costbot/config"
 	"costbot/internal/awstest"
@@ -60,5 +66,38 @@ func TestLogHidesTheDatabasePassword(t *testing.T) {
 	log.Error("store failed", "url", dbURL, "err", errors.New(`password "Sup3r-s3cret" rejected`))
 	if out := buf.String(); strings.Contains(out, "Sup3r-s3cret") || !strings.Contains(out, "store failed") {
 		t.Errorf("log line = %q: want it without the password", out)
+	}
+}
+
+// TestDaemonKeepsItsStateInPostgreSQL runs `costbot run` with DB_URL: a chat's choice
+// lands in PostgreSQL, and nothing is written at DB_PATH, not even the lock file, which
+// guards SQLite alone.
+func TestDaemonKeepsItsStateInPostgreSQL(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	tg := tgtest.New(t)
+	dbPath := filepath.Join(t.TempDir(), "data", "cost.db")
+	d := startDaemon(t, daemonEnv(tg, dbPath, "HTTP_ADDR=", "DB_URL="+dbURL))
+	tg.WaitCall(t, "getUpdates", nil, 30*time.Second)
+	tg.SendMessage(4242, 4242, "/lang en")
+	tg.WaitCall(t, "sendMessage", func(c tgtest.Call) bool { return c.Params["chat_id"] == "4242" }, 30*time.Second)
+	d.stop(syscall.SIGTERM)
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var lang string
+	if err := conn.QueryRow(ctx, `SELECT lang FROM chats WHERE chat_id = 4242`).Scan(&lang); err != nil || lang != "en" {
+		t.Errorf("chat 4242 in PostgreSQL: lang %q, %v; want en\n%s", lang, err, d.logs.String())
+	}
+	for _, p := range []string{dbPath, dbPath + ".lock"} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists (%v): with DB_URL nothing is written at DB_PATH", p, err)
+		}
+	}
+	if logs := d.logs.String(); strings.Contains(logs, dbURL) {
+		t.Errorf("the log holds DB_URL:\n%s", logs)
 	}
 }

@@ -55,6 +55,9 @@ func TestModelsOnPostgreSQL(t *testing.T) {
 	if testing.Short() {
 		args = append(args, "-test.short")
 	}
+	if deadline, ok := t.Deadline(); ok {
+		args = append(args, "-test.timeout="+time.Until(deadline).Round(time.Second).String())
+	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), envTestStore+"=postgres")
 	var out bytes.Buffer
@@ -280,5 +283,18 @@ func TestPostgresHourWritesFromReplicas(t *testing.T) {
 	a.DB().Table("cost_keys").Count(&keys)
 	if keys != int64(len(records)) {
 		t.Errorf("cost_keys rows = %d, want %d", keys, len(records))
+	}
+}
+
+func TestFailuresKeepsTheFailedTestsLines(t *testing.T) {
+	out := strings.Join([]string{
+		"=== RUN   TestA", "    a_test.go:1: fine", "--- PASS: TestA (0.00s)",
+		"=== RUN   TestB", "    b_test.go:9: got 1, want 2", "--- FAIL: TestB (0.01s)",
+		"=== RUN   TestC", "--- SKIP: TestC (0.00s)",
+		"FAIL", "exit status 1",
+	}, "\n")
+	want := strings.Join([]string{"    b_test.go:9: got 1, want 2", "--- FAIL: TestB (0.01s)", "FAIL", "exit status 1"}, "\n")
+	if got := failures(out); got != want {
+		t.Errorf("failures =\n%s\nwant\n%s", got, want)
 	}
 }
