@@ -20,8 +20,8 @@ import (
 // IDs stay) and the hour's rows that are no longer there are deleted.
 
 // InTx runs fn in one transaction, handing it a Store bound to that transaction. fn must
-// use only that Store: the database has one connection, so the outer Store would wait
-// for the transaction to end.
+// use only that Store: a SQLite database has one connection, so the outer Store would
+// wait for the transaction to end (and on PostgreSQL it would work outside it).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(&Store{db: tx, path: s.path, url: s.url})
