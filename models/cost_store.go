@@ -101,6 +101,9 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 	hour := w.Hour.UTC().Truncate(time.Hour)
 	var total CostHour
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		records := slices.Clone(w.Records)
 		for i := range records {
 			records[i].Hour = hour
@@ -156,6 +159,9 @@ func (s *Store) FillHours(ctx context.Context, from time.Time, hours []time.Time
 	}
 	for day := range slices.Chunk(hours, 24) {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := oneCostWriter(tx); err != nil {
+				return err
+			}
 			return fillDay(tx, from, src, day, at)
 		})
 		if err != nil {
@@ -775,6 +781,9 @@ func refreshMonth(tx *gorm.DB, month string, at time.Time) error {
 func (s *Store) CloseMonthsBefore(ctx context.Context, month string, at time.Time) ([]BillClosed, error) {
 	var out []BillClosed
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		var months []string
 		if err := tx.Model(&CostHour{}).Distinct("month").Where("month < ?", month).Order("month").Pluck("month", &months).Error; err != nil {
 			return err
@@ -1026,6 +1035,9 @@ func (s *Store) rollupDay(ctx context.Context, day time.Time) (int64, error) {
 	from, to := day.Unix(), day.Add(24*time.Hour).Unix()
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		err := tx.Exec(forDB(tx, qRollupDay), from, from, to).Error
 		if err != nil {
 			return err

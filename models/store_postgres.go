@@ -106,6 +106,23 @@ type redactedError struct {
 func (e redactedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.secret, "xxxxx") }
 func (e redactedError) Unwrap() error { return e.err }
 
+// costWritersLock is the advisory lock the transactions that rewrite the cost history
+// or the bills hold on PostgreSQL.
+const costWritersLock = migrationLock + 1
+
+// oneCostWriter makes a transaction that rewrites the cost history or the bills (an
+// hour deleted and written again, a day rolled up, billed days replaced) wait on
+// PostgreSQL for any other doing so, as SQLite's one writer does. Only the leader runs
+// these jobs, but a deposed leader may still be finishing one when the next begins:
+// one after the other, the later write of an hour or a bill replaces the earlier whole,
+// instead of failing on its rows or adding to them. SQLite needs nothing.
+func oneCostWriter(tx *gorm.DB) error {
+	if !isPostgres(tx) {
+		return nil
+	}
+	return tx.Exec(`SELECT pg_advisory_xact_lock(?)`, costWritersLock).Error
+}
+
 // isPostgres reports whether db talks to PostgreSQL.
 func isPostgres(db *gorm.DB) bool { return db.Dialector.Name() == "postgres" }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -243,46 +244,71 @@ func TestPostgresReplicasShareOneStore(t *testing.T) {
 	}
 }
 
-// TestPostgresHourWritesFromReplicas writes the same hour from two stores at once: both
-// succeed and the hour holds its resources once.
+// TestPostgresHourWritesFromReplicas writes the same hour, and the same billed days,
+// from two stores at once, as a deposed leader still finishing its run and the new one
+// would: both succeed, one after the other, and the later write replaces the earlier
+// whole rather than failing on its rows or adding to them.
 func TestPostgresHourWritesFromReplicas(t *testing.T) {
 	requirePostgres(t)
 	dbURL := storetest.PostgresURL(t)
 	ctx := context.Background()
-	a, err := OpenPostgres(dbURL)
-	if err != nil {
-		t.Fatal(err)
+	var stores []*Store
+	for range 2 {
+		s, err := OpenPostgres(dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
 	}
-	defer a.Close()
-	b, err := OpenPostgres(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	h := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	var records []CostRecord
-	for i := range 50 {
-		records = append(records, CostRecord{Service: "ec2", Region: "us-east-1", ResourceID: fmt.Sprintf("i-%d", i),
-			AccountID: "111122223333", Name: fmt.Sprintf("web-%d", i), CostUSD: 0.01, PriceSource: SourceAPI})
+	recordsCosting := func(usd float64) []CostRecord {
+		var records []CostRecord
+		for i := range 50 {
+			records = append(records, CostRecord{Service: "ec2", Region: "us-east-1", ResourceID: fmt.Sprintf("i-%d", i),
+				AccountID: "111122223333", Name: fmt.Sprintf("web-%d", i), CostUSD: usd, PriceSource: SourceAPI})
+		}
+		return records
 	}
-	var g errgroup.Group
-	for _, s := range []*Store{a, b} {
-		g.Go(func() error {
-			_, err := s.WriteHour(ctx, HourWrite{Hour: h, CollectedAt: h, Records: records})
-			return err
-		})
+	// The first round adds the resources' keys, the second rewrites an hour they have.
+	for round := range 2 {
+		var g errgroup.Group
+		for i, s := range stores {
+			g.Go(func() error {
+				_, err := s.WriteHour(ctx, HourWrite{Hour: h, CollectedAt: h, Records: recordsCosting(float64(i + 1))})
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Fatalf("round %d: the same hour from two replicas: %v", round, err)
+		}
+		got, err := stores[0].CostRecordsAt(ctx, h)
+		if err != nil || len(got) != 50 {
+			t.Fatalf("round %d: CostRecordsAt = %d records, %v; want 50", round, len(got), err)
+		}
+		total, err := stores[0].CostTotal(ctx, h, h.Add(time.Hour))
+		if err != nil || (!near(total, 50) && !near(total, 100)) {
+			t.Errorf("round %d: the hour costs %v, %v; want one replica's write whole ($50 or $100)", round, total, err)
+		}
 	}
-	if err := g.Wait(); err != nil {
-		t.Fatalf("the same hour from two replicas: %v", err)
-	}
-	got, err := a.CostRecordsAt(ctx, h)
-	if err != nil || len(got) != len(records) {
-		t.Fatalf("CostRecordsAt = %d records, %v; want %d", len(got), err, len(records))
-	}
-	var keys int64
-	a.DB().Table("cost_keys").Count(&keys)
-	if keys != int64(len(records)) {
-		t.Errorf("cost_keys rows = %d, want %d", keys, len(records))
+
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	lines := []BilledCost{{Day: day, Service: "Amazon Elastic Compute Cloud - Compute", UsageType: "USE1-BoxUsage", Record: RecordUsage,
+		UnblendedUSD: 3, NetUSD: 3}}
+	for round := range 2 {
+		var g errgroup.Group
+		for _, s := range stores {
+			g.Go(func() error {
+				return s.ReplaceBilled(ctx, "2026-11", day, day.AddDate(0, 0, 1), slices.Clone(lines), false, day)
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Fatalf("round %d: the same billed day from two replicas: %v", round, err)
+		}
+		var sum float64
+		if err := stores[1].DB().Model(&BilledCost{}).Select("SUM(net_usd)").Scan(&sum).Error; err != nil || !near(sum, 3) {
+			t.Errorf("round %d: billed $%v, %v; want $3 (replaced, not added)", round, sum, err)
+		}
 	}
 }
 
