@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -37,7 +38,7 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	defer stop()
 	// One daemon per database: a second one would poll Telegram and run every job
 	// beside the first.
-	lease, err := holdDatabase(ctx, cfg.DBPath)
+	lease, err := holdDatabase(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 2
@@ -61,17 +62,30 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 }
 
 // holdDatabase checks that the database's folder is writable and takes the database's
-// lease; either failure is one line for the operator.
-func holdDatabase(ctx context.Context, dbPath string) (leader.Lease, error) {
-	if err := models.CheckWritable(dbPath); err != nil {
+// lease; either failure is one line for the operator. With DB_URL the replicas share
+// PostgreSQL: there is no file to lock, and which replica leads is elected in the
+// database, so this holds nothing.
+func holdDatabase(ctx context.Context, cfg *config.Config) (leader.Lease, error) {
+	if cfg.DBURL != "" {
+		return sharedDatabase{}, nil
+	}
+	if err := models.CheckWritable(cfg.DBPath); err != nil {
 		return nil, err
 	}
-	return leader.NewFileElector(dbPath).TryAcquire(ctx)
+	return leader.NewFileElector(cfg.DBPath).TryAcquire(ctx)
 }
+
+// sharedDatabase is the lease of a database shared by replicas: never lost, nothing to
+// release.
+type sharedDatabase struct{}
+
+func (sharedDatabase) Lost() <-chan struct{} { return nil }
+func (sharedDatabase) Release() error        { return nil }
 
 // newLogger logs text lines to w with every secret costbot knows redacted.
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	secrets := []string{cfg.TelegramToken}
+	secrets = append(secrets, dbURLSecrets(cfg.DBURL)...)
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 		if v := os.Getenv(name); v != "" {
 			secrets = append(secrets, v)
@@ -82,7 +96,7 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 
 func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	started := time.Now()
-	store, err := models.Open(cfg.DBPath)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		return err
 	}
@@ -173,4 +187,19 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	}
 	background.Wait()
 	return runErr
+}
+
+// dbURLSecrets are what of DB_URL must not reach the log: the URL as written and its
+// password.
+func dbURLSecrets(dbURL string) []string {
+	if dbURL == "" {
+		return nil
+	}
+	secrets := []string{dbURL}
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		if pass, ok := u.User.Password(); ok && pass != "" {
+			secrets = append(secrets, pass)
+		}
+	}
+	return secrets
 }
