@@ -40,7 +40,7 @@ type StopEstimate struct {
 
 // LightsailTraffic is one instance's traffic against its allowance at one check.
 type LightsailTraffic struct {
-	AccountID string `json:",omitempty"` // the AWS account the instance is in
+	AccountID string // "" for the credentials' own account when AWS_ACCOUNTS is empty
 	Region    string
 	Instance  string
 	Cycle     string // YYYY-MM (UTC)

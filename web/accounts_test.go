@@ -55,6 +55,14 @@ func newAccountsDash(t *testing.T) *dash {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, a := range []models.LightsailAction{
+		{AccountID: acctA, At: utc("2025-03-10 08:00"), Cycle: "2025-03", Region: "us-east-1", Instance: "blog-a", Action: "warn", Level: 80, Actor: "guard", Reason: "warned-in-a", Result: "ok"},
+		{AccountID: acctB, At: utc("2025-03-10 09:00"), Cycle: "2025-03", Region: "us-east-1", Instance: "blog-b", Action: "warn", Level: 80, Actor: "guard", Reason: "warned-in-b", Result: "ok"},
+	} {
+		if err := st.AddLightsailAction(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return d
 }
 
@@ -100,8 +108,8 @@ func TestOverviewAccountBreakdownAndFilter(t *testing.T) {
 				[]string{"orders-db", "$0.90", `id="by-account"`}},
 			{"the group's RDS page is empty", group, "/service/rds", nil, []string{"orders-db", "db-b"}},
 			{"the group's bill is A's", group, "/bills/2025-03", []string{"$0.30"}, []string{"$1.20", "$0.90"}},
-			{"the group's Lightsail page is A's", group, "/lightsail", []string{"blog-a"}, []string{"blog-b"}},
-			{"the owner's Lightsail page has both", owner, "/lightsail", []string{"blog-a", "blog-b"}, nil},
+			{"the group's Lightsail page is A's", group, "/lightsail", []string{"blog-a", "warned-in-a"}, []string{"blog-b", "warned-in-b"}},
+			{"the owner's Lightsail page has both", owner, "/lightsail", []string{"blog-a", "blog-b", "warned-in-a", "warned-in-b"}, nil},
 		}
 		for _, tc := range tests {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {

@@ -226,19 +226,17 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 	if n := len(s.cfg.LightsailWarnPercents); n > 0 {
 		view.WarnPercent = slices.Min(s.cfg.LightsailWarnPercents)
 	}
-	seen := map[[2]string]bool{} // region and name of the instances the viewer sees
 	for _, u := range rows {
 		if s.cfg.Watches(u.Instance) && slices.Contains(s.cfg.LightsailRegions, u.Region) && v.Accounts.Covers(u.AccountID) {
 			view.Instances = append(view.Instances, u.Traffic())
-			seen[[2]string{u.Region, u.Instance}] = true
 		}
 	}
 	if view.Actions, err = s.store.LatestLightsailActions(ctx, actionsShown); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	if !v.Accounts.All() { // the guard's history of the instances the viewer sees
-		view.Actions = slices.DeleteFunc(view.Actions, func(a models.LightsailAction) bool { return !seen[[2]string{a.Region, a.Instance}] })
+	if !v.Accounts.All() { // the guard's history in the accounts the viewer sees
+		view.Actions = slices.DeleteFunc(view.Actions, func(a models.LightsailAction) bool { return !v.Accounts.Covers(a.AccountID) })
 	} else if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
 		s.fail(w, r, v, err)
 		return
