@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +44,7 @@ const leaseTable = "costbot_leader"
 
 // schemaLock serialises the CREATE TABLE of replicas starting together: PostgreSQL's
 // IF NOT EXISTS is not safe against a concurrent create of the same table.
-const schemaLock = 0x636f7374626f74 // "costbot"
+const schemaLock = 0x6c6561646572 // "leader"
 
 // NewPostgresElector opens its own small pool on dbURL, so that renewals never queue
 // behind the store's queries. name tells leases on one database apart ("costbot");
@@ -141,7 +142,8 @@ func (e *PostgresElector) TryAcquire(ctx context.Context) (Lease, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leader: take the lease in %s: %w", e.where, err)
 	}
-	l := &pgLease{e: e, id: id, deadline: started.Add(e.ttl), lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &pgLease{e: e, id: id, lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	l.setDeadline(started.Add(e.ttl))
 	go l.keep()
 	return l, nil
 }
@@ -199,7 +201,7 @@ func newHolderID() (string, error) {
 type pgLease struct {
 	e        *PostgresElector
 	id       string
-	deadline time.Time // only keep touches it once running
+	deadline atomic.Pointer[time.Time] // set by keep; read by Held
 
 	lost     chan struct{}
 	lostOnce sync.Once
@@ -211,6 +213,23 @@ type pgLease struct {
 
 func (l *pgLease) Lost() <-chan struct{} { return l.lost }
 
+func (l *pgLease) setDeadline(t time.Time) { l.deadline.Store(&t) }
+
+// giveUp is when the lease ends by the holder's clock unless renewed before.
+func (l *pgLease) giveUp() time.Time { return l.deadline.Load().Add(-l.margin()) }
+
+// Held says, by the holder's clock, whether the lease is still the holder's now. It
+// does not wait for the renewing goroutine: after the process was stalled (paused,
+// swapped out) for longer than the lease, Held is false before Lost is closed.
+func (l *pgLease) Held() bool {
+	select {
+	case <-l.lost:
+		return false
+	default:
+	}
+	return time.Now().Before(l.giveUp())
+}
+
 func (l *pgLease) margin() time.Duration { return l.e.ttl / 5 }
 
 // keep renews every third of the lease and retries failures sooner, until Release or
@@ -219,7 +238,7 @@ func (l *pgLease) keep() {
 	defer close(l.done)
 	next := time.Now().Add(l.e.ttl / 3)
 	for {
-		giveUp := l.deadline.Add(-l.margin())
+		giveUp := l.giveUp()
 		timer := time.NewTimer(time.Until(earliest(next, giveUp)))
 		select {
 		case <-l.stop:
@@ -237,7 +256,7 @@ func (l *pgLease) keep() {
 		cancel()
 		switch {
 		case err == nil:
-			l.deadline = started.Add(l.e.ttl)
+			l.setDeadline(started.Add(l.e.ttl))
 			next = started.Add(l.e.ttl / 3)
 		case errors.Is(err, errNotHeld):
 			l.markLost()

@@ -147,6 +147,9 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !Holds(lease) {
+				t.Fatal("Holds is false for a lease just taken")
+			}
 			// The fault starts right after a renewal at the latest: the lease then ends
 			// by the holder's clock at most ttl from now.
 			faultAt := time.Now()
@@ -170,6 +173,9 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 			}
 			if lostAt.Sub(faultAt) >= ttl {
 				t.Errorf("Lost fired %v after renewals began to fail, want before the lease of %v could expire", lostAt.Sub(faultAt), ttl)
+			}
+			if Holds(lease) {
+				t.Error("Holds is still true after Lost")
 			}
 			if renewErrs.Load() == 0 {
 				t.Error("no failed renewal was reported")
