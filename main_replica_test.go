@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -131,6 +132,7 @@ func holdingProxy(tb testing.TB, target string) (proxyURL string, release func()
 	}
 	hold := make(chan struct{})
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // the killed replica's held call ends in an error
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if strings.HasSuffix(resp.Request.Header.Get("X-Amz-Target"), ".StopInstance") {
 			select {
