@@ -35,17 +35,24 @@ func TestStatusShowsTheLeader(t *testing.T) {
 		for lang, wants := range tc.want {
 			t.Run(tc.name+"/"+lang, func(t *testing.T) {
 				got := renderStatus(cat.translator(lang), statusView{Version: "v1", TZ: time.UTC, Leader: tc.leader})
-				for _, w := range wants {
-					if !strings.Contains(got, w) {
-						t.Errorf("status lacks %q:\n%s", w, got)
-					}
-				}
-				for _, a := range tc.absent {
-					if strings.Contains(got, a) {
-						t.Errorf("status has %q:\n%s", a, got)
-					}
-				}
+				checkFragments(t, got, wants, tc.absent)
 			})
+		}
+	}
+}
+
+// checkFragments fails the test for each of want that text lacks and each of absent it
+// has.
+func checkFragments(t *testing.T, text string, want, absent []string) {
+	t.Helper()
+	for _, f := range want {
+		if !strings.Contains(text, f) {
+			t.Errorf("missing %q in:\n%s", f, text)
+		}
+	}
+	for _, f := range absent {
+		if strings.Contains(text, f) {
+			t.Errorf("unexpected %q in:\n%s", f, text)
 		}
 	}
 }
