@@ -57,18 +57,21 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		return "@" + name, nil
 	})
 	check("database", func() (string, error) {
-		if err := models.CheckWritable(cfg.DBPath); err != nil {
+		fix := "check DB_PATH and the folder's permissions"
+		if cfg.DBURL != "" {
+			fix = "check DB_URL: the server, the role's password and that the database exists"
+		} else if err := models.CheckWritable(cfg.DBPath); err != nil {
 			return "", err
 		}
-		store, err := models.Open(cfg.DBPath)
+		store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 		if err != nil {
-			return "", fmt.Errorf("%w (check DB_PATH and the folder's permissions)", err)
+			return "", fmt.Errorf("%w (%s)", err, fix)
 		}
 		defer store.Close()
 		if err := store.CheckWritable(ctx); err != nil {
-			return "", fmt.Errorf("%s is not writable: %w", cfg.DBPath, err)
+			return "", fmt.Errorf("%s is not writable: %w", store, err)
 		}
-		return fmt.Sprintf("%s writable (%d bytes)", cfg.DBPath, store.SizeBytes()), nil
+		return fmt.Sprintf("%s writable (%d bytes)", store, store.SizeBytes()), nil
 	})
 	// A set-up mistake (no credentials, an expired SSO session) is said once, on the aws
 	// line; the checks that would only meet it again are skipped.

@@ -124,7 +124,7 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 		}
 		failed = failed || len(regionErrs) > 0
 	} else {
-		store, err := models.Open(cfg.DBPath)
+		store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 		if err != nil {
 			fmt.Fprintln(stderr, "costbot:", err)
 			return 1

@@ -42,7 +42,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 
 // printReport prints the daily report as of now, as plain text, from the store alone.
 func printReport(ctx context.Context, cfg *config.Config, clock clockwork.Clock, lang string, stdout, stderr io.Writer) int {
-	store, err := models.Open(cfg.DBPath)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 1

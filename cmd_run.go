@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -43,7 +44,7 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	}
 	// One daemon per database: a second one would poll Telegram and run every job
 	// beside the first.
-	lease, err := holdDatabase(ctx, cfg.DBPath)
+	lease, err := holdDatabase(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 2
@@ -66,18 +67,20 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	return 0
 }
 
-// holdDatabase checks that the database's folder is writable and takes the database's
-// lease; either failure is one line for the operator.
-func holdDatabase(ctx context.Context, dbPath string) (leader.Lease, error) {
-	if err := models.CheckWritable(dbPath); err != nil {
+// holdDatabase checks that the SQLite database's folder is writable and takes the
+// database's lease; either failure is one line for the operator. (With DB_URL the
+// replicas elect their leader in PostgreSQL: runReplica.)
+func holdDatabase(ctx context.Context, cfg *config.Config) (leader.Lease, error) {
+	if err := models.CheckWritable(cfg.DBPath); err != nil {
 		return nil, err
 	}
-	return leader.NewFileElector(dbPath).TryAcquire(ctx)
+	return leader.NewFileElector(cfg.DBPath).TryAcquire(ctx)
 }
 
 // newLogger logs text lines to w with every secret costbot knows redacted.
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	secrets := []string{cfg.TelegramToken}
+	secrets = append(secrets, dbURLSecrets(cfg.DBURL)...)
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
 		if v := os.Getenv(name); v != "" {
 			secrets = append(secrets, v)
@@ -234,4 +237,19 @@ func stopHTTP(srv *http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
+}
+
+// dbURLSecrets are what of DB_URL must not reach the log: the URL as written and its
+// password.
+func dbURLSecrets(dbURL string) []string {
+	if dbURL == "" {
+		return nil
+	}
+	secrets := []string{dbURL}
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		if pass, ok := u.User.Password(); ok && pass != "" {
+			secrets = append(secrets, pass)
+		}
+	}
+	return secrets
 }

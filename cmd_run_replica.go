@@ -15,6 +15,7 @@ import (
 	"costbot/config"
 	"costbot/jobs"
 	"costbot/leader"
+	"costbot/models"
 )
 
 // A replica is `costbot run` with DB_URL: any number of them share one PostgreSQL
@@ -36,7 +37,7 @@ const leaseName = "costbot"
 
 // runReplica runs one replica until SIGTERM/SIGINT; it returns the exit status.
 func runReplica(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
-	store, err := openSharedStore(cfg)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		log.Error("costbot stopped", "err", err)
 		return 1

@@ -69,7 +69,7 @@ func cmdScan(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := models.Open(cfg.DBPath)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 1
@@ -219,7 +219,7 @@ func cmdClearCache(_ []string, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
-	store, err := models.Open(cfg.DBPath)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 1

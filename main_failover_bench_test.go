@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"costbot/internal/awstest"
-	"costbot/internal/pgtest"
+	"costbot/internal/storetest"
 	"costbot/internal/tgtest"
 )
 
@@ -19,7 +19,7 @@ import (
 //	COSTBOT_TEST_POSTGRES=postgres://costbot:costbot@127.0.0.1:5432/costbot \
 //	  go test . -run '^$' -bench BenchmarkFailover -benchtime 5x -timeout 20m
 func BenchmarkFailover(b *testing.B) {
-	db := pgtest.Database(b, "costbot_failover")
+	db := storetest.PostgresURL(b)
 	tg := tgtest.New(b)
 	ls := awstest.StartLightsail(b)
 	env := replicaEnv(b, tg, db, ls.URL)

@@ -22,7 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"costbot/internal/awstest"
-	"costbot/internal/pgtest"
+	"costbot/internal/storetest"
 	"costbot/internal/tgtest"
 )
 
@@ -170,7 +170,7 @@ func costReply(tb testing.TB, tg *tgtest.Server, since time.Time, timeout time.D
 // instead of stopping again, and pushes it once. /status names the new leader, and a
 // SIGTERMed leader hands over at once.
 func TestReplicasFailOverMidGuardCheck(t *testing.T) {
-	db := pgtest.Database(t, "costbot_replicas")
+	db := storetest.PostgresURL(t)
 	tg := tgtest.New(t)
 	ls := awstest.StartLightsail(t)
 	fill(ls, "us-east-1", "web", time.Now(), 97) // over the 95 % stop threshold
@@ -302,7 +302,7 @@ func TestReplicasFailOverMidGuardCheck(t *testing.T) {
 // stalled database would) exits with status 1 before its lease can expire, so that the
 // follower that takes over works alone; the follower leads once the database answers.
 func TestReplicaThatCannotRenewExits(t *testing.T) {
-	db := pgtest.Database(t, "costbot_replicas")
+	db := storetest.PostgresURL(t)
 	tg := tgtest.New(t)
 	ls := awstest.StartLightsail(t)
 	const lease = 3 * time.Second

@@ -35,7 +35,7 @@ func checkCostExplorer(ctx context.Context, cfg *config.Config) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	store, err := models.Open(cfg.DBPath)
+	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
 	if err != nil {
 		return "", err
 	}

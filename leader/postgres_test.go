@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"costbot/internal/pgtest"
+	"costbot/internal/storetest"
 )
 
 func newTestElector(t *testing.T, dbURL string, ttl time.Duration) *PostgresElector {
@@ -27,7 +27,7 @@ func newTestElector(t *testing.T, dbURL string, ttl time.Duration) *PostgresElec
 // Six replicas campaign at once, each leading for a moment and releasing: every one of
 // them leads in turn, never two at a time, and Current names whoever leads.
 func TestPostgresOneHolderAmongCampaigners(t *testing.T) {
-	db := pgtest.Database(t, "costbot_leader")
+	db := storetest.PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const replicas = 6
@@ -70,7 +70,7 @@ func TestPostgresOneHolderAmongCampaigners(t *testing.T) {
 // several lease periods by renewal, and after Release the next TryAcquire takes it at
 // once, long before it would have expired.
 func TestPostgresReleaseHandsOverAtOnce(t *testing.T) {
-	db := pgtest.Database(t, "costbot_leader")
+	db := storetest.PostgresURL(t)
 	ctx := context.Background()
 	const ttl = 600 * time.Millisecond
 	a, b := newTestElector(t, db, ttl), newTestElector(t, db, 10*time.Second)
@@ -136,7 +136,7 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			db := pgtest.Database(t, "costbot_leader")
+			db := storetest.PostgresURL(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			const ttl = 1500 * time.Millisecond
@@ -200,7 +200,7 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 // One connection of the holder killed by the server (a restart, an idle timeout) costs
 // one renewal, not the lease: the pool reconnects and the next renewal succeeds.
 func TestPostgresSurvivesATerminatedConnection(t *testing.T) {
-	db := pgtest.Database(t, "costbot_leader")
+	db := storetest.PostgresURL(t)
 	ctx := context.Background()
 	const ttl = 900 * time.Millisecond
 	a := newTestElector(t, db, ttl)
@@ -210,7 +210,15 @@ func TestPostgresSurvivesATerminatedConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lease.Release()
-	pgtest.Exec(t, db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'costbot leader' AND datname = current_database()`)
+	admin, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'costbot leader' AND datname = current_database()`); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-lease.Lost():
 		t.Fatal("one terminated connection lost the lease")

@@ -10,6 +10,7 @@ import (
 // A database restored with mode 0644, its -wal and -shm too, is made 0600 again when
 // opened.
 func TestOpenMakesRestoredFilesPrivate(t *testing.T) {
+	skipOnPostgres(t, "file modes")
 	path := filepath.Join(t.TempDir(), "restored.db")
 	first, err := Open(path)
 	if err != nil {

@@ -27,6 +27,9 @@ const (
 // then never asked for again.
 func (s *Store) ReplaceBilled(ctx context.Context, month string, from, to time.Time, lines []BilledCost, final bool, at time.Time) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		if err := tx.Where("month = ? AND day >= ? AND day < ?", month, from.UTC(), to.UTC()).Delete(&BilledCost{}).Error; err != nil {
 			return err
 		}

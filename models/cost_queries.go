@@ -197,7 +197,7 @@ func (s *Store) HourlyServiceCosts(ctx context.Context, from, to time.Time) ([]H
 // some 9,000 such rows but only 720 distinct hours, so the hour comes as text and each
 // distinct one is parsed once, and rows are read without GORM's reflection.
 func (s *Store) scanHourlyServices(ctx context.Context, from, to time.Time, each func(hour time.Time, service string, usd float64)) error {
-	rows, err := s.db.WithContext(ctx).Raw(qHourlyServices, from.UTC(), to.UTC()).Rows()
+	rows, err := s.db.WithContext(ctx).Raw(forDB(s.db, qHourlyServices), from.UTC(), to.UTC()).Rows()
 	if err != nil {
 		return err
 	}
@@ -230,9 +230,11 @@ func (s *Store) scanHourlyServices(ctx context.Context, from, to time.Time, each
 }
 
 // storedTimeLayouts are the layouts the SQLite driver reads a DATETIME column's text
-// with: first the one it writes a time.Time in ("2025-03-09 15:00:00+00:00").
+// with: first the one it writes a time.Time in ("2025-03-09 15:00:00+00:00"); then the
+// text PostgreSQL casts a TIMESTAMPTZ to in UTC ("2025-03-09 15:00:00+00").
 var storedTimeLayouts = []string{
 	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999-07",
 	"2006-01-02T15:04:05.999999999-07:00",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999",

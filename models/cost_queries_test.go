@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 func hourAt(s string) time.Time {
@@ -403,6 +405,10 @@ func TestCostQueriesUseIndexes(t *testing.T) {
 		qResourceTally:  {true},
 		qLastRunOf:      {"collect"},
 	}
+	if s.Postgres() {
+		postgresQueriesUseIndexes(t, s, queries)
+		return
+	}
 	for q, args := range queries {
 		var plan []struct{ Detail string }
 		if err := s.DB().Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
@@ -432,11 +438,50 @@ func TestCostQueriesUseIndexes(t *testing.T) {
 	}
 }
 
+// postgresQueriesUseIndexes checks on PostgreSQL that no query needs a sequential scan
+// of the tables that grow: with sequential scans priced out, a plan still holding one
+// has no index to use.
+func postgresQueriesUseIndexes(t *testing.T, s *Store, queries map[string][]any) {
+	t.Helper()
+	err := s.DB().Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+			return err
+		}
+		for q, args := range queries {
+			var plan []string
+			if err := tx.Raw("EXPLAIN "+forDB(tx, q), args...).Scan(&plan).Error; err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+			for _, line := range plan {
+				for _, table := range []string{"cost_summary", "monthly_summary", "resources", "job_runs"} {
+					if strings.Contains(line, "Seq Scan on "+table) {
+						t.Errorf("full scan of %s in %q:\n%s", table, q, strings.Join(plan, "\n"))
+					}
+				}
+				if strings.Contains(line, "cost_records") {
+					t.Errorf("%q reads cost_records", q)
+				}
+			}
+			if len(plan) == 0 {
+				t.Errorf("%q: no plan", q)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // seedYear fills cost_summary with a year of hours for services × regions, and
-// resources with n rows, inside SQLite so seeding stays fast.
+// resources with n rows, inside the database so seeding stays fast.
 func seedYear(t testing.TB, s *Store, end time.Time, services, regions, resources int) {
 	t.Helper()
 	db := s.DB()
+	if s.Postgres() {
+		seedYearPostgres(t, s, end, services, regions, resources)
+		return
+	}
 	err := db.Exec(`
 WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM h WHERE n < 8759),
      sv(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM sv WHERE i < ?),
@@ -452,6 +497,22 @@ WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < ?)
 INSERT INTO resources (key, service, region, resource_id, name, hourly_usd, monthly_usd, price_source, priced, active)
 SELECT 'k' || n, 'svc' || (n % ?), 'region-' || (n % ?), 'id-' || n, 'name-' || n, n * 0.001, n * 0.73, 'api', 1, 1 FROM r`,
 		resources, services, regions).Error
+	if err != nil {
+		t.Fatalf("seed resources: %v", err)
+	}
+}
+
+func seedYearPostgres(t testing.TB, s *Store, end time.Time, services, regions, resources int) {
+	t.Helper()
+	err := s.DB().Exec(`INSERT INTO cost_summary (hour, service, region, cost_usd, resource_count, estimated)
+SELECT CAST(? AS TIMESTAMPTZ) - n * INTERVAL '1 hour', 'svc' || i, 'region-' || j, 0.01 * (i + 1), 10, false
+FROM generate_series(0, 8759) AS n, generate_series(0, ?) AS i, generate_series(0, ?) AS j`, end.UTC(), services-1, regions-1).Error
+	if err != nil {
+		t.Fatalf("seed a year: %v", err)
+	}
+	err = s.DB().Exec(`INSERT INTO resources (key, service, region, resource_id, name, hourly_usd, monthly_usd, price_source, priced, active)
+SELECT 'k' || n, 'svc' || (n % ?), 'region-' || (n % ?), 'id-' || n, 'name-' || n, n * 0.001, n * 0.73, 'api', true, true
+FROM generate_series(1, ?) AS n`, services, regions, resources).Error
 	if err != nil {
 		t.Fatalf("seed resources: %v", err)
 	}

@@ -10,15 +10,15 @@ import (
 // The cost history's tables are laid out for size, since they are what grows: a year of
 // hourly collections of 1,000 resources must stay under 150 MB.
 //
-//   - cost_keys names each resource once (service, region, resource ID) and
+//   - cost_keys names each resource once (account, service, region, resource ID) and
 //     cost_labels each description once (account, name, type, price source); the
 //     per-hour and per-day rows hold their small integer IDs instead of the text.
 //   - cost_hourly (one row per resource per hour, kept COST_HOURLY_RETENTION) and
 //     cost_days (one row per resource per UTC day, rolled up from it) are WITHOUT
 //     ROWID tables whose primary key is their natural key, with times as unix seconds,
 //     so the key is stored once and there is no second index.
-//   - cost_summary (one row per hour, service and region, kept for good) is a WITHOUT
-//     ROWID table keyed on (hour, service, region), with the columns it always had.
+//   - cost_summary (one row per hour, account, service and region, kept for good) is a
+//     WITHOUT ROWID table keyed on (hour, account_id, service, region).
 //   - cost_records and cost_daily, the tables of earlier versions, are views with the
 //     columns they had (hours as the same UTC text), so SQL written against them reads
 //     the same rows; cost_records also takes inserts.
@@ -26,12 +26,7 @@ import (
 // costSchema creates what is missing; migrateCostSchema first moves a database of the
 // earlier layout into it.
 var costSchema = []string{
-	`CREATE TABLE IF NOT EXISTS cost_keys (
-		id INTEGER PRIMARY KEY,
-		service TEXT NOT NULL,
-		region TEXT NOT NULL,
-		resource_id TEXT NOT NULL,
-		UNIQUE (service, region, resource_id))`,
+	createCostKeys("cost_keys"),
 	`CREATE TABLE IF NOT EXISTS cost_labels (
 		id INTEGER PRIMARY KEY,
 		account_id TEXT NOT NULL,
@@ -59,23 +54,25 @@ var costSchema = []string{
 	createCostSummary("cost_summary"),
 	`CREATE VIEW IF NOT EXISTS cost_records AS
 		SELECT ` + unixToText("r.hour") + ` AS hour, k.service, k.region, k.resource_id,
-			l.account_id, l.name, l.type, r.cost_usd, l.price_source, r.estimated
+			k.account_id, l.name, l.type, r.cost_usd, l.price_source, r.estimated
 		FROM cost_hourly AS r JOIN cost_keys AS k ON k.id = r.key_id JOIN cost_labels AS l ON l.id = r.label_id`,
 	`CREATE VIEW IF NOT EXISTS cost_daily AS
 		SELECT ` + unixToText("d.day") + ` AS day, k.service, k.region, k.resource_id,
-			l.account_id, l.name, l.type, d.cost_usd, d.hours, d.estimated_hours
+			k.account_id, l.name, l.type, d.cost_usd, d.hours, d.estimated_hours
 		FROM cost_days AS d JOIN cost_keys AS k ON k.id = d.key_id JOIN cost_labels AS l ON l.id = d.label_id`,
 	// An insert into cost_records (hour as the UTC text GORM writes) lands in
 	// cost_hourly, replacing the resource's row of that hour.
 	`CREATE TRIGGER IF NOT EXISTS cost_records_insert INSTEAD OF INSERT ON cost_records BEGIN
-		INSERT INTO cost_keys (service, region, resource_id) VALUES (NEW.service, NEW.region, NEW.resource_id)
+		INSERT INTO cost_keys (account_id, service, region, resource_id)
+			VALUES (COALESCE(NEW.account_id, ''), NEW.service, NEW.region, NEW.resource_id)
 			ON CONFLICT DO NOTHING;
 		INSERT INTO cost_labels (account_id, name, type, price_source)
 			VALUES (COALESCE(NEW.account_id, ''), COALESCE(NEW.name, ''), COALESCE(NEW.type, ''), COALESCE(NEW.price_source, ''))
 			ON CONFLICT DO NOTHING;
 		INSERT INTO cost_hourly (hour, key_id, label_id, cost_usd, estimated) VALUES (
 			unixepoch(NEW.hour),
-			(SELECT id FROM cost_keys WHERE service = NEW.service AND region = NEW.region AND resource_id = NEW.resource_id),
+			(SELECT id FROM cost_keys WHERE account_id = COALESCE(NEW.account_id, '') AND service = NEW.service
+				AND region = NEW.region AND resource_id = NEW.resource_id),
 			(SELECT id FROM cost_labels WHERE account_id = COALESCE(NEW.account_id, '') AND name = COALESCE(NEW.name, '')
 				AND type = COALESCE(NEW.type, '') AND price_source = COALESCE(NEW.price_source, '')),
 			COALESCE(NEW.cost_usd, 0), COALESCE(NEW.estimated, 0))
@@ -84,18 +81,59 @@ var costSchema = []string{
 	END`,
 }
 
+// createCostKeys is the statement that creates the cost_keys table under name.
+func createCostKeys(name string) string {
+	return `CREATE TABLE IF NOT EXISTS ` + name + ` (
+		id INTEGER PRIMARY KEY,
+		account_id TEXT NOT NULL,
+		service TEXT NOT NULL,
+		region TEXT NOT NULL,
+		resource_id TEXT NOT NULL,
+		UNIQUE (account_id, service, region, resource_id))`
+}
+
 // createCostSummary is the statement that creates the cost_summary table under name.
 // Its column types are those GORM gives CostSummary's fields, so hours are the UTC text
 // the driver writes for a time.Time and read back as one.
 func createCostSummary(name string) string {
 	return `CREATE TABLE IF NOT EXISTS ` + name + ` (
 		hour DATETIME NOT NULL,
+		account_id TEXT NOT NULL DEFAULT '',
 		service TEXT NOT NULL,
 		region TEXT NOT NULL,
 		cost_usd REAL,
 		resource_count INTEGER,
 		estimated NUMERIC,
-		PRIMARY KEY (hour, service, region)) WITHOUT ROWID`
+		PRIMARY KEY (hour, account_id, service, region)) WITHOUT ROWID`
+}
+
+// onlyAccount is the account of a database written before costbot watched more than
+// one: the account its descriptions name ("" when none does).
+const onlyAccount = `(SELECT COALESCE(MAX(account_id), '') FROM cost_labels)`
+
+// accountSteps bring the tables of the layout before accounts (cost_keys and
+// cost_summary without account_id) to the current one: the views and the trigger that
+// read them go (costSchema makes them again), each table is copied into one with the
+// account in its key, keeping the IDs, and takes the old one's name.
+func accountSteps(keys, summary bool) []string {
+	steps := []string{`DROP TRIGGER IF EXISTS cost_records_insert`, `DROP VIEW IF EXISTS cost_records`, `DROP VIEW IF EXISTS cost_daily`}
+	if keys {
+		steps = append(steps,
+			createCostKeys("cost_keys_new"),
+			`INSERT INTO cost_keys_new (id, account_id, service, region, resource_id)
+				SELECT id, `+onlyAccount+`, service, region, resource_id FROM cost_keys`,
+			`DROP TABLE cost_keys`,
+			`ALTER TABLE cost_keys_new RENAME TO cost_keys`)
+	}
+	if summary {
+		steps = append(steps,
+			createCostSummary("cost_summary_new"),
+			`INSERT INTO cost_summary_new (hour, account_id, service, region, cost_usd, resource_count, estimated)
+				SELECT hour, `+onlyAccount+`, service, region, cost_usd, resource_count, estimated FROM cost_summary`,
+			`DROP TABLE cost_summary`,
+			`ALTER TABLE cost_summary_new RENAME TO cost_summary`)
+	}
+	return steps
 }
 
 // unixToText turns unix seconds into the text the SQLite driver writes for a UTC
@@ -121,6 +159,20 @@ func migrateCostSchema(db *gorm.DB) (migrated bool, err error) {
 		oldSummary, err := hasColumn(tx, "cost_summary", "id")
 		if err != nil {
 			return err
+		}
+		keysNoAccount, err := lacksColumn(tx, "cost_keys", "account_id")
+		if err != nil {
+			return err
+		}
+		summaryNoAccount, err := lacksColumn(tx, "cost_summary", "account_id")
+		if err != nil {
+			return err
+		}
+		summaryNoAccount = summaryNoAccount && !oldSummary
+		if keysNoAccount || summaryNoAccount {
+			if err := execAll(tx, accountSteps(keysNoAccount, summaryNoAccount)); err != nil {
+				return fmt.Errorf("accounts: %w", err)
+			}
 		}
 		if oldSummary {
 			// SQLite's way to change a table's key: a new table, the rows, a rename.
@@ -161,7 +213,14 @@ func migrateCostSchema(db *gorm.DB) (migrated bool, err error) {
 				return fmt.Errorf("cost_daily: %w", err)
 			}
 		}
-		migrated = oldRecords || oldDaily || oldSummary
+		if oldSummary {
+			// The oldest layout's summaries come before any label: they take the
+			// account of the rows copied with them.
+			if err := tx.Exec(`UPDATE cost_summary SET account_id = ` + onlyAccount + ` WHERE account_id = ''`).Error; err != nil {
+				return fmt.Errorf("cost_summary: %w", err)
+			}
+		}
+		migrated = oldRecords || oldDaily || oldSummary || keysNoAccount || summaryNoAccount
 		return nil
 	})
 	if err != nil {
@@ -177,14 +236,15 @@ func migrateCostSchema(db *gorm.DB) (migrated bool, err error) {
 func copyOldRows(old, timeCol, to, values, exprs, source string) []string {
 	label := `COALESCE(o.account_id, ''), COALESCE(o.name, ''), COALESCE(o.type, ''), COALESCE(` + source + `, '')`
 	return []string{
-		`INSERT INTO cost_keys (service, region, resource_id)
-			SELECT DISTINCT service, region, resource_id FROM ` + old + ` WHERE true ON CONFLICT DO NOTHING`,
+		`INSERT INTO cost_keys (account_id, service, region, resource_id)
+			SELECT DISTINCT COALESCE(account_id, ''), service, region, resource_id FROM ` + old + ` WHERE true ON CONFLICT DO NOTHING`,
 		`INSERT INTO cost_labels (account_id, name, type, price_source)
 			SELECT DISTINCT ` + label + ` FROM ` + old + ` AS o WHERE true ON CONFLICT DO NOTHING`,
 		`INSERT INTO ` + to + ` (` + timeCol + `, key_id, label_id, ` + values + `)
 			SELECT unixepoch(o.` + timeCol + `), k.id, l.id, ` + exprs + `
 			FROM ` + old + ` AS o
-			JOIN cost_keys AS k ON k.service = o.service AND k.region = o.region AND k.resource_id = o.resource_id
+			JOIN cost_keys AS k ON k.account_id = COALESCE(o.account_id, '') AND k.service = o.service
+				AND k.region = o.region AND k.resource_id = o.resource_id
 			JOIN cost_labels AS l ON (l.account_id, l.name, l.type, l.price_source) = (` + label + `)
 			WHERE true ON CONFLICT DO NOTHING`,
 		`DROP TABLE ` + old,
@@ -205,6 +265,16 @@ func isTable(tx *gorm.DB, name string) (bool, error) {
 	var n int
 	err := tx.Raw(`SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n).Error
 	return n > 0, err
+}
+
+// lacksColumn reports whether table exists without column.
+func lacksColumn(tx *gorm.DB, table, column string) (bool, error) {
+	exists, err := isTable(tx, table)
+	if err != nil || !exists {
+		return false, err
+	}
+	has, err := hasColumn(tx, table, column)
+	return !has, err
 }
 
 // hasColumn reports whether table exists and has column.

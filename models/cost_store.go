@@ -20,11 +20,11 @@ import (
 // IDs stay) and the hour's rows that are no longer there are deleted.
 
 // InTx runs fn in one transaction, handing it a Store bound to that transaction. fn must
-// use only that Store: the database has one connection, so the outer Store would wait
-// for the transaction to end.
+// use only that Store: a SQLite database has one connection, so the outer Store would
+// wait for the transaction to end (and on PostgreSQL it would work outside it).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, path: s.path})
+		return fn(&Store{db: tx, path: s.path, url: s.url})
 	})
 }
 
@@ -32,12 +32,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 // task (Region GlobalRegion, e.g. S3 whose one listing places buckets in their own
 // regions), the service in every region except those its regional tasks cover.
 type TaskScope struct {
+	// Account is the account the task scanned; "" covers every account (a store that
+	// watches one account, or a task that is the same in each).
+	Account string
 	Service string
 	Region  string
 	Except  []string // for a global task: regions covered by the service's regional tasks
 }
 
-func (t TaskScope) String() string { return t.Service + "/" + t.Region }
+func (t TaskScope) String() string {
+	if t.Account != "" {
+		return t.Account + ":" + t.Service + "/" + t.Region
+	}
+	return t.Service + "/" + t.Region
+}
 
 // Covers reports whether a resource of service in region belongs to the task.
 func (t TaskScope) Covers(service, region string) bool {
@@ -50,8 +58,16 @@ func (t TaskScope) Covers(service, region string) bool {
 	return region == t.Region
 }
 
+// CoversIn is Covers for a resource of account.
+func (t TaskScope) CoversIn(account, service, region string) bool {
+	return (t.Account == "" || account == t.Account) && t.Covers(service, region)
+}
+
 // where narrows a query to the rows the task covers.
 func (t TaskScope) where(db *gorm.DB) *gorm.DB {
+	if t.Account != "" {
+		db = db.Where("account_id = ?", t.Account)
+	}
 	db = db.Where("service = ?", t.Service)
 	switch {
 	case t.Region != GlobalRegion:
@@ -85,6 +101,9 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 	hour := w.Hour.UTC().Truncate(time.Hour)
 	var total CostHour
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		records := slices.Clone(w.Records)
 		for i := range records {
 			records[i].Hour = hour
@@ -140,6 +159,9 @@ func (s *Store) FillHours(ctx context.Context, from time.Time, hours []time.Time
 	}
 	for day := range slices.Chunk(hours, 24) {
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := oneCostWriter(tx); err != nil {
+				return err
+			}
 			return fillDay(tx, from, src, day, at)
 		})
 		if err != nil {
@@ -170,7 +192,7 @@ func fillDay(tx *gorm.DB, from time.Time, src []CostRecord, hours []time.Time, a
 			return err
 		}
 	}
-	values := strings.TrimSuffix(strings.Repeat("(?),", len(hours)), ",")
+	values := strings.TrimSuffix(strings.Repeat(forDB(tx, qHourValue)+",", len(hours)), ",")
 	err := tx.Exec(`INSERT INTO cost_hourly (hour, key_id, label_id, cost_usd, estimated)
 		SELECT v.column1, r.key_id, r.label_id, r.cost_usd, 1
 		FROM (VALUES `+values+`) AS v, cost_hourly AS r WHERE r.hour = ?`, append(unix, from.Unix())...).Error
@@ -203,7 +225,7 @@ func carryForward(tx *gorm.DB, task TaskScope, hour time.Time) ([]CostRecord, er
 }
 
 // recordSelect reads cost_hourly rows as CostRecords (without their hour).
-const recordSelect = `SELECT k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+const recordSelect = `SELECT k.service, k.region, k.resource_id, k.account_id, l.name, l.type,
 		r.cost_usd, l.price_source, r.estimated
 	FROM cost_hourly AS r JOIN cost_keys AS k ON k.id = r.key_id JOIN cost_labels AS l ON l.id = r.label_id`
 
@@ -213,6 +235,10 @@ func recordsAt(tx *gorm.DB, hour time.Time, task *TaskScope) ([]CostRecord, erro
 	q := recordSelect + ` WHERE r.hour = ?`
 	args := []any{hour.Unix()}
 	if task != nil {
+		if task.Account != "" {
+			q += ` AND k.account_id = ?`
+			args = append(args, task.Account)
+		}
 		q += ` AND k.service = ?`
 		args = append(args, task.Service)
 		switch {
@@ -264,7 +290,7 @@ func (s *Store) DailyCosts(ctx context.Context, from, to time.Time) ([]CostDaily
 		CostDaily
 		DayUnix int64
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT d.day AS day_unix, k.service, k.region, k.resource_id, l.account_id, l.name, l.type,
+	err := s.db.WithContext(ctx).Raw(`SELECT d.day AS day_unix, k.service, k.region, k.resource_id, k.account_id, l.name, l.type,
 			d.cost_usd, d.hours, d.estimated_hours
 		FROM cost_days AS d JOIN cost_keys AS k ON k.id = d.key_id JOIN cost_labels AS l ON l.id = d.label_id
 		WHERE d.day >= ? AND d.day < ? ORDER BY d.day, k.service, k.region, k.resource_id`, from.Unix(), to.Unix()).Scan(&rows).Error
@@ -338,19 +364,19 @@ func putHourRecords(tx *gorm.DB, hour time.Time, records []CostRecord) error {
 	return nil
 }
 
-// summarize sums records into one summary per service and region, in the order they
-// first appear.
+// summarize sums records into one summary per account, service and region, in the
+// order they first appear.
 func summarize(hour time.Time, records []CostRecord) []CostSummary {
-	type serviceRegion struct{ service, region string }
-	at := map[serviceRegion]int{}
+	type accountServiceRegion struct{ account, service, region string }
+	at := map[accountServiceRegion]int{}
 	var out []CostSummary
 	for _, r := range records {
-		k := serviceRegion{r.Service, r.Region}
+		k := accountServiceRegion{r.AccountID, r.Service, r.Region}
 		i, seen := at[k]
 		if !seen {
 			i = len(out)
 			at[k] = i
-			out = append(out, CostSummary{Hour: hour, Service: r.Service, Region: r.Region})
+			out = append(out, CostSummary{Hour: hour, AccountID: r.AccountID, Service: r.Service, Region: r.Region})
 		}
 		out[i].CostUSD += r.CostUSD
 		out[i].ResourceCount++
@@ -362,19 +388,19 @@ func summarize(hour time.Time, records []CostRecord) []CostSummary {
 func insertSummaries(tx *gorm.DB, summaries []CostSummary) error {
 	rows := make([][]any, len(summaries))
 	for i, c := range summaries {
-		rows[i] = []any{c.Hour, c.Service, c.Region, c.CostUSD, c.ResourceCount, c.Estimated}
+		rows[i] = []any{c.Hour, c.AccountID, c.Service, c.Region, c.CostUSD, c.ResourceCount, c.Estimated}
 	}
-	return insertRows(tx, "cost_summary", []string{"hour", "service", "region", "cost_usd", "resource_count", "estimated"}, rows, "")
+	return insertRows(tx, "cost_summary", []string{"hour", "account_id", "service", "region", "cost_usd", "resource_count", "estimated"}, rows, "")
 }
 
-// costKey is a resource as cost_keys names it, costLabel a description as cost_labels
-// holds it.
+// costKey is a resource as cost_keys names it (two accounts may have resources of the
+// same ID), costLabel a description as cost_labels holds it.
 type (
-	costKey   struct{ service, region, resourceID string }
+	costKey   struct{ accountID, service, region, resourceID string }
 	costLabel struct{ accountID, name, typ, priceSource string }
 )
 
-func keyOf(r CostRecord) costKey     { return costKey{r.Service, r.Region, r.ResourceID} }
+func keyOf(r CostRecord) costKey     { return costKey{r.AccountID, r.Service, r.Region, r.ResourceID} }
 func labelOf(r CostRecord) costLabel { return costLabel{r.AccountID, r.Name, r.Type, r.PriceSource} }
 
 // costIDs gives the cost_keys and cost_labels IDs of records' resources and
@@ -394,8 +420,8 @@ func costIDs(tx *gorm.DB, records []CostRecord) (map[costKey]int64, map[costLabe
 			labels = append(labels, l)
 		}
 	}
-	keyIDs, err := internIDs(tx, "cost_keys", []string{"service", "region", "resource_id"}, keys,
-		func(k costKey) []string { return []string{k.service, k.region, k.resourceID} })
+	keyIDs, err := internIDs(tx, "cost_keys", []string{"account_id", "service", "region", "resource_id"}, keys,
+		func(k costKey) []string { return []string{k.accountID, k.service, k.region, k.resourceID} })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -427,11 +453,12 @@ func internIDs[T comparable](tx *gorm.DB, table string, cols []string, tuples []
 	fields := make([]string, len(cols))
 	match := make([]string, len(cols))
 	for i, c := range cols {
-		fields[i] = fmt.Sprintf("value ->> %d", i)
+		fields[i] = fmt.Sprintf("j.value ->> %d", i)
 		match[i] = fmt.Sprintf("t.%s = j.value ->> %d", c, i)
 	}
+	elements := forDB(tx, jsonElements)
 	lookup := func() error {
-		rows, err := tx.Raw(`SELECT j.key, t.id FROM json_each(?) AS j JOIN `+table+` AS t ON `+strings.Join(match, " AND "), string(doc)).Rows()
+		rows, err := tx.Raw(`SELECT j.key, t.id FROM `+elements+` JOIN `+table+` AS t ON `+strings.Join(match, " AND "), string(doc)).Rows()
 		if err != nil {
 			return err
 		}
@@ -453,7 +480,7 @@ func internIDs[T comparable](tx *gorm.DB, table string, cols []string, tuples []
 		return ids, nil
 	}
 	err = tx.Exec(`INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(fields, ", ")+
-		` FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, string(doc)).Error
+		` FROM `+elements+` WHERE true ON CONFLICT DO NOTHING`, string(doc)).Error
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", table, err)
 	}
@@ -467,11 +494,20 @@ func internIDs[T comparable](tx *gorm.DB, table string, cols []string, tuples []
 }
 
 // maxRowsPerStatement keeps a multi-row statement of cols values a row to about 200
-// bound parameters: the driver binds each parameter by a search through all of them, so
-// a statement's binding costs the square of its parameters.
-func maxRowsPerStatement(cols int) int { return max(1, boundParamsPerStatement/cols) }
+// bound parameters on SQLite: its driver binds each parameter by a search through all
+// of them, so a statement's binding costs the square of its parameters. PostgreSQL
+// binds them by number, up to 65,535 a statement; fewer round trips is what counts there.
+func maxRowsPerStatement(tx *gorm.DB, cols int) int {
+	if isPostgres(tx) {
+		return max(1, postgresParamsPerStatement/cols)
+	}
+	return max(1, boundParamsPerStatement/cols)
+}
 
-const boundParamsPerStatement = 200
+const (
+	boundParamsPerStatement    = 200
+	postgresParamsPerStatement = 20000
+)
 
 // placeholders is "(?, ?), (?, ?)" for rows of cols values.
 func placeholders(rows, cols int) string {
@@ -482,7 +518,7 @@ func placeholders(rows, cols int) string {
 // insertRows inserts rows (values in the order of cols) into table with multi-row
 // INSERT statements, each ending with suffix (an ON CONFLICT clause, or nothing).
 func insertRows(tx *gorm.DB, table string, cols []string, rows [][]any, suffix string) error {
-	for chunk := range slices.Chunk(rows, maxRowsPerStatement(len(cols))) {
+	for chunk := range slices.Chunk(rows, maxRowsPerStatement(tx, len(cols))) {
 		args := make([]any, 0, len(chunk)*len(cols))
 		for _, r := range chunk {
 			args = append(args, r...)
@@ -568,7 +604,7 @@ func putResources(tx *gorm.DB, rows []ResourceRow, listed []TaskScope, at time.T
 	}
 	var gone []string
 	for key, old := range stored {
-		if !scanned[key] && slices.ContainsFunc(listed, func(t TaskScope) bool { return t.Covers(old.Service, old.Region) }) {
+		if !scanned[key] && slices.ContainsFunc(listed, func(t TaskScope) bool { return t.CoversIn(old.AccountID, old.Service, old.Region) }) {
 			gone = append(gone, key)
 		}
 	}
@@ -582,7 +618,7 @@ func putResources(tx *gorm.DB, rows []ResourceRow, listed []TaskScope, at time.T
 		if err != nil {
 			return fmt.Errorf("resources: %w", err)
 		}
-		if err := tx.Exec(`UPDATE resources SET last_seen = ? WHERE key IN (SELECT value FROM json_each(?))`, lastSeen, string(doc)).Error; err != nil {
+		if err := tx.Exec(forDB(tx, qTouchResources), lastSeen, string(doc)).Error; err != nil {
 			return fmt.Errorf("resources: %w", err)
 		}
 	}
@@ -699,7 +735,7 @@ func refreshMonth(tx *gorm.DB, month string, at time.Time) error {
 	// Summed per hour first, in the primary key's order, so only those sums are sorted
 	// by service: a month has up to 744 × services × regions rows.
 	err = tx.Raw(`SELECT service, SUM(cost) AS cost FROM (
-			SELECT hour, service, SUM(cost_usd) AS cost FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service)
+			SELECT hour, service, SUM(cost_usd) AS cost FROM cost_summary WHERE hour >= ? AND hour < ? GROUP BY hour, service) AS h
 		GROUP BY service ORDER BY service`, start, end).
 		Scan(&services).Error
 	if err != nil {
@@ -745,6 +781,9 @@ func refreshMonth(tx *gorm.DB, month string, at time.Time) error {
 func (s *Store) CloseMonthsBefore(ctx context.Context, month string, at time.Time) ([]BillClosed, error) {
 	var out []BillClosed
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
 		var months []string
 		if err := tx.Model(&CostHour{}).Distinct("month").Where("month < ?", month).Order("month").Pluck("month", &months).Error; err != nil {
 			return err
@@ -996,14 +1035,10 @@ func (s *Store) rollupDay(ctx context.Context, day time.Time) (int64, error) {
 	from, to := day.Unix(), day.Add(24*time.Hour).Unix()
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// With one MAX() aggregate, SQLite takes the bare label_id from the row of the
-		// day's last hour. A day rolled up in parts (hours written late) adds up.
-		err := tx.Exec(`INSERT INTO cost_days (day, key_id, label_id, cost_usd, hours, estimated_hours)
-			SELECT ?, key_id, label_id, cost, hours, estimated FROM (
-				SELECT key_id, label_id, MAX(hour), SUM(cost_usd) AS cost, COUNT(*) AS hours, SUM(estimated) AS estimated
-				FROM cost_hourly WHERE hour >= ? AND hour < ? GROUP BY key_id) WHERE true
-			ON CONFLICT (day, key_id) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, hours = hours + excluded.hours,
-				estimated_hours = estimated_hours + excluded.estimated_hours, label_id = excluded.label_id`, from, from, to).Error
+		if err := oneCostWriter(tx); err != nil {
+			return err
+		}
+		err := tx.Exec(forDB(tx, qRollupDay), from, from, to).Error
 		if err != nil {
 			return err
 		}
@@ -1013,6 +1048,26 @@ func (s *Store) rollupDay(ctx context.Context, day time.Time) (int64, error) {
 	})
 	return n, err
 }
+
+// qRollupDay rolls the hours [?, ?) of cost_hourly up into cost_days rows of day ?.
+// With one MAX() aggregate, SQLite takes the bare label_id from the row of the day's
+// last hour. A day rolled up in parts (hours written late) adds up.
+const qRollupDay = `INSERT INTO cost_days (day, key_id, label_id, cost_usd, hours, estimated_hours)
+			SELECT ?, key_id, label_id, cost, hours, estimated FROM (
+				SELECT key_id, label_id, MAX(hour), SUM(cost_usd) AS cost, COUNT(*) AS hours, SUM(estimated) AS estimated
+				FROM cost_hourly WHERE hour >= ? AND hour < ? GROUP BY key_id) WHERE true
+			ON CONFLICT (day, key_id) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, hours = hours + excluded.hours,
+				estimated_hours = estimated_hours + excluded.estimated_hours, label_id = excluded.label_id`
+
+// qTouchResources moves LastSeen on for the resources whose keys are in a JSON array.
+const qTouchResources = `UPDATE resources SET last_seen = ? WHERE key IN (SELECT value FROM json_each(?))`
+
+// qHourValue is one row of a VALUES list of unix hours.
+const qHourValue = `(?)`
+
+// jsonElements is the elements of a JSON array parameter, as j(key, value): key is the
+// element's index from 0.
+const jsonElements = `json_each(?) AS j`
 
 // ServiceCostsAt is each service's cost in one hour, highest first.
 func (s *Store) ServiceCostsAt(ctx context.Context, hour time.Time) ([]ServiceCost, error) {

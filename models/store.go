@@ -15,10 +15,12 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// Store is costbot's SQLite database.
+// Store is costbot's database: a SQLite file (path), or PostgreSQL (url) when several
+// hosts share it.
 type Store struct {
 	db   *gorm.DB
 	path string
+	url  string
 }
 
 // Open opens (creating if needed, with mode 0600) the SQLite file at path, turns on WAL,
@@ -71,8 +73,20 @@ func Open(path string) (*Store, error) {
 // DB exposes the GORM handle to the store's own package tests and to benchmarks.
 func (s *Store) DB() *gorm.DB { return s.db }
 
-// Path is the database file.
+// Path is the database file; "" on PostgreSQL.
 func (s *Store) Path() string { return s.path }
+
+// Postgres reports whether the store is PostgreSQL rather than a SQLite file.
+func (s *Store) Postgres() bool { return s.url != "" }
+
+// String names the store for people: the SQLite file, or the PostgreSQL URL without its
+// password.
+func (s *Store) String() string {
+	if s.Postgres() {
+		return "PostgreSQL " + RedactURL(s.url)
+	}
+	return "SQLite " + s.path
+}
 
 // Close closes the database.
 func (s *Store) Close() error {
@@ -100,8 +114,12 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	})
 }
 
-// SizeBytes is the size of the database file with its WAL.
+// SizeBytes is the size of the database file with its WAL, or of the PostgreSQL
+// database on its server.
 func (s *Store) SizeBytes() int64 {
+	if s.Postgres() {
+		return postgresSizeBytes(s.db)
+	}
 	var total int64
 	for _, p := range []string{s.path, s.path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {

@@ -9,9 +9,13 @@ import (
 	"time"
 )
 
-// openTestStore opens a real SQLite file in a temporary folder.
+// openTestStore opens a real SQLite file in a temporary folder, or, when the suite runs
+// on PostgreSQL (TestModelsOnPostgreSQL), a fresh PostgreSQL database.
 func openTestStore(t testing.TB) *Store {
 	t.Helper()
+	if onPostgres() {
+		return openPostgresTestStore(t)
+	}
 	s, err := Open(filepath.Join(t.TempDir(), "nested", "cost.db"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -21,6 +25,7 @@ func openTestStore(t testing.TB) *Store {
 }
 
 func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
+	skipOnPostgres(t, "file mode and SQLite pragmas")
 	s := openTestStore(t)
 	fi, err := os.Stat(s.Path())
 	if err != nil {
@@ -40,6 +45,12 @@ func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
 	if fk != 1 || busy < 1000 {
 		t.Errorf("foreign_keys=%d busy_timeout=%d", fk, busy)
 	}
+}
+
+// TestOpenMigratesEveryTable checks, on either database, that opening a store creates
+// every table and view and leaves a store that answers and takes writes.
+func TestOpenMigratesEveryTable(t *testing.T) {
+	s := openTestStore(t)
 	for _, table := range []string{"resources", "cost_hourly", "cost_keys", "cost_labels", "cost_days", "cost_summary",
 		"lambda_records", "monthly_summary", "price_cache", "lightsail_usage", "lightsail_actions", "outbox", "chats", "job_runs"} {
 		if !s.DB().Migrator().HasTable(table) {
@@ -48,7 +59,7 @@ func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
 	}
 	for _, view := range []string{"cost_records", "cost_daily"} {
 		var n int
-		if s.DB().Raw("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'view' AND name = ?", view).Scan(&n); n != 1 {
+		if s.DB().Raw(`SELECT COUNT(*) FROM `+view).Scan(&n).Error != nil || !isView(t, s, view) {
 			t.Errorf("view %s missing", view)
 		}
 	}
@@ -63,7 +74,22 @@ func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
 	}
 }
 
+// isView reports whether name is a view in the store's database.
+func isView(t *testing.T, s *Store, name string) bool {
+	t.Helper()
+	q := "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'view' AND name = ?"
+	if s.Postgres() {
+		q = "SELECT COUNT(*) FROM information_schema.views WHERE table_schema = current_schema() AND table_name = ?"
+	}
+	var n int
+	if err := s.DB().Raw(q, name).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
 func TestReopenKeepsData(t *testing.T) {
+	skipOnPostgres(t, "reopens a SQLite file; TestPostgresReopenKeepsData reopens a database")
 	path := filepath.Join(t.TempDir(), "cost.db")
 	s, err := Open(path)
 	if err != nil {

@@ -60,6 +60,7 @@ func (CostRecord) TableName() string { return "cost_records" }
 // cost_summary, keyed on hour, service and region; see cost_schema.go).
 type CostSummary struct {
 	Hour          time.Time
+	AccountID     string
 	Service       string
 	Region        string
 	CostUSD       float64
