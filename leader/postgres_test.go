@@ -72,14 +72,14 @@ func TestPostgresOneHolderAmongCampaigners(t *testing.T) {
 func TestPostgresReleaseHandsOverAtOnce(t *testing.T) {
 	db := storetest.PostgresURL(t)
 	ctx := context.Background()
-	const ttl = 600 * time.Millisecond
+	const ttl = time.Second
 	a, b := newTestElector(t, db, ttl), newTestElector(t, db, 10*time.Second)
 	first, err := a.TryAcquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	deadline := time.Now().Add(3 * ttl)
+	deadline := time.Now().Add(5 * ttl / 2)
 	for time.Now().Before(deadline) {
 		_, err := b.TryAcquire(ctx)
 		var held *HeldError
@@ -139,7 +139,7 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 			db := storetest.PostgresURL(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			const ttl = 1500 * time.Millisecond
+			const ttl = 3 * time.Second
 			a := newTestElector(t, db, ttl)
 			var renewErrs atomic.Int32
 			a.OnRenewError = func(error) { renewErrs.Add(1) }
@@ -202,7 +202,7 @@ func TestPostgresLostBeforeTakeover(t *testing.T) {
 func TestPostgresSurvivesATerminatedConnection(t *testing.T) {
 	db := storetest.PostgresURL(t)
 	ctx := context.Background()
-	const ttl = 900 * time.Millisecond
+	const ttl = 1500 * time.Millisecond
 	a := newTestElector(t, db, ttl)
 	a.Retry = 50 * time.Millisecond
 	lease, err := a.TryAcquire(ctx)
@@ -222,7 +222,7 @@ func TestPostgresSurvivesATerminatedConnection(t *testing.T) {
 	select {
 	case <-lease.Lost():
 		t.Fatal("one terminated connection lost the lease")
-	case <-time.After(3 * ttl):
+	case <-time.After(2 * ttl):
 	}
 	if _, err := newTestElector(t, db, ttl).TryAcquire(ctx); !errors.As(err, new(*HeldError)) {
 		t.Errorf("TryAcquire by another = %v, want *HeldError: the holder renewed", err)
