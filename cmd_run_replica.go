@@ -82,16 +82,14 @@ func runReplica(ctx context.Context, cfg *config.Config, log *slog.Logger) int {
 	r.lease.Store(&lease)
 	leading.Set(1)
 	log.Info("this replica leads", "lease", cfg.LeaderLease)
-	term, endTerm := context.WithCancel(ctx)
-	defer endTerm()
 	go func() {
 		select {
 		case <-lease.Lost():
 			r.lost()
-		case <-term.Done():
+		case <-ctx.Done():
 		}
 	}()
-	runErr := d.lead(term)
+	runErr := d.lead(ctx)
 	// Hand over at once: a follower takes the lease at its next round, not after it expires.
 	if err := lease.Release(); err != nil {
 		log.Warn("the leader lease was not released; a follower takes over when it expires", "err", err)
