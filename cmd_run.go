@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	costaws "costbot/aws"
 	"costbot/bot"
@@ -36,6 +39,9 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.DBURL != "" {
+		return runReplica(ctx, cfg, log)
+	}
 	// One daemon per database: a second one would poll Telegram and run every job
 	// beside the first.
 	lease, err := holdDatabase(ctx, cfg)
@@ -61,26 +67,15 @@ func cmdRun(_ []string, _, stderr io.Writer) int {
 	return 0
 }
 
-// holdDatabase checks that the database's folder is writable and takes the database's
-// lease; either failure is one line for the operator. With DB_URL the replicas share
-// PostgreSQL: there is no file to lock, and which replica leads is elected in the
-// database, so this holds nothing.
+// holdDatabase checks that the SQLite database's folder is writable and takes the
+// database's lease; either failure is one line for the operator. (With DB_URL the
+// replicas elect their leader in PostgreSQL: runReplica.)
 func holdDatabase(ctx context.Context, cfg *config.Config) (leader.Lease, error) {
-	if cfg.DBURL != "" {
-		return sharedDatabase{}, nil
-	}
 	if err := models.CheckWritable(cfg.DBPath); err != nil {
 		return nil, err
 	}
 	return leader.NewFileElector(cfg.DBPath).TryAcquire(ctx)
 }
-
-// sharedDatabase is the lease of a database shared by replicas: never lost, nothing to
-// release.
-type sharedDatabase struct{}
-
-func (sharedDatabase) Lost() <-chan struct{} { return nil }
-func (sharedDatabase) Release() error        { return nil }
 
 // newLogger logs text lines to w with every secret costbot knows redacted.
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
@@ -94,17 +89,49 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return slog.New(bot.NewRedactingHandler(slog.NewTextHandler(w, nil), secrets...))
 }
 
+// runDaemon is the one daemon on a SQLite database: it holds the file lease already, so
+// it leads from the start.
 func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	started := time.Now()
-	store, err := models.OpenDatabase(cfg.DBURL, cfg.DBPath)
+	store, err := models.Open(cfg.DBPath)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	awsCfg, err := costaws.LoadConfig(ctx)
+	d, err := wireDaemon(ctx, cfg, store, nil, log)
 	if err != nil {
 		return err
+	}
+	httpSrv, err := startHTTP(cfg.HTTPAddr, d.httpHandler(d.tg.Health), defaultHTTPLimits, log)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP(httpSrv)
+	return d.lead(ctx)
+}
+
+// wiredDaemon is costbot wired: the store, the jobs on their scheduler, the outbox, the bot
+// and the dashboard. Every replica wires it all; only the leader runs it (lead).
+type wiredDaemon struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	sched     *jobs.Scheduler
+	deliverer *jobs.Deliverer
+	tg        *bot.Bot
+	dash      *web.Server
+	reg       *prometheus.Registry
+}
+
+// wireDaemon builds the daemon without starting anything: no job runs, nothing is sent
+// and Telegram is not called until lead. replica is nil for the one daemon on SQLite;
+// for a replica it tells /status who leads and fences AWS calls and pushes by the lease.
+func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, replica *replicaWiring, log *slog.Logger) (*wiredDaemon, error) {
+	started := time.Now()
+	awsCfg, err := costaws.LoadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if replica != nil {
+		replica.fenceAWS(&awsCfg)
 	}
 	pricer := newPricer(cfg, store, awsCfg)
 	scanner := &costaws.Scanner{Base: awsCfg, Regions: cfg.CostRegions, Services: cfg.CostServices,
@@ -112,23 +139,27 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 
 	sched, err := jobs.NewScheduler(store, nil, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	collector := jobs.NewCollector(store, scanner, pricer, nil, jobs.CollectorOptionsFrom(cfg, log))
 	guard, reporter, err := wireLightsail(cfg, store, awsCfg, sched, nil, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	dash, err := web.New(web.Options{Config: cfg, Store: store, Schedule: sched, Version: buildVersion(), StartedAt: started, Logger: log})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reg := bot.NewMetricsRegistry()
-	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
-		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched, Web: dash})
+	deps := bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
+		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched, Web: dash}
+	if replica != nil {
+		deps.Leader = replica
+	}
+	tg, err := bot.New(cfg, deps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dash.SetMembers(tg)
 	// Jobs raise events; the bot renders them per chat and queues them in the outbox.
@@ -136,26 +167,23 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 	guard.SetNotifier(tg)
 	reporter.SetNotifier(tg)
 	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
-		return err
+		return nil, err
 	}
 	if biller := newBiller(cfg, store, awsCfg, log); biller != nil {
 		biller.SetNotifier(tg)
 		if err := biller.Schedule(sched, cfg.CostExplorerInterval); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API(), cfg.TelegramToken), jobs.DelivererOptions{Logger: log})
+	var sender jobs.Sender = bot.NewSender(tg.API(), cfg.TelegramToken)
+	if replica != nil {
+		sender = replica.fenceSender(sender)
+	}
+	deliverer := jobs.NewDeliverer(store, sender, jobs.DelivererOptions{Logger: log})
 	tg.OnQueued = deliverer.Notify
 	guard.SetFlusher(deliverer) // the stop of costbot's own host is delivered before it lands
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
-		return err
-	}
-
-	mux := bot.NewHTTPHandler(tg.Health, reg)
-	mux.Handle("/", dash) // the dashboard: every path but /healthz and /metrics
-	httpSrv, err := startHTTP(cfg.HTTPAddr, mux, defaultHTTPLimits, log)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	// A collection, a guard check or a read of the bill runs a lot of code once and then
 	// nothing for ten minutes to twelve hours: give its pages back when it ends (see
@@ -169,24 +197,46 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 			}
 		}
 	}
-	sched.Start()
+	return &wiredDaemon{cfg: cfg, log: log, sched: sched, deliverer: deliverer, tg: tg, dash: dash, reg: reg}, nil
+}
+
+// httpHandler serves /healthz (by health), /metrics and the dashboard.
+func (d *wiredDaemon) httpHandler(health func(context.Context) error) http.Handler {
+	mux := bot.NewHTTPHandler(health, d.reg)
+	mux.Handle("/", d.dash) // the dashboard: every path but /healthz and /metrics
+	return mux
+}
+
+// lead runs the jobs, the outbox and the Telegram poller until ctx ends, then stops
+// them: the jobs at once (their runs are cancelled), the bot after its handlers finish.
+func (d *wiredDaemon) lead(ctx context.Context) error {
+	d.sched.Start()
+	stopJobs := sync.OnceValue(d.sched.Shutdown)
 	var background sync.WaitGroup
-	background.Go(func() { deliverer.Run(ctx) })
-	log.Info("costbot started", "version", buildVersion(), "chats", len(cfg.TelegramChatIDs), "regions", cfg.CostRegions)
+	background.Go(func() { d.deliverer.Run(ctx) })
+	background.Go(func() {
+		<-ctx.Done()
+		if err := stopJobs(); err != nil {
+			d.log.Warn("scheduler shutdown", "err", err)
+		}
+	})
+	d.log.Info("costbot started", "version", buildVersion(), "chats", len(d.cfg.TelegramChatIDs), "regions", d.cfg.CostRegions)
 
-	runErr := tg.Run(ctx) // returns once ctx is done and running handlers finished
+	runErr := d.tg.Run(ctx) // returns once ctx is done and running handlers finished
 
-	log.Info("costbot stopping")
-	if httpSrv != nil {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		httpSrv.Shutdown(shutdownCtx)
-		cancel()
-	}
-	if err := sched.Shutdown(); err != nil {
-		log.Warn("scheduler shutdown", "err", err)
-	}
+	d.log.Info("costbot stopping")
 	background.Wait()
 	return runErr
+}
+
+// stopHTTP shuts the HTTP server down, letting requests finish for a few seconds.
+func stopHTTP(srv *http.Server) {
+	if srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
 }
 
 // dbURLSecrets are what of DB_URL must not reach the log: the URL as written and its

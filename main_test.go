@@ -25,7 +25,7 @@ var (
 )
 
 // costbotBinary builds the real binary once per test run.
-func costbotBinary(t *testing.T) string {
+func costbotBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "costbot-bin")
@@ -51,7 +51,7 @@ func cleanEnv(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "TELEGRAM_") || strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "COST_") ||
-			strings.HasPrefix(name, "LIGHTSAIL_") || name == "DB_PATH" || name == "HTTP_ADDR" || name == "BOT_LANG" {
+			strings.HasPrefix(name, "LIGHTSAIL_") || name == "DB_PATH" || name == "DB_URL" || name == "LEADER_LEASE" || name == "HTTP_ADDR" || name == "BOT_LANG" {
 			continue
 		}
 		env = append(env, kv)

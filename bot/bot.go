@@ -53,6 +53,13 @@ type Deps struct {
 	Lightsail LightsailController   // stops and starts instances for /stop and /boot; nil: not available
 	Reporter  DailyReporter         // builds the daily report for /report; nil: not available
 	Web       WebAccess             // the dashboard's sign-in links for /web; nil: not available
+	Leader    LeaderInfo            // which replica leads, for /status; nil: one daemon, not shown
+}
+
+// LeaderInfo tells which of several replicas on one database leads (ok false: none
+// right now, between a leader's death and the takeover).
+type LeaderInfo interface {
+	Leader(ctx context.Context) (host string, pid int, since time.Time, ok bool, err error)
 }
 
 // JobSchedule tells when each scheduled job runs next.

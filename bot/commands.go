@@ -251,6 +251,10 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 	if b.deps.Schedule != nil {
 		v.Next = b.deps.Schedule.NextRuns()
 	}
+	if b.deps.Leader != nil {
+		v.Leader = &leaderView{}
+		v.Leader.Host, v.Leader.PID, v.Leader.Since, v.Leader.OK, v.Leader.Err = b.deps.Leader.Leader(ctx)
+	}
 	if v.Billing, err = b.billingStatus(ctx); err != nil {
 		return "", err
 	}

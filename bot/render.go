@@ -37,6 +37,28 @@ type statusView struct {
 	LastFailed map[string]costmodels.JobRun
 	// Billing is the Cost Explorer part (nil: not shown).
 	Billing *billingStatusView
+	// Leader is the replica leading (nil: one daemon, not shown).
+	Leader *leaderView
+}
+
+// leaderView is the lease holder among replicas.
+type leaderView struct {
+	Host  string
+	PID   int
+	Since time.Time
+	OK    bool  // false: no replica leads right now
+	Err   error // the lease could not be read
+}
+
+func renderLeader(tr translator, v leaderView, tz *time.Location) string {
+	switch {
+	case v.Err != nil:
+		return tr.T(msgID{"status.leader_unknown"}, map[string]any{"Error": truncate(v.Err.Error(), 200)})
+	case !v.OK:
+		return tr.T(msgID{"status.leader_none"})
+	}
+	return tr.T(msgID{"status.leader"}, map[string]any{"Host": v.Host, "PID": v.PID,
+		"Since": v.Since.In(tz).Format("2006-01-02 15:04:05 MST")})
 }
 
 func renderStatus(tr translator, v statusView) string {
@@ -53,9 +75,11 @@ func renderStatus(tr translator, v statusView) string {
 		tr.T(msgID{"status.version"}, map[string]any{"Version": version}),
 		tr.T(msgID{"status.uptime"}, map[string]any{"Uptime": formatDuration(v.Uptime)}),
 		tr.T(msgID{"status.db_size"}, map[string]any{"Size": formatBytes(v.DBBytes)}),
-		"",
-		tr.T(msgID{"status.jobs"}),
 	}
+	if v.Leader != nil {
+		lines = append(lines, renderLeader(tr, *v.Leader, tz))
+	}
+	lines = append(lines, "", tr.T(msgID{"status.jobs"}))
 	if len(v.Runs) == 0 {
 		lines = append(lines, tr.T(msgID{"status.no_jobs"}))
 	}

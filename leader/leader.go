@@ -1,9 +1,11 @@
 // Package leader makes sure that one costbot daemon at a time works on a database:
 // polls Telegram (which serves one poller per bot) and runs the scheduled jobs.
 //
-// The daemon asks an Elector for the Lease before it starts anything and keeps it until
-// it stops. FileElector is a lock file next to the SQLite database; a shared database
-// such as PostgreSQL can offer the same through a lease row or an advisory lock.
+// The daemon asks an Elector for the Lease before it starts that work and keeps it until
+// it stops. FileElector is a lock file next to the SQLite database: one daemon per file.
+// PostgresElector is a lease row in a PostgreSQL database shared by several replicas:
+// they all serve the dashboard, and the one holding the lease (Campaign waits for it)
+// polls and runs the jobs.
 package leader
 
 import (
@@ -26,6 +28,21 @@ type Lease interface {
 	Lost() <-chan struct{}
 	// Release gives the lease up.
 	Release() error
+}
+
+// Holds says whether l is still held now, by this process's clock: a lease that cannot
+// expire is held until released; one that can (PostgresElector's) is checked without
+// waiting for its renewals, so work about to act (a stop, a push) can check it first.
+func Holds(l Lease) bool {
+	if h, ok := l.(interface{ Held() bool }); ok {
+		return h.Held()
+	}
+	select {
+	case <-l.Lost():
+		return false
+	default:
+		return true
+	}
 }
 
 // Holder identifies a daemon holding a lease.
