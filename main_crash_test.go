@@ -70,6 +70,21 @@ func dbQuery[T any](t *testing.T, path, query string) (T, bool) {
 	return v, true
 }
 
+// dbExec writes to the daemon's database while it runs, waiting for its writes.
+func dbExec(t *testing.T, path string, statements ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range statements {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
 // waitFor polls the daemon's database until cond holds; the daemon gives no other signal.
 func waitFor(t *testing.T, d *daemon, what string, cond func() bool) {
 	t.Helper()

@@ -348,6 +348,29 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("searching 'script' in eu-west-1 finds %q, want the hostile name shown as text", found)
 	}
 
+	// Two accounts: the overview breaks the month down per account, and its filter
+	// narrows every figure to one.
+	const second = "210987654321"
+	dbExec(t, dbPath,
+		`INSERT INTO accounts (id, name, role_arn, problem, job, gone) SELECT DISTINCT account_id, 'main', '', '', '', 0 FROM cost_summary`,
+		`INSERT INTO accounts (id, name, role_arn, problem, job, gone) VALUES ('`+second+`', 'second', '', '', '', 0)`,
+		`INSERT INTO cost_summary (hour, account_id, service, region, cost_usd, resource_count, estimated)
+			VALUES (strftime('%Y-%m-01 00:00:00+00:00', 'now'), '`+second+`', 'ec2', 'us-east-1', 5, 1, 0)`,
+	)
+	b.do(t, "overview with two accounts", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("by-account")))
+	perAccount := evaluate[[]string](t, b, `[...document.querySelectorAll("#by-account tbody tr")].map(r => r.cells[0].textContent + "=" + r.cells[1].textContent)`)
+	if len(perAccount) != 2 || !slices.Contains(perAccount, "second ("+second+")=$5.00") {
+		t.Errorf("the overview's accounts: %q, want two, one of them second's $5.00", perAccount)
+	}
+	b.do(t, "filter to the second account",
+		chromedp.Click(chromedp.CSS(`#account-filter a[href="/?account=`+second+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#account-filter a.active[href="/?account=`+second+`"]`)),
+	)
+	if got := evaluate[string](t, b, `document.getElementById("month").textContent`); got != "$5.00" {
+		t.Errorf("filtered to the second account, the month so far is %q, want $5.00", got)
+	}
+	b.screenshot(t, "overview-accounts-390x844", 390, 844)
+
 	// A desktop.
 	b.do(t, "overview on a desktop",
 		chromedp.EmulateViewport(1280, 800),

@@ -53,24 +53,31 @@ func (b *Bot) showBill(ctx context.Context, r *Request) (string, *models.InlineK
 func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, *models.InlineKeyboardMarkup, error) {
 	st := b.deps.Store
 	now := b.now().UTC()
-	bill, err := st.MonthBill(ctx, month)
+	accts, err := b.accountsOf(ctx, r.ChatID)
+	if err != nil {
+		return "", nil, err
+	}
+	scope := accts.Scope()
+	bill, err := st.MonthBillIn(ctx, month, scope)
 	if err != nil {
 		return "", nil, err
 	}
 	v := billView{Bill: bill, Current: month == costmodels.MonthOf(now), TZ: b.cfg.ReportTZ}
 	if start, err := costmodels.MonthStart(month); err == nil {
-		if v.Unpriced, err = st.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0)); err != nil {
+		if v.Unpriced, err = st.UnpricedBetweenIn(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
 			return "", nil, err
 		}
 	}
 	if v.Current {
-		if v.Forecast, err = st.BillForecast(ctx, bill, now); err != nil {
+		if v.Forecast, err = st.BillForecastIn(ctx, bill, now, scope); err != nil {
 			return "", nil, err
 		}
 	}
-	billed, err := b.billed(ctx, month)
-	if err != nil {
-		return "", nil, err
+	var billed *costmodels.BillComparison
+	if scope.All() { // AWS's bill is read for every account together
+		if billed, err = b.billed(ctx, month); err != nil {
+			return "", nil, err
+		}
 	}
 	if v.Current && !bill.Empty() {
 		v.Forecast = costmodels.ForecastCounted(v.Forecast, billed)
@@ -79,5 +86,6 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	return renderBill(r.tr, v) + renderBilledPart(r.tr, billed, v.Current && !bill.Empty()), billKeyboard(r.tr, month, months), nil
+	text := withScopeLine(renderBill(r.tr, v), scopeLine(r.tr, accts)) + renderBilledPart(r.tr, billed, v.Current && !bill.Empty())
+	return text, billKeyboard(r.tr, month, months), nil
 }

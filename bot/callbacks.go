@@ -33,6 +33,7 @@ func (b *Bot) callbackRoutes() []callbackRoute {
 		{Prefix: "sv", Name: "service", Handle: b.onServiceButton},
 		{Prefix: "b", Name: "bill", Handle: b.onBillButton},
 		{Prefix: "ch", Name: "chart", Handle: b.onChartButton},
+		{Prefix: "ac", Name: "account", Handle: b.onAccountButton},
 		{Prefix: "ls", Name: "lightsail", Handle: b.onLightsailButton},
 		{Prefix: "la", Name: "lightsail_ask", Admin: true, Handle: b.onAskButton},
 		{Prefix: "lc", Name: "lightsail_confirm", Admin: true, Handle: b.onConfirmButton},

@@ -88,7 +88,12 @@ func chartPicker(tr translator) *models.InlineKeyboardMarkup {
 
 func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	now := b.now()
-	series, err := b.chartSeries(ctx, kind, now)
+	accts, err := b.accountsOf(ctx, r.ChatID)
+	if err != nil {
+		return err
+	}
+	scope := accts.Scope()
+	series, err := b.chartSeries(ctx, kind, now, scope)
 	if err != nil {
 		return err
 	}
@@ -100,14 +105,14 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", kind, err)
 	}
-	unpriced, err := b.deps.Store.UnpricedBetween(ctx, chartStart(kind, now), now)
+	unpriced, err := b.deps.Store.UnpricedBetweenIn(ctx, chartStart(kind, now), now, scope)
 	if err != nil {
 		return err
 	}
 	_, err = b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
 		ChatID:    r.ChatID,
 		Photo:     &models.InputFileUpload{Filename: "cost-" + kind + ".png", Data: bytes.NewReader(png)},
-		Caption:   renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ, unpriced),
+		Caption:   withScopeLine(renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ, unpriced), scopeLine(r.tr, accts)),
 		ParseMode: models.ParseModeHTML,
 	})
 	if err != nil {
@@ -152,21 +157,21 @@ func chartStart(kind string, now time.Time) time.Time {
 
 // chartSeries reads a chart's data: the last 24 hours up to now's hour, the last 30 days
 // (of REPORT_TZ) up to today, or the last 12 (UTC) months up to this one.
-func (b *Bot) chartSeries(ctx context.Context, kind string, now time.Time) (chartSeries, error) {
+func (b *Bot) chartSeries(ctx context.Context, kind string, now time.Time, scope costmodels.AccountScope) (chartSeries, error) {
 	st, tz := b.deps.Store, b.cfg.ReportTZ
 	switch kind {
 	case chart24h:
 		end := now.UTC().Truncate(time.Hour).Add(time.Hour)
-		rows, err := st.HourlyServiceCosts(ctx, end.Add(-24*time.Hour), end)
+		rows, err := st.HourlyServiceCostsIn(ctx, end.Add(-24*time.Hour), end, scope)
 		return hourlySeries(rows, end, tz), err
 	case chart30d:
 		local := now.In(tz)
 		today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
-		rows, err := st.DailyServiceCosts(ctx, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1), tz)
+		rows, err := st.DailyServiceCostsIn(ctx, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1), tz, scope)
 		return dailySeries(rows, today), err
 	default:
 		month, _ := costmodels.MonthStart(costmodels.MonthOf(now))
-		bills, err := st.MonthlyBills(ctx, costmodels.MonthOf(month.AddDate(0, -11, 0)), costmodels.MonthOf(month))
+		bills, err := st.MonthlyBillsIn(ctx, costmodels.MonthOf(month.AddDate(0, -11, 0)), costmodels.MonthOf(month), scope)
 		return monthlySeries(bills, month), err
 	}
 }

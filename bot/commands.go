@@ -28,6 +28,7 @@ func (b *Bot) commandTable() []Command {
 		{Name: "service", Help: msgID{"help.service"}, Handle: b.cmdService},
 		{Name: "bill", Help: msgID{"help.bill"}, Handle: b.cmdBill},
 		{Name: "chart", Help: msgID{"help.chart"}, Handle: b.cmdChart},
+		{Name: "account", Help: msgID{"help.account"}, Handle: b.cmdAccount},
 		{Name: "collect", Help: msgID{"help.collect"}, Admin: true, Handle: b.cmdCollect},
 		{Name: "lightsail", Help: msgID{"help.lightsail"}, Handle: b.cmdLightsail},
 		{Name: "stop", Help: msgID{"help.stop"}, Admin: true, Handle: b.cmdStop},

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/go-telegram/bot/models"
 
@@ -28,8 +29,14 @@ func (b *Bot) cmdCost(ctx context.Context, r *Request) error {
 	return err
 }
 
-// onCostButton is the Refresh button: the same view, edited in place.
-func (b *Bot) onCostButton(ctx context.Context, r *Request, _ string) error {
+// onCostButton is the Refresh button ("r") and the account filter ("a:<id>" or "a:all"):
+// the view, for the account picked, edited in place.
+func (b *Bot) onCostButton(ctx context.Context, r *Request, payload string) error {
+	if pick, ok := strings.CutPrefix(payload, costFilter); ok {
+		if _, err := b.pickFromButton(ctx, r, pick); err != nil {
+			return err
+		}
+	}
 	text, markup, err := b.showCost(ctx, r)
 	if err != nil {
 		return err
@@ -37,8 +44,15 @@ func (b *Bot) onCostButton(ctx context.Context, r *Request, _ string) error {
 	return b.edit(ctx, r.ChatID, r.MessageID, text, markup)
 }
 
+// costFilter heads the payload of /cost's account filter buttons.
+const costFilter = "a:"
+
 func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
-	v, err := b.costView(ctx)
+	accts, err := b.accountsOf(ctx, r.ChatID)
+	if err != nil {
+		return "", nil, err
+	}
+	v, err := b.deps.Store.CostOverviewIn(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope(), accts.Scope())
 	if err != nil {
 		return "", nil, err
 	}
@@ -51,10 +65,22 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 			present = append(present, s)
 		}
 	}
-	return renderCost(r.tr, v), costKeyboard(r.tr, present), nil
+	markup := costKeyboard(r.tr, present)
+	filter := accountRows(r.tr, accts, "c", costFilter)
+	markup.InlineKeyboard = append(markup.InlineKeyboard[:len(markup.InlineKeyboard)-1:len(markup.InlineKeyboard)-1],
+		append(filter, markup.InlineKeyboard[len(markup.InlineKeyboard)-1])...)
+	return withScopeLine(renderCost(r.tr, v), scopeLine(r.tr, accts)), markup, nil
 }
 
-// costView reads what /cost shows.
-func (b *Bot) costView(ctx context.Context) (costView, error) {
-	return b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope())
+// withScopeLine puts the line naming the account a view is narrowed to under the
+// view's title (its first line).
+func withScopeLine(text, line string) string {
+	if line == "" {
+		return text
+	}
+	title, rest, found := strings.Cut(text, "\n")
+	if !found {
+		return title + "\n" + line
+	}
+	return title + "\n" + line + "\n" + rest
 }

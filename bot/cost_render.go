@@ -130,6 +130,7 @@ func renderCost(tr translator, v costView) string {
 		lines = append(lines, billedSoFarLine(tr, *v.Billed))
 	}
 	lines = append(lines, forecastLine(tr, v))
+	lines = append(lines, accountLines(tr, v.Accounts, v.MonthUSD)...)
 	if len(v.Services) > 0 {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {
@@ -153,6 +154,26 @@ func renderCost(tr translator, v costView) string {
 		lines = append(lines, unpricedLines(tr, v.Unpriced)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// accountLines are the per-account breakdown of a month's total: each account's month
+// so far, share and latest hourly rate (none for fewer than two accounts).
+func accountLines(tr translator, accounts []costmodels.AccountCost, total float64) []string {
+	if len(accounts) < 2 {
+		return nil
+	}
+	lines := []string{"", tr.T(msgID{"cost.by_account"})}
+	for _, a := range accounts {
+		label := a.Label
+		if label == "" {
+			label = "—"
+		}
+		lines = append(lines, tr.T(msgID{"cost.account_line"}, map[string]any{
+			"Account": truncate(label, 60), "Amount": formatUSD(a.MonthUSD),
+			"Percent": formatPercent(costmodels.Share(a.MonthUSD, total)), "Rate": formatRate(a.HourlyUSD),
+		}))
+	}
+	return lines
 }
 
 // unpricedLines names each service with unpriced resources, how many, and why.

@@ -125,6 +125,13 @@ func testConfig(t *testing.T, srv *tgtest.Server, extra map[string]string) *conf
 // handled.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, nil)
+}
+
+// newHarnessWith is newHarness with extra settings, and deps changed by more (if not nil)
+// before the bot is built.
+func newHarnessWith(t *testing.T, env map[string]string, more func(*Deps)) *harness {
+	t.Helper()
 	srv := tgtest.New(t)
 	store, err := costmodels.Open(filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
@@ -134,21 +141,25 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{
 		t:     t,
 		srv:   srv,
-		cfg:   testConfig(t, srv, nil),
+		cfg:   testConfig(t, srv, env),
 		store: store,
 		clock: &fakeClock{now: time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)},
 		logs:  newLogBuffer(),
 		reg:   NewMetricsRegistry(),
 	}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.bot, err = New(h.cfg, Deps{
+	deps := Deps{
 		Store:     store,
 		Version:   "v1.2.3-test",
 		StartedAt: h.clock.Now().Add(-(26*time.Hour + 5*time.Minute)),
 		Logger:    logger,
 		Now:       h.clock.Now,
 		Metrics:   h.reg,
-	}, tgbot.WithWorkers(1))
+	}
+	if more != nil {
+		more(&deps)
+	}
+	h.bot, err = New(h.cfg, deps, tgbot.WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,15 +62,16 @@ func init() {
 	registerEvent(costmodels.EventLightsailStart, renderLightsailStart)
 }
 
-// watchedInstances is every watched instance of the guard's latest stored checks.
-func (b *Bot) watchedInstances(ctx context.Context) ([]costmodels.LightsailTraffic, error) {
+// watchedInstances is every watched instance of the guard's latest stored checks in the
+// scope's accounts.
+func (b *Bot) watchedInstances(ctx context.Context, scope costmodels.AccountScope) ([]costmodels.LightsailTraffic, error) {
 	rows, err := b.deps.Store.LatestLightsailUsage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []costmodels.LightsailTraffic
 	for _, u := range rows {
-		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) {
+		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) && scope.Covers(u.AccountID) {
 			t := u.Traffic()
 			t.TZ = b.cfg.ReportTZ.String()
 			out = append(out, t)
@@ -100,15 +100,23 @@ func (b *Bot) onLightsailButton(ctx context.Context, r *Request, _ string) error
 
 // showLightsail lists every watched instance; admins get a Stop or Start button each.
 func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
-	instances, err := b.watchedInstances(ctx)
+	scope, err := b.scopeOf(ctx, r)
+	if err != nil {
+		return "", nil, err
+	}
+	instances, err := b.watchedInstances(ctx, scope)
 	if err != nil {
 		return "", nil, err
 	}
 	text := renderLightsailList(r.tr, instances, b.cfg.LightsailStopPercent, b.cfg.LightsailDryRun)
-	if line, err := b.overageBilled(ctx, r.tr); err != nil {
-		return "", nil, err
-	} else if line != "" {
-		text += "\n\n" + line
+	if scope.All() { // AWS's bill is read for every account together
+		line, err := b.overageBilled(ctx, r.tr)
+		if err != nil {
+			return "", nil, err
+		}
+		if line != "" {
+			text += "\n\n" + line
+		}
 	}
 	var rows [][]models.InlineKeyboardButton
 	if b.mayDestroy(r) && b.deps.Lightsail != nil {
@@ -135,7 +143,7 @@ func (b *Bot) cmdBoot(ctx context.Context, r *Request) error { return b.askActio
 // askAction answers /stop NAME and /boot NAME: a confirmation for one instance, a region
 // choice for a name found in several, the known names for an unknown one.
 func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
-	instances, err := b.watchedInstances(ctx)
+	instances, err := b.watchedInstances(ctx, b.actionScope(r))
 	if err != nil {
 		return err
 	}
@@ -152,6 +160,12 @@ func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
 	matches := matchInstances(instances, name)
 	switch len(matches) {
 	case 0:
+		if hidden, err := b.inHiddenAccount(ctx, r, name); err != nil || hidden {
+			if err == nil {
+				_, err = b.send(ctx, r.ChatID, refuseAccount(r.tr, name), nil)
+			}
+			return err
+		}
 		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"lightsail.unknown"}, map[string]any{"Name": truncate(name, 100), "Names": namesOrNone(r.tr, known)}), nil)
 		return err
 	case 1:
@@ -223,7 +237,13 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 	if !ok || !isTarget {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
 	}
-	instances, err := b.watchedInstances(ctx)
+	if ok, err := b.mayActOn(ctx, r, target.Region, target.Name); err != nil || !ok {
+		if err == nil {
+			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, target.Name), nil)
+		}
+		return err
+	}
+	instances, err := b.watchedInstances(ctx, b.actionScope(r))
 	if err != nil {
 		return err
 	}
@@ -290,6 +310,12 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 	if b.deps.Lightsail == nil {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.unavailable"}), nil)
 	}
+	if ok, err := b.mayActOn(ctx, r, c.Region, c.Name); err != nil || !ok {
+		if err == nil {
+			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, c.Name), nil)
+		}
+		return err
+	}
 	actCtx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
 	actor := strconv.FormatInt(r.UserID, 10)
@@ -317,178 +343,4 @@ func (b *Bot) onCancelButton(ctx context.Context, r *Request, key string) error 
 		return nil
 	}
 	return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.cancelled"}), nil)
-}
-
-// Rendering: values in, Telegram HTML out; every value goes through translator.T, which
-// escapes it.
-
-// usageBar is a ten-cell bar and the percentage: ▓▓▓▓▓░░░░░ 52.3%.
-func usageBar(percent float64) string {
-	filled := int(math.Round(math.Max(0, math.Min(percent, 100)) / 10))
-	return strings.Repeat("▓", filled) + strings.Repeat("░", 10-filled) + " " + formatUsagePercent(percent)
-}
-
-func formatUsagePercent(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
-
-// formatGB shows bytes in GB of 10^9 bytes.
-func formatGB(bytes float64) string {
-	return strconv.FormatFloat(bytes/costmodels.GB, 'f', 2, 64) + " GB"
-}
-
-func trafficTZ(t costmodels.LightsailTraffic) *time.Location {
-	if loc, err := time.LoadLocation(t.TZ); err == nil && t.TZ != "" {
-		return loc
-	}
-	return time.UTC
-}
-
-// usageLines are an instance's used / allowance, bar, proration, carried usage and
-// overage.
-func usageLines(tr translator, t costmodels.LightsailTraffic) []string {
-	lines := []string{
-		tr.T(msgID{"lightsail.usage"}, map[string]any{"Used": formatGB(t.UsedBytes), "Allowance": formatGB(t.AllowanceBytes)}),
-		tr.T(msgID{"lightsail.bar"}, map[string]any{"Bar": usageBar(t.Percent)}),
-	}
-	if t.Prorated() {
-		lines = append(lines, tr.T(msgID{"lightsail.prorated"}, map[string]any{"Full": formatGB(t.FullAllowanceBytes)}))
-	}
-	return append(lines, carriedLines(tr, t)...)
-}
-
-// estimateLine says when the stop threshold will be reached.
-func estimateLine(tr translator, t costmodels.LightsailTraffic, stopPercent float64) string {
-	e := t.Estimate
-	data := map[string]any{"Stop": formatUsagePercent(stopPercent), "Rate": formatGB(e.RateBytesPerHour)}
-	switch e.Status {
-	case costmodels.EstimateAt:
-		data["Time"] = formatTime(e.At, trafficTZ(t))
-		return tr.T(msgID{"estimate.at"}, data)
-	case costmodels.EstimateAfterCycle:
-		return tr.T(msgID{"estimate.after_cycle"}, data)
-	case costmodels.EstimateIdle:
-		return tr.T(msgID{"estimate.idle"}, data)
-	case costmodels.EstimateReached:
-		return tr.T(msgID{"estimate.reached"}, data)
-	}
-	return tr.T(msgID{"estimate.unknown"}, data)
-}
-
-// instanceBlock is one instance in /lightsail and the daily report.
-func instanceBlock(tr translator, t costmodels.LightsailTraffic, stopPercent float64) string {
-	lines := []string{tr.T(msgID{"lightsail.instance"}, map[string]any{"Name": t.Instance, "Region": t.Region, "State": t.State})}
-	lines = append(lines, usageLines(tr, t)...)
-	lines = append(lines, estimateLine(tr, t, stopPercent))
-	lines = append(lines, watchLines(tr, t)...)
-	if t.Error != "" {
-		lines = append(lines, tr.T(msgID{"lightsail.read_error"}, map[string]any{
-			"Error": truncate(t.Error, 200), "Time": formatTime(t.CheckedAt, trafficTZ(t))}))
-	}
-	return strings.Join(lines, "\n")
-}
-
-func renderLightsailList(tr translator, instances []costmodels.LightsailTraffic, stopPercent float64, dryRun bool) string {
-	parts := []string{tr.T(msgID{"lightsail.title"}, map[string]any{"Stop": formatUsagePercent(stopPercent)})}
-	if dryRun {
-		parts = append(parts, tr.T(msgID{"lightsail.dry_run_note"}))
-	}
-	if len(instances) == 0 {
-		return strings.Join(append(parts, tr.T(msgID{"lightsail.empty"})), "\n\n")
-	}
-	var latest time.Time
-	for _, t := range instances {
-		parts = append(parts, instanceBlock(tr, t, stopPercent))
-		if t.CheckedAt.After(latest) {
-			latest = t.CheckedAt
-		}
-	}
-	parts = append(parts, tr.T(msgID{"lightsail.checked"}, map[string]any{"Time": formatTime(latest, trafficTZ(instances[0]))}))
-	return strings.Join(parts, "\n\n")
-}
-
-// eventHead is the name line of a guard push.
-func eventHead(tr translator, title msgID, t costmodels.LightsailTraffic, extra map[string]any) []string {
-	data := map[string]any{"Name": t.Instance, "Region": t.Region, "State": t.State}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return []string{tr.T(title, data), tr.T(msgID{"lightsail.instance"}, data)}
-}
-
-func renderLightsailWarn(tr translator, data any) (string, error) {
-	w, err := eventData[costmodels.LightsailWarn](costmodels.EventLightsailWarn, data)
-	if err != nil {
-		return "", err
-	}
-	lines := eventHead(tr, msgID{"event.ls_warn"}, w.Traffic, map[string]any{"Level": formatUsagePercent(w.Level)})
-	lines = append(lines, usageLines(tr, w.Traffic)...)
-	lines = append(lines, estimateLine(tr, w.Traffic, w.StopPercent),
-		tr.T(msgID{"event.ls_warn_stop_at"}, map[string]any{"Stop": formatUsagePercent(w.StopPercent)}))
-	return strings.Join(lines, "\n"), nil
-}
-
-func renderLightsailStop(tr translator, data any) (string, error) {
-	s, err := eventData[costmodels.LightsailStop](costmodels.EventLightsailStop, data)
-	if err != nil {
-		return "", err
-	}
-	title := msgID{"event.ls_stop"}
-	if s.DryRun {
-		title = msgID{"event.ls_stop_dry_run"}
-	}
-	lines := eventHead(tr, title, s.Traffic, nil)
-	lines = append(lines, usageLines(tr, s.Traffic)...)
-	stop := formatUsagePercent(s.StopPercent)
-	if s.Reason == costmodels.StopReasonBurst && s.Burst != nil {
-		lines = append(lines, tr.T(msgID{"event.ls_reason_burst"}, map[string]any{
-			"Rate": formatGB(s.Burst.RateBytesPerHour), "Stop": stop, "Projected": formatUsagePercent(s.Burst.ProjectedPercent),
-			"Time": formatTime(s.Burst.NextCheck, trafficTZ(s.Traffic)),
-		}))
-	} else {
-		lines = append(lines, tr.T(msgID{"event.ls_reason_threshold"}, map[string]any{"Stop": stop}))
-	}
-	switch {
-	case s.DryRun:
-		lines = append(lines, tr.T(msgID{"event.ls_dry_run"}))
-	case s.Accepted:
-		lines = append(lines, tr.T(msgID{"event.ls_accepted"}))
-	}
-	if s.Restarted {
-		lines = append(lines, tr.T(msgID{"event.ls_restarted"}))
-	}
-	if s.Recovered {
-		lines = append(lines, tr.T(msgID{"event.ls_recovered"}))
-	}
-	lines = append(lines, stopMeaningLines(tr, s)...)
-	return strings.Join(lines, "\n"), nil
-}
-
-func renderLightsailStopFailed(tr translator, data any) (string, error) {
-	f, err := eventData[costmodels.LightsailStopFailed](costmodels.EventLightsailStopFailed, data)
-	if err != nil {
-		return "", err
-	}
-	lines := eventHead(tr, msgID{"event.ls_stop_failed"}, f.Traffic, nil)
-	lines = append(lines, usageLines(tr, f.Traffic)...)
-	lines = append(lines, tr.T(msgID{"event.ls_error"}, map[string]any{"Error": truncate(f.Error, 500)}),
-		tr.T(msgID{"event.ls_retry"}, map[string]any{"Attempt": f.Attempt, "Time": formatTime(f.Retry, trafficTZ(f.Traffic))}))
-	return strings.Join(lines, "\n"), nil
-}
-
-func renderLightsailStart(tr translator, data any) (string, error) {
-	s, err := eventData[costmodels.LightsailStart](costmodels.EventLightsailStart, data)
-	if err != nil {
-		return "", err
-	}
-	title := msgID{"event.ls_start"}
-	if !s.Accepted {
-		title = msgID{"event.ls_start_failed"}
-	}
-	lines := eventHead(tr, title, s.Traffic, nil)
-	lines = append(lines, tr.T(msgID{"event.ls_start_why"}, map[string]any{
-		"Previous": s.PreviousCycle, "Time": formatTime(s.StoppedAt, trafficTZ(s.Traffic))}))
-	if !s.Accepted {
-		lines = append(lines, tr.T(msgID{"event.ls_error"}, map[string]any{"Error": truncate(s.Error, 500)}),
-			tr.T(msgID{"event.ls_start_retry"}))
-	}
-	return strings.Join(lines, "\n"), nil
 }

@@ -28,7 +28,9 @@ func registerEvent(kind string, r eventRenderer) {
 }
 
 // Notify queues ev for every subscribed chat (TELEGRAM_CHAT_IDS less blocked and
-// unsubscribed ones), rendered in each chat's language. Queuing is idempotent per event
+// unsubscribed ones) that sees the event's account (TELEGRAM_CHAT_ACCOUNTS; an event
+// about every account goes to the chats that see every account), rendered in each
+// chat's language. Queuing is idempotent per event
 // Key and chat, so a job may raise the same event again after a failure or a restart.
 // Delivery is the outbox's job.
 func (b *Bot) Notify(ctx context.Context, ev costmodels.Event) error {
@@ -43,6 +45,9 @@ func (b *Bot) Notify(ctx context.Context, ev costmodels.Event) error {
 		return fmt.Errorf("bot: notify %s: %w", ev.Kind, err)
 	}
 	for _, chatID := range chats {
+		if !b.chatGets(chatID, ev.Account()) {
+			continue
+		}
 		text, err := render(b.chatTranslator(ctx, chatID), ev.Data)
 		if err != nil {
 			return fmt.Errorf("bot: render %s: %w", ev.Kind, err)
@@ -55,6 +60,15 @@ func (b *Bot) Notify(ctx context.Context, ev costmodels.Event) error {
 		b.OnQueued()
 	}
 	return nil
+}
+
+// chatGets reports whether a chat receives an event about account ("" for every
+// account): a chat limited to some accounts gets only events about one of them.
+func (b *Bot) chatGets(chatID int64, account string) bool {
+	if account == "" {
+		return b.cfg.ChatAccounts.Of(chatID) == nil
+	}
+	return b.cfg.ChatSeesAccount(chatID, account)
 }
 
 // Render renders an event in one language without queueing it (for `costbot report`

@@ -19,6 +19,10 @@ func init() {
 
 // cmdReport sends the daily report now, to the asking chat only.
 func (b *Bot) cmdReport(ctx context.Context, r *Request) error {
+	if b.cfg.ChatAccounts.Of(r.ChatID) != nil { // the report sums every account
+		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"report.accounts_limited"}), nil)
+		return err
+	}
 	if b.deps.Reporter == nil {
 		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"report.unavailable"}), nil)
 		return err

@@ -58,22 +58,31 @@ func (b *Bot) onServiceButton(ctx context.Context, r *Request, payload string) e
 
 // showServicePicker is the menu's Services button and /service without a name.
 func (b *Bot) showServicePicker(ctx context.Context, r *Request) (string, *models.InlineKeyboardMarkup, error) {
-	counts, err := b.deps.Store.ActiveResourceCounts(ctx)
+	accts, err := b.accountsOf(ctx, r.ChatID)
 	if err != nil {
 		return "", nil, err
 	}
-	return r.tr.T(msgID{"service.pick"}), servicePicker(r.tr, b.cfg.CostServices, counts), nil
+	tally, err := b.deps.Store.TallyActiveResourcesIn(ctx, accts.Scope())
+	if err != nil {
+		return "", nil, err
+	}
+	return withScopeLine(r.tr.T(msgID{"service.pick"}), scopeLine(r.tr, accts)), servicePicker(r.tr, b.cfg.CostServices, tally.PerService), nil
 }
 
 // servicePage reads one page; a page past the end shows the last one.
 func (b *Bot) servicePage(ctx context.Context, r *Request, service, region string, page int) (string, *models.InlineKeyboardMarkup, error) {
 	st := b.deps.Store
-	regions, err := st.ActiveResourceRegions(ctx, service)
+	accts, err := b.accountsOf(ctx, r.ChatID)
+	if err != nil {
+		return "", nil, err
+	}
+	scope := accts.Scope()
+	regions, err := st.ActiveResourceRegionsIn(ctx, service, scope)
 	if err != nil {
 		return "", nil, err
 	}
 	v := serviceView{Service: service, Region: region, Regions: regions, Page: max(page, 1)}
-	res, err := st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize})
+	res, err := st.ActiveResourcesIn(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
 	if err != nil {
 		return "", nil, err
 	}
@@ -81,11 +90,11 @@ func (b *Bot) servicePage(ctx context.Context, r *Request, service, region strin
 	v.Pages = max((res.Total+servicePageSize-1)/servicePageSize, 1)
 	if v.Page > v.Pages {
 		v.Page = v.Pages
-		res, err = st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize})
+		res, err = st.ActiveResourcesIn(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
 		if err != nil {
 			return "", nil, err
 		}
 	}
 	v.Offset, v.Rows = (v.Page-1)*servicePageSize, res.Rows
-	return renderServicePage(r.tr, v), serviceKeyboard(r.tr, v), nil
+	return withScopeLine(renderServicePage(r.tr, v), scopeLine(r.tr, accts)), serviceKeyboard(r.tr, v), nil
 }

@@ -47,7 +47,7 @@ func newResourceAlerts(priced []models.PricedResource, known map[string]bool, ba
 			continue
 		}
 		out = append(out, models.Event{Kind: models.EventNewResource, Key: pr.Key(), Data: models.NewResourceAlert{
-			Service: pr.Service, Region: pr.Region, ID: pr.ID, Name: pr.Name, Type: pr.Type,
+			AccountID: pr.AccountID, Service: pr.Service, Region: pr.Region, ID: pr.ID, Name: pr.Name, Type: pr.Type,
 			HourlyUSD: pr.HourlyUSD, MonthlyUSD: pr.MonthlyUSD, Source: pr.Source, Threshold: threshold, SeenAt: now,
 		}})
 	}

@@ -13,6 +13,7 @@ const (
 // NewResourceAlert: a resource appeared whose monthly cost is at least the threshold
 // (ALERT_NEW_RESOURCE_USD).
 type NewResourceAlert struct {
+	AccountID  string `json:",omitempty"`
 	Service    string
 	Region     string
 	ID         string

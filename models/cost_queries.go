@@ -271,6 +271,14 @@ func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTot
 // service. It sums the hourly rows, at most 24 × services a day, as they arrive: hours
 // come in order, so each day's rows come together.
 func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
+	return dailyServiceCosts(loc, func(each func(hour time.Time, service string, usd float64)) error {
+		return s.scanHourlyServices(ctx, from, to, each)
+	})
+}
+
+// dailyServiceCosts sums per day of loc the hourly service costs scan hands each, by
+// hour then service.
+func dailyServiceCosts(loc *time.Location, scan func(each func(hour time.Time, service string, usd float64)) error) ([]DayServiceCost, error) {
 	var out []DayServiceCost
 	var dayStart, dayEnd time.Time // the local day being summed, [dayStart, dayEnd)
 	first := 0                     // out[first:] are that day's services
@@ -278,7 +286,7 @@ func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *
 		slices.SortFunc(out[first:], func(a, b DayServiceCost) int { return strings.Compare(a.Service, b.Service) })
 		first = len(out)
 	}
-	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
+	err := scan(func(hour time.Time, service string, usd float64) {
 		if !hour.Before(dayEnd) || hour.Before(dayStart) {
 			endDay()
 			t := hour.In(loc)
@@ -326,21 +334,13 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 		return Bill{}, fmt.Errorf("store: bill %s: %w", month, err)
 	}
 	if len(rows) > 0 {
-		bill.Closed = true
 		for _, r := range rows {
 			bill.Services = append(bill.Services, ServiceCost{Service: r.Service, USD: r.CostUSD})
 			bill.TotalUSD += r.CostUSD
 			bill.Hours = max(bill.Hours, r.Hours)
 			bill.EstimatedHours = max(bill.EstimatedHours, r.EstimatedHours)
-			bill.Closed = bill.Closed && r.Closed
-			if r.ClosedAt != nil && (bill.ClosedAt == nil || r.ClosedAt.After(*bill.ClosedAt)) {
-				at := r.ClosedAt.UTC()
-				bill.ClosedAt = &at
-			}
 		}
-		if !bill.Closed {
-			bill.ClosedAt = nil
-		}
+		bill.Closed, bill.ClosedAt = closedState(rows)
 		SortServiceCosts(bill.Services)
 		return bill, nil
 	}
@@ -369,25 +369,7 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 // MonthlyBills is the bill of every month from first to last (YYYY-MM, inclusive),
 // oldest first; months without data are left out.
 func (s *Store) MonthlyBills(ctx context.Context, first, last string) ([]Bill, error) {
-	from, err := MonthStart(first)
-	if err != nil {
-		return nil, err
-	}
-	to, err := MonthStart(last)
-	if err != nil {
-		return nil, err
-	}
-	var bills []Bill
-	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
-		bill, err := s.MonthBill(ctx, MonthOf(m))
-		if err != nil {
-			return nil, err
-		}
-		if !bill.Empty() {
-			bills = append(bills, bill)
-		}
-	}
-	return bills, nil
+	return s.MonthlyBillsIn(ctx, first, last, nil)
 }
 
 // BillMonths lists the months (YYYY-MM) with cost data among the limit months up to
@@ -462,15 +444,23 @@ type ResourceTally struct {
 // TallyActiveResources counts the active resources per service and by price source in
 // one pass over them, for /cost, which shows both.
 func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error) {
-	var rows []struct {
-		Service     string
-		Priced      bool
-		PriceSource string
-		N           int
-	}
+	var rows []tallyRow
 	if err := s.db.WithContext(ctx).Raw(qResourceTally, true).Scan(&rows).Error; err != nil {
 		return ResourceTally{}, fmt.Errorf("store: resource counts: %w", err)
 	}
+	return tallyOf(rows), nil
+}
+
+// tallyRow is a count of active resources of one service, price state and source.
+type tallyRow struct {
+	Service     string
+	Priced      bool
+	PriceSource string
+	N           int
+}
+
+// tallyOf sums tally rows per service and by price source.
+func tallyOf(rows []tallyRow) ResourceTally {
 	t := ResourceTally{PerService: make(map[string]int)}
 	for _, r := range rows {
 		t.PerService[r.Service] += r.N
@@ -486,7 +476,7 @@ func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error)
 			c.Fallback += r.N
 		}
 	}
-	return t, nil
+	return t
 }
 
 // ActiveResourceCounts counts active resources per service.

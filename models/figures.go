@@ -97,8 +97,13 @@ type CostOverview struct {
 	// Unpriced are the services with active resources no price was found for: each is
 	// said by name and reason, never shown as $0.
 	Unpriced map[string]UnpricedService
-	// Billed is AWS's bill for the month's billed days (nil when Cost Explorer is off).
+	// Billed is AWS's bill for the month's billed days (nil when Cost Explorer is off,
+	// and for a view of some accounts: AWS's bill is not read per account).
 	Billed *BillComparison
+	// Scope is the accounts the figures cover (nil: every account).
+	Scope AccountScope
+	// Accounts is each account's part, when the figures cover two or more current accounts.
+	Accounts []AccountCost
 }
 
 // EstimateForecast is the month-end forecast of costbot's estimate alone: the month so
@@ -143,23 +148,33 @@ func (s *Store) Billed(ctx context.Context, month string, scope BillingScope) (*
 	return &c, nil
 }
 
-// CostOverview reads the overview at now; today starts at midnight in tz, the last scan
-// is the latest run of scanJob, and AWS's bill of the month is read when billing is on.
+// CostOverview reads the overview of every account at now; today starts at midnight in
+// tz, the last scan is the latest run of scanJob, and AWS's bill of the month is read
+// when billing is on.
 func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope) (CostOverview, error) {
+	return s.CostOverviewIn(ctx, now, tz, scanJob, billing, nil)
+}
+
+// CostOverviewIn is CostOverview of the scope's accounts alone: every figure, the
+// services and the resource counts are theirs, with a line per account when they are
+// two or more.
+func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope, scope AccountScope) (CostOverview, error) {
 	now = now.UTC()
 	if tz == nil {
 		tz = time.UTC
 	}
-	v := CostOverview{Now: now, TZ: tz, Month: MonthOf(now)}
-	tally, err := s.TallyActiveResources(ctx)
+	v := CostOverview{Now: now, TZ: tz, Month: MonthOf(now), Scope: scope}
+	tally, err := s.TallyActiveResourcesIn(ctx, scope)
 	if err != nil {
 		return v, err
 	}
-	if v.Billed, err = s.Billed(ctx, v.Month, billing); err != nil {
-		return v, err
+	if scope.All() {
+		if v.Billed, err = s.Billed(ctx, v.Month, billing); err != nil {
+			return v, err
+		}
 	}
 	v.Active, v.Sources = tally.PerService, tally.Sources
-	if v.Unpriced, err = s.UnpricedActive(ctx); err != nil {
+	if v.Unpriced, err = s.UnpricedActiveIn(ctx, scope); err != nil {
 		return v, err
 	}
 	latest, ok, err := s.LatestCostHour(ctx)
@@ -168,7 +183,7 @@ func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Locati
 	}
 	v.HasData, v.LatestHour = true, latest
 	next := latest.Add(time.Hour)
-	services, err := s.ServiceCostsBetween(ctx, latest, next)
+	services, err := s.ServiceCostsIn(ctx, latest, next, scope)
 	if err != nil {
 		return v, err
 	}
@@ -182,19 +197,39 @@ func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Locati
 	}
 	local := now.In(tz)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
-	if v.TodayUSD, err = s.CostTotal(ctx, midnight, next); err != nil {
+	if v.TodayUSD, err = s.CostTotalIn(ctx, midnight, next, scope); err != nil {
 		return v, err
 	}
-	bill, err := s.MonthBill(ctx, v.Month)
-	if err != nil {
-		return v, err
+	if scope.All() {
+		bill, err := s.MonthBill(ctx, v.Month)
+		if err != nil {
+			return v, err
+		}
+		v.MonthUSD = bill.TotalUSD
+	} else {
+		start, _ := MonthStart(v.Month)
+		if v.MonthUSD, err = s.CostTotalIn(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
+			return v, err
+		}
 	}
-	v.MonthUSD = bill.TotalUSD
-	day, err := s.HourlyTotals(ctx, latest.Add(-24*time.Hour), next)
+	day, err := s.HourlyTotalsIn(ctx, latest.Add(-24*time.Hour), next, scope)
 	if err != nil {
 		return v, err
 	}
 	v.Trend = ComputeTrend(day, latest)
+	// The breakdown is read only where there is more than one account to break down:
+	// with one account /cost costs what it did.
+	stored, err := s.Accounts(ctx)
+	if err != nil {
+		return v, err
+	}
+	if currentIn(stored, scope) >= 2 {
+		accounts, err := s.accountCosts(ctx, v.Month, latest, now, scope, stored)
+		if err != nil {
+			return v, err
+		}
+		v.Accounts = accounts
+	}
 	if v.LastScan, err = s.LastRunOf(ctx, scanJob); err != nil {
 		return v, err
 	}
@@ -204,18 +239,5 @@ func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Locati
 // BillForecast is the month-end forecast of the month of now's bill (the bill so far
 // plus the latest hour's total for every hour left); 0 for an empty bill.
 func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time) (float64, error) {
-	if bill.Empty() {
-		return 0, nil
-	}
-	latest, ok, err := s.LatestCostHour(ctx)
-	if err != nil {
-		return 0, err
-	}
-	hourly := 0.0
-	if ok {
-		if hourly, err = s.CostTotal(ctx, latest, latest.Add(time.Hour)); err != nil {
-			return 0, err
-		}
-	}
-	return MonthEndForecast(bill.TotalUSD, hourly, latest, now.UTC()), nil
+	return s.BillForecastIn(ctx, bill, now, nil)
 }

@@ -131,28 +131,13 @@ func (s *Store) SizeBytes() int64 {
 
 // ChatLang returns the chat's chosen language, or "" when it never chose one.
 func (s *Store) ChatLang(ctx context.Context, chatID int64) (string, error) {
-	var c Chat
-	err := s.db.WithContext(ctx).Where("chat_id = ?", chatID).Take(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: chat %d language: %w", chatID, err)
-	}
-	return c.Lang, nil
+	c, err := s.chatRow(ctx, chatID, "language")
+	return c.Lang, err
 }
 
 // SetChatLang stores the chat's language.
 func (s *Store) SetChatLang(ctx context.Context, chatID int64, lang string) error {
-	c := Chat{ChatID: chatID, Lang: lang, Subscribed: true, UpdatedAt: time.Now().UTC()}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "chat_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"lang", "updated_at"}),
-	}).Create(&c).Error
-	if err != nil {
-		return fmt.Errorf("store: set chat %d language: %w", chatID, err)
-	}
-	return nil
+	return s.setChat(ctx, Chat{ChatID: chatID, Lang: lang}, "lang", "language")
 }
 
 // StartJobRun records that a job started and returns the run to finish later.

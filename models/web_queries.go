@@ -36,6 +36,8 @@ type ResourceQuery struct {
 	Desc    bool
 	Offset  int
 	Limit   int
+	// Accounts are the accounts whose resources are listed (nil: every account).
+	Accounts AccountScope
 }
 
 // ResourceTable is one page of a ResourceQuery and how many match in all.
@@ -46,6 +48,11 @@ func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePag
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(search)) + "%"
 		where += ` AND (LOWER(name) LIKE ? ESCAPE '\' OR LOWER(resource_id) LIKE ? ESCAPE '\')`
 		args = append(args, like, like)
+	}
+	if !q.Accounts.All() {
+		c, a := q.Accounts.cond("account_id")
+		where += " AND " + c
+		args = append(args, a...)
 	}
 	order := "priced DESC, hourly_usd DESC, name, resource_id"
 	if col, ok := resourceSortColumns[q.Sort]; ok {
@@ -76,20 +83,35 @@ func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePag
 // TopResources are the n active priced resources of every service that cost the most
 // per hour, highest first.
 func (s *Store) TopResources(ctx context.Context, n int) ([]ResourceRow, error) {
-	return s.costliestActive(ctx, "priced", n)
+	return s.costliestActive(ctx, "priced", n, nil)
+}
+
+// TopResourcesIn is TopResources of the scope's accounts.
+func (s *Store) TopResourcesIn(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+	return s.costliestActive(ctx, "priced", n, scope)
 }
 
 // WastedResources are up to n active resources flagged as waste, costliest first.
 func (s *Store) WastedResources(ctx context.Context, n int) ([]ResourceRow, error) {
-	return s.costliestActive(ctx, "waste", n)
+	return s.costliestActive(ctx, "waste", n, nil)
 }
 
-// costliestActive are up to n active resources whose flag column is true, costliest
-// first (idx_resources_cost walked backwards: no sort).
-func (s *Store) costliestActive(ctx context.Context, flag string, n int) ([]ResourceRow, error) {
+// WastedResourcesIn is WastedResources of the scope's accounts.
+func (s *Store) WastedResourcesIn(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+	return s.costliestActive(ctx, "waste", n, scope)
+}
+
+// costliestActive are up to n active resources of scope whose flag column is true,
+// costliest first (idx_resources_cost walked backwards: no sort).
+func (s *Store) costliestActive(ctx context.Context, flag string, n int, scope AccountScope) ([]ResourceRow, error) {
 	var rows []ResourceRow
-	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ? ORDER BY hourly_usd DESC, resource_id DESC LIMIT ?`
-	if err := s.db.WithContext(ctx).Raw(q, true, true, n).Scan(&rows).Error; err != nil {
+	where, args := "", []any{true, true}
+	if !scope.All() {
+		c, a := scope.cond("account_id")
+		where, args = " AND "+c, append(args, a...)
+	}
+	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ?` + where + ` ORDER BY hourly_usd DESC, resource_id DESC LIMIT ?`
+	if err := s.db.WithContext(ctx).Raw(q, append(args, n)...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: %s resources: %w", flag, err)
 	}
 	return rows, nil

@@ -33,6 +33,9 @@ type WebSession struct {
 	ID        uint   `gorm:"primaryKey"`
 	TokenHash string `gorm:"uniqueIndex;not null"`
 	UserID    int64  `gorm:"index"`
+	// ChatID is the chat the session was opened from (the chat /web was asked in, or the
+	// Mini App user's private chat), whose accounts it sees; 0 when unknown.
+	ChatID    int64
 	Lang      string
 	Via       string // "link" or "miniapp"
 	CreatedAt time.Time

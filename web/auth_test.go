@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"costbot/models"
 )
 
 func TestLoginLink(t *testing.T) {
@@ -227,6 +229,18 @@ func TestMiniAppSignIn(t *testing.T) {
 	if status, body := d.get(good, "/"); status != http.StatusOK || !strings.Contains(body, "$0.1064/h") {
 		t.Errorf("after a Mini App sign-in the overview answers %d", status)
 	}
+	// The session sees the accounts of the user's private chat.
+	lastChat := func() int64 {
+		t.Helper()
+		var ws models.WebSession
+		if err := d.store.DB().Order("id DESC").Take(&ws).Error; err != nil {
+			t.Fatal(err)
+		}
+		return ws.ChatID
+	}
+	if got := lastChat(); got != 1001 {
+		t.Errorf("a Mini App session of user 1001 belongs to chat %d, want their private chat", got)
+	}
 
 	// The same signature for a user outside the allowed chats: 401 unless the bot finds
 	// them in an allowed group.
@@ -237,6 +251,9 @@ func TestMiniAppSignIn(t *testing.T) {
 	d.srv.SetMembers(fakeMembers{1001: true})
 	if status := post(secureJar(), goodInitData); status != http.StatusNoContent {
 		t.Errorf("a member of an allowed group: %d, want 204", status)
+	}
+	if got := lastChat(); got != 0 {
+		t.Errorf("a group member's session belongs to chat %d, want 0 (which group is not known)", got)
 	}
 	d.clock.Add(24 * time.Hour)
 	if status := post(d.client(), goodInitData); status != http.StatusUnauthorized {

@@ -61,21 +61,23 @@ type monthBill struct {
 }
 
 // monthBill reads month's bill, AWS's, and the resources its totals leave out.
-func (s *Server) monthBill(r *http.Request, month string) (monthBill, error) {
+func (s *Server) monthBill(r *http.Request, v *viewer, month string) (monthBill, error) {
 	ctx := r.Context()
-	bill, err := s.store.MonthBill(ctx, month)
+	bill, err := s.store.MonthBillIn(ctx, month, v.Accounts)
 	if err != nil {
 		return monthBill{}, err
 	}
-	billed, err := s.store.Billed(ctx, month, s.billing())
-	if err != nil {
-		return monthBill{}, err
+	var billed *models.BillComparison
+	if v.Accounts.All() { // AWS's bill is read for every account together
+		if billed, err = s.store.Billed(ctx, month, s.billing()); err != nil {
+			return monthBill{}, err
+		}
 	}
 	start, err := models.MonthStart(month)
 	if err != nil {
 		return monthBill{}, err
 	}
-	unpriced, err := s.store.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0))
+	unpriced, err := s.store.UnpricedBetweenIn(ctx, start, start.AddDate(0, 1, 0), v.Accounts)
 	if err != nil {
 		return monthBill{}, err
 	}
@@ -94,11 +96,14 @@ func newMonthBill(bill models.Bill, billed *models.BillComparison, unpriced map[
 
 // allBills is every month's bill, newest first: AWS's bills and the unpriced counts of
 // all months are read at once.
-func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
+func (s *Server) allBills(r *http.Request, v *viewer) ([]monthBill, error) {
 	ctx := r.Context()
 	months, err := s.store.BillMonths(ctx, s.now(), billMonthsMax)
 	if err != nil {
 		return nil, err
+	}
+	if !v.Accounts.All() {
+		return s.scopedBills(r, v, months)
 	}
 	unpriced, err := s.store.UnpricedPerMonth(ctx, months)
 	if err != nil {
@@ -125,8 +130,24 @@ func (s *Server) allBills(r *http.Request) ([]monthBill, error) {
 	return bills, nil
 }
 
+// scopedBills is allBills of the viewer's accounts, month by month, without AWS's
+// bills (read for every account together).
+func (s *Server) scopedBills(r *http.Request, v *viewer, months []string) ([]monthBill, error) {
+	bills := make([]monthBill, 0, len(months))
+	for _, m := range months {
+		mb, err := s.monthBill(r, v, m)
+		if err != nil {
+			return nil, err
+		}
+		if !mb.Bill.Empty() {
+			bills = append(bills, mb)
+		}
+	}
+	return bills, nil
+}
+
 func (s *Server) pageBills(w http.ResponseWriter, r *http.Request, v *viewer) {
-	bills, err := s.allBills(r)
+	bills, err := s.allBills(r, v)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -192,7 +213,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		s.notFound(w, r, v)
 		return
 	}
-	mb, err := s.monthBill(r, month)
+	mb, err := s.monthBill(r, v, month)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -208,7 +229,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		view.LeftOut += n
 	}
 	if view.Current && !bill.Empty() {
-		if view.Forecast, err = s.store.BillForecast(r.Context(), bill, s.now()); err != nil {
+		if view.Forecast, err = s.store.BillForecastIn(r.Context(), bill, s.now(), v.Accounts); err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
@@ -221,7 +242,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 func (s *Server) billsCSV(w http.ResponseWriter, r *http.Request, v *viewer) {
-	bills, err := s.allBills(r)
+	bills, err := s.allBills(r, v)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return

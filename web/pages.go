@@ -37,6 +37,14 @@ type overviewView struct {
 	Months   chartData
 	Top      []models.ResourceRow
 	Waste    []models.ResourceRow
+	// Filter is the account filter (?account=), when the viewer sees two or more accounts.
+	Filter      []accountChoice
+	AllSelected bool
+}
+
+// AccountShare is an account's share of the month so far, in percent.
+func (v overviewView) AccountShare(a models.AccountCost) float64 {
+	return models.Share(a.MonthUSD, v.Cost.MonthUSD)
 }
 
 type serviceShare struct {
@@ -48,18 +56,23 @@ type serviceShare struct {
 func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	now := s.now()
-	ov, err := s.store.CostOverview(ctx, now, s.tz(), scanJob, s.billing())
+	scope, filter, err := s.accountFilter(ctx, v, r.URL.Query().Get("account"))
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	view := overviewView{Cost: ov}
+	ov, err := s.store.CostOverviewIn(ctx, now, s.tz(), scanJob, s.billing(), scope)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	view := overviewView{Cost: ov, Filter: filter, AllSelected: !slices.ContainsFunc(filter, func(c accountChoice) bool { return c.Selected })}
 	view.Change, view.HasTrend = ov.Trend.ChangePercent(ov.HourlyUSD)
 	for _, sc := range ov.Services {
 		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, models.Share(sc.USD, ov.HourlyUSD)})
 	}
 	if ov.HasData {
-		hours, err := s.store.HourlyServiceCosts(ctx, ov.LatestHour.Add(-23*time.Hour), ov.LatestHour.Add(time.Hour))
+		hours, err := s.store.HourlyServiceCostsIn(ctx, ov.LatestHour.Add(-23*time.Hour), ov.LatestHour.Add(time.Hour), scope)
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
@@ -68,17 +81,17 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	last := models.MonthOf(now)
 	first := models.MonthOf(monthStart(now).AddDate(0, 1-monthsCharted, 0))
-	bills, err := s.store.MonthlyBills(ctx, first, last)
+	bills, err := s.store.MonthlyBillsIn(ctx, first, last, scope)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
 	view.Months = monthChart(v.tr, bills)
-	if view.Top, err = s.store.TopResources(ctx, topResources); err != nil {
+	if view.Top, err = s.store.TopResourcesIn(ctx, topResources, scope); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	if view.Waste, err = s.store.WastedResources(ctx, wasteShown); err != nil {
+	if view.Waste, err = s.store.WastedResourcesIn(ctx, wasteShown, scope); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
@@ -139,7 +152,8 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request, v *viewer) 
 	page = max(page, 1)
 	query.Offset = (page - 1) * servicePerPage
 	ctx := r.Context()
-	regions, err := s.store.ActiveResourceRegions(ctx, name)
+	query.Accounts = v.Accounts
+	regions, err := s.store.ActiveResourceRegionsIn(ctx, name, v.Accounts)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -213,7 +227,7 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 		view.WarnPercent = slices.Min(s.cfg.LightsailWarnPercents)
 	}
 	for _, u := range rows {
-		if s.cfg.Watches(u.Instance) && slices.Contains(s.cfg.LightsailRegions, u.Region) {
+		if s.cfg.Watches(u.Instance) && slices.Contains(s.cfg.LightsailRegions, u.Region) && v.Accounts.Covers(u.AccountID) {
 			view.Instances = append(view.Instances, u.Traffic())
 		}
 	}
@@ -221,7 +235,9 @@ func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer
 		s.fail(w, r, v, err)
 		return
 	}
-	if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
+	if !v.Accounts.All() { // the guard's history in the accounts the viewer sees
+		view.Actions = slices.DeleteFunc(view.Actions, func(a models.LightsailAction) bool { return !v.Accounts.Covers(a.AccountID) })
+	} else if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}

@@ -125,7 +125,7 @@ func parsePages() (*pageSet, error) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, v *viewer, status int, page string, data pageData) {
 	data.Lang, data.tr, data.tz = v.Lang, v.tr, s.tz()
 	data.Path = r.URL.RequestURI()
-	counts := s.navCounts(r)
+	counts := s.navCounts(r, v.Accounts)
 	for _, name := range s.cfg.CostServices {
 		data.Services = append(data.Services, navService{Key: name, Name: v.tr.Service(name), Count: counts[name]})
 	}
@@ -152,8 +152,16 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 // once a scan, and counting every page view would be most of its cost.
 const navCountsTTL = 15 * time.Second
 
-// navCounts are the active resources per service, for the navigation.
-func (s *Server) navCounts(r *http.Request) map[string]int {
+// navCounts are the active resources per service of the scope's accounts, for the
+// navigation; those of every account are cached.
+func (s *Server) navCounts(r *http.Request, scope models.AccountScope) map[string]int {
+	if !scope.All() {
+		tally, err := s.store.TallyActiveResourcesIn(r.Context(), scope)
+		if err != nil {
+			s.log.Warn("navigation counts", "error", err)
+		}
+		return tally.PerService
+	}
 	s.navMu.Lock()
 	defer s.navMu.Unlock()
 	if s.navCounted.IsZero() || time.Since(s.navCounted) > navCountsTTL {

@@ -13,6 +13,8 @@ type viewer struct {
 	Session *models.WebSession
 	Lang    string
 	tr      *translator
+	// Accounts are the accounts the session's chat sees (nil: every account).
+	Accounts models.AccountScope
 }
 
 // T translates a key into the viewer's language.
@@ -32,14 +34,14 @@ func (s *Server) viewerOf(r *http.Request) (*viewer, error) {
 	if _, ok := catalogs[lang]; !ok {
 		lang = s.cfg.Lang
 	}
-	return &viewer{Session: ws, Lang: lang, tr: translatorFor(lang)}, nil
+	return &viewer{Session: ws, Lang: lang, tr: translatorFor(lang), Accounts: s.sessionAccounts(ws.ChatID)}, nil
 }
 
 // startSession records a session for the user and sets its cookie.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64, lang, via string) error {
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID, chatID int64, lang, via string) error {
 	token := randomToken(32)
 	now := s.now().UTC()
-	ws := &models.WebSession{TokenHash: hashToken(token), UserID: userID, Lang: lang, Via: via, CreatedAt: now, ExpiresAt: now.Add(s.cfg.WebSessionTTL)}
+	ws := &models.WebSession{TokenHash: hashToken(token), UserID: userID, ChatID: chatID, Lang: lang, Via: via, CreatedAt: now, ExpiresAt: now.Add(s.cfg.WebSessionTTL)}
 	if err := s.store.AddWebSession(r.Context(), ws); err != nil {
 		return err
 	}
@@ -66,7 +68,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		err = s.startSession(w, r, l.UserID, l.Lang, "link")
+		err = s.startSession(w, r, l.UserID, l.ChatID, l.Lang, "link")
 	}
 	if err != nil {
 		s.log.Error("login failed", "error", err)
@@ -103,7 +105,11 @@ func (s *Server) handleMiniAppAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.langOf(r, u)
-	if err := s.startSession(w, r, u.ID, lang, "miniapp"); err != nil {
+	chatID := int64(0) // in an allowed group: which one is not known
+	if s.cfg.IsAllowedChat(u.ID) {
+		chatID = u.ID // the user's private chat
+	}
+	if err := s.startSession(w, r, u.ID, chatID, lang, "miniapp"); err != nil {
 		s.log.Error("mini app login failed", "error", err)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
