@@ -93,8 +93,8 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return err
 	}
 	pricer := newPricer(cfg, store, awsCfg)
-	scanner := &costaws.Scanner{Base: awsCfg, Regions: cfg.CostRegions, Services: cfg.CostServices,
-		Concurrency: cfg.ScanConcurrency, TaskTimeout: cfg.ScanTaskTimeout}
+	resolver := newResolver(cfg, awsCfg)
+	scanner := newScanner(cfg, resolver)
 
 	sched, err := jobs.NewScheduler(store, nil, log)
 	if err != nil {

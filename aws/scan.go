@@ -59,6 +59,14 @@ type TaskError struct {
 	Error   string `json:"error"`
 }
 
+// Where names the task: "service region", after its account when there is one.
+func (e TaskError) Where() string {
+	if e.Account != "" {
+		return e.Account + " " + e.Service + " " + e.Region
+	}
+	return e.Service + " " + e.Region
+}
+
 // ScanResult is one scan of the account.
 type ScanResult struct {
 	ScannedAt time.Time
