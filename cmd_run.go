@@ -101,7 +101,7 @@ func runDaemon(ctx context.Context, cfg *config.Config, log *slog.Logger) error 
 		return err
 	}
 	collector := jobs.NewCollector(store, scanner, pricer, nil, jobs.CollectorOptionsFrom(cfg, log))
-	guard, reporter, err := wireLightsail(cfg, store, awsCfg, sched, nil, log)
+	guard, reporter, err := wireLightsail(cfg, store, awsCfg, resolver, sched, nil, log)
 	if err != nil {
 		return err
 	}

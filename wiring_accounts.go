@@ -2,9 +2,12 @@ package main
 
 import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/jonboulle/clockwork"
 
 	costaws "costbot/aws"
 	"costbot/config"
+	"costbot/jobs"
+	"costbot/models"
 )
 
 // newResolver turns AWS_ACCOUNTS, AWS_ROLE_NAME and AWS_EXTERNAL_ID into the accounts
@@ -20,4 +23,15 @@ func newScanner(cfg *config.Config, resolver *costaws.AccountResolver) *costaws.
 	return &costaws.MultiScanner{Resolver: resolver, AccountConcurrency: cfg.AccountConcurrency,
 		Scanner: costaws.Scanner{Regions: cfg.CostRegions, Services: cfg.CostServices,
 			Concurrency: cfg.ScanConcurrency, TaskTimeout: cfg.ScanTaskTimeout}}
+}
+
+// newGuard is the Lightsail guard over every account of AWS_ACCOUNTS (each through its
+// own credentials), or over awsCfg's own account when AWS_ACCOUNTS is empty.
+func newGuard(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, n jobs.Notifier, clock clockwork.Clock,
+	resolver *costaws.AccountResolver) *jobs.Guard {
+	guard := jobs.NewGuard(cfg, store, awsCfg, n, clock)
+	if !resolver.Single() {
+		guard.SetAccounts(resolver, cfg.AccountConcurrency, nil)
+	}
+	return guard
 }

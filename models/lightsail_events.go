@@ -40,6 +40,7 @@ type StopEstimate struct {
 
 // LightsailTraffic is one instance's traffic against its allowance at one check.
 type LightsailTraffic struct {
+	AccountID string // "" for the credentials' own account when AWS_ACCOUNTS is empty
 	Region    string
 	Instance  string
 	Cycle     string // YYYY-MM (UTC)
@@ -92,7 +93,7 @@ func (t LightsailTraffic) Prorated() bool { return t.AllowanceBytes < t.FullAllo
 // Traffic is the stored check as the renderers see it.
 func (u LightsailUsage) Traffic() LightsailTraffic {
 	t := LightsailTraffic{
-		Region: u.Region, Instance: u.Instance, Cycle: u.Cycle, State: u.State, CheckedAt: u.CheckedAt.UTC(),
+		AccountID: u.AccountID, Region: u.Region, Instance: u.Instance, Cycle: u.Cycle, State: u.State, CheckedAt: u.CheckedAt.UTC(),
 		CreatedAt: u.InstanceCreatedAt.UTC(), UsedBytes: u.UsedBytes, CarriedBytes: u.CarriedBytes,
 		AllowanceBytes: u.AllowanceBytes, FullAllowanceBytes: u.FullAllowanceBytes, Percent: u.Percent,
 		Estimate: StopEstimate{Status: u.EstimateStatus, RateBytesPerHour: u.RateBytesPerHour},
