@@ -16,6 +16,9 @@ import (
 // Explorer, which costs a cent a call, has its own doctor line).
 func permissionParts(cfg *config.Config) []string {
 	parts := []string{costaws.PartAccount}
+	if cfg.Accounts.Organization {
+		parts = append(parts, costaws.PartAccounts)
+	}
 	parts = append(parts, cfg.CostServices...)
 	return append(parts, costaws.PartLightsailGuard, costaws.PartPricing)
 }
