@@ -59,7 +59,10 @@ var Permissions = []Permission{
 		Probe: func(ctx context.Context, cfg awssdk.Config) error { _, _, err := Identity(ctx, cfg); return err }},
 	// Assuming each member's role is checked account by account (`costbot doctor`).
 	{Part: PartAccounts, Global: true, Actions: []string{"organizations:ListAccounts", "sts:AssumeRole"},
-		Probe: func(ctx context.Context, cfg awssdk.Config) error { _, err := ListOrganizationAccounts(ctx, cfg); return err }},
+		Probe: func(ctx context.Context, cfg awssdk.Config) error {
+			_, err := ListOrganizationAccounts(ctx, cfg)
+			return err
+		}},
 	{Part: "ec2", Actions: []string{"ec2:DescribeInstances"},
 		Probe: func(ctx context.Context, cfg awssdk.Config) error {
 			_, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: awssdk.Int32(5)})
