@@ -103,7 +103,11 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 	if err != nil {
 		return nil, err
 	}
-	if err := jobs.ApplyLightsailPool(ctx, store, res.Resources, time.Now()); err != nil {
+	applyPool := jobs.ApplyLightsailPool
+	if res.PerAccount {
+		applyPool = jobs.ApplyLightsailPoolByAccount
+	}
+	if err := applyPool(ctx, store, res.Resources, time.Now()); err != nil {
 		return nil, err
 	}
 	pricer := newPricer(cfg, store, awsCfg)

@@ -76,9 +76,12 @@ type ScanResult struct {
 	Errors    []TaskError
 	Tasks     []TaskResult
 	Duration  time.Duration
-	// Accounts is each account's part when AWS_ACCOUNTS names more than the
-	// credentials' own account (MultiScanner); nil otherwise.
+	// Accounts is each account's part (MultiScanner): the credentials' own alone, or
+	// every account AWS_ACCOUNTS names.
 	Accounts []AccountScan
+	// PerAccount is set when AWS_ACCOUNTS names accounts: what is kept per account
+	// (the guard's checks) is kept under each account's ID.
+	PerAccount bool
 }
 
 // globalTaskRegion is the real region a global task's SDK clients talk to.

@@ -92,7 +92,7 @@ func (m *MultiScanner) scan(ctx context.Context, monthSoFar bool) (*ScanResult, 
 	}
 	wg.Wait()
 
-	out := &ScanResult{ScannedAt: start.UTC(), Regions: slices.Clone(m.Scanner.Regions), Accounts: scans}
+	out := &ScanResult{ScannedAt: start.UTC(), Regions: slices.Clone(m.Scanner.Regions), Accounts: scans, PerAccount: true}
 	for i, res := range parts {
 		if res == nil { // the whole account failed: every task it would have run failed
 			sc := scans[i]

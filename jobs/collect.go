@@ -329,7 +329,11 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 	if s, ok := c.pricer.(monthSoFarSeeder); ok {
 		before = s.SeedMonthSoFar(scan.Resources, before)
 	}
-	if err := ApplyLightsailPool(ctx, c.store, scan.Resources, now); err != nil {
+	applyPool := ApplyLightsailPool
+	if scan.PerAccount {
+		applyPool = ApplyLightsailPoolByAccount
+	}
+	if err := applyPool(ctx, c.store, scan.Resources, now); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
 	priced, after, err := c.pricer.PriceScan(ctx, scan.Resources, before)
