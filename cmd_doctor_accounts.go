@@ -68,15 +68,7 @@ func checkAccount(ctx context.Context, cfg *config.Config, a costaws.Account) do
 		how = "role " + a.RoleARN + " assumed"
 	}
 	results := costaws.ProbePermissions(ctx, a.Config, cfg.CostRegions, cfg.LightsailRegions, memberParts(cfg))
-	var denied, failed []string
-	for _, r := range results {
-		switch {
-		case r.Denied:
-			denied = append(denied, r.Part)
-		case r.Err != nil:
-			failed = append(failed, fmt.Sprintf("%s (%s): %v", r.Part, r.Region, r.Err))
-		}
-	}
+	denied, failed := probeOutcome(results)
 	switch {
 	case len(denied) > 0:
 		// On one line: the statement is short JSON, its newlines folded.

@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-
 	"costbot/internal/awstest"
 	"costbot/internal/tgtest"
 )
@@ -20,18 +16,7 @@ func TestDoctorChecksEveryAccount(t *testing.T) {
 	m := awstest.StartMoto(t)
 	m.Reset(t)
 	ctx := awstest.Context(t)
-	org := organizations.NewFromConfig(m.Config("us-east-1"))
-	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]string{}
-	for _, name := range []string{"dev", "prod"} {
-		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: awssdk.String(name), Email: awssdk.String(name + "@example.com")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[name] = awssdk.ToString(out.CreateAccountStatus.AccountId)
-	}
+	ids := m.CreateOrganization(t, ctx, "dev", "prod")
 	gate := awstest.StartRoleGate(t, m)
 	refusedRole := "arn:aws:iam::" + ids["prod"] + ":role/CostbotReadOnly"
 	gate.Refuse(refusedRole)

@@ -1,7 +1,6 @@
 package aws
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -10,33 +9,12 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"costbot/internal/awstest"
 )
 
 // memberRole is the role ARN of account id with the default member role name.
 func memberRole(id string) string { return "arn:aws:iam::" + id + ":role/CostbotReadOnly" }
-
-// newOrganization creates an organization in moto, managed by the test credentials'
-// account, with one member per name; it returns the members' IDs by name.
-func newOrganization(t *testing.T, ctx context.Context, cfg awssdk.Config, names ...string) map[string]string {
-	t.Helper()
-	org := organizations.NewFromConfig(cfg)
-	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]string{}
-	for _, n := range names {
-		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: awssdk.String(n), Email: awssdk.String(n + "@example.com")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[n] = awssdk.ToString(out.CreateAccountStatus.AccountId)
-	}
-	return ids
-}
 
 func TestResolveRoleARNsAssumesEachRole(t *testing.T) {
 	m := freshMoto(t)
@@ -130,7 +108,7 @@ func TestResolveOrganizationListsActiveMembers(t *testing.T) {
 	m := freshMoto(t)
 	ctx := awstest.Context(t)
 	base := m.Config("us-east-1")
-	ids := newOrganization(t, ctx, base, "dev", "prod")
+	ids := m.CreateOrganization(t, ctx, "dev", "prod")
 	management, err := AccountID(ctx, base)
 	if err != nil {
 		t.Fatal(err)
@@ -163,16 +141,12 @@ func TestResolveOrganizationListsActiveMembers(t *testing.T) {
 	}
 
 	// A member that joins later is there at the next resolution.
-	more, err := organizations.NewFromConfig(base).CreateAccount(ctx, &organizations.CreateAccountInput{
-		AccountName: awssdk.String("staging"), Email: awssdk.String("staging@example.com")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	staging := m.AddMember(t, ctx, "staging")
 	again, err := r.Resolve(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(again, func(a Account) bool { return a.ID == awssdk.ToString(more.CreateAccountStatus.AccountId) }) {
+	if !slices.ContainsFunc(again, func(a Account) bool { return a.ID == staging }) {
 		t.Errorf("the member that joined is not resolved: %+v", again)
 	}
 }

@@ -154,16 +154,7 @@ func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 		}
 	}
 	res.Resources = dedupe(res.Resources)
-	sort.SliceStable(res.Resources, func(i, j int) bool {
-		a, b := res.Resources[i], res.Resources[j]
-		if a.Service != b.Service {
-			return serviceOrder(a.Service) < serviceOrder(b.Service)
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		return a.ID < b.ID
-	})
+	sortResources(res.Resources)
 	res.Errors = summarizeErrors(results)
 	res.Duration = now().Sub(start)
 	return res, nil
@@ -253,6 +244,23 @@ func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out 
 	}
 	out.Resources = rs
 	return out
+}
+
+// sortResources orders a scan's resources by service, region, account and ID.
+func sortResources(rs []models.Resource) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if a.Service != b.Service {
+			return serviceOrder(a.Service) < serviceOrder(b.Service)
+		}
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		return a.ID < b.ID
+	})
 }
 
 // dedupe keeps the first of resources with the same key (a global listing can meet a

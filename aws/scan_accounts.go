@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 )
@@ -109,19 +108,7 @@ func (m *MultiScanner) scan(ctx context.Context, monthSoFar bool) (*ScanResult, 
 			out.Errors = append(out.Errors, e)
 		}
 	}
-	sort.SliceStable(out.Resources, func(i, j int) bool {
-		a, b := out.Resources[i], out.Resources[j]
-		if a.Service != b.Service {
-			return serviceOrder(a.Service) < serviceOrder(b.Service)
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		if a.AccountID != b.AccountID {
-			return a.AccountID < b.AccountID
-		}
-		return a.ID < b.ID
-	})
+	sortResources(out.Resources)
 	out.Duration = now().Sub(start)
 	return out, nil
 }

@@ -9,8 +9,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/jonboulle/clockwork"
 
 	"costbot/aws"
@@ -69,18 +67,7 @@ func TestCollectOrganizationStoresEveryAccount(t *testing.T) {
 	m.Reset(t)
 	ctx := awstest.Context(t)
 	base := m.Config("us-east-1")
-	org := organizations.NewFromConfig(base)
-	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
-		t.Fatal(err)
-	}
-	members := map[string]string{} // name -> ID
-	for _, name := range []string{"dev", "prod"} {
-		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: awssdk.String(name), Email: awssdk.String(name + "@example.com")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		members[name] = awssdk.ToString(out.CreateAccountStatus.AccountId)
-	}
+	members := m.CreateOrganization(t, ctx, "dev", "prod") // name -> ID
 	resolver := &aws.AccountResolver{Base: base, Organization: true, RoleName: "CostbotReadOnly"}
 	accounts, err := resolver.Resolve(ctx)
 	if err != nil {
