@@ -106,6 +106,18 @@ func cmdDoctor(_ []string, stdout, stderr io.Writer) int {
 		}
 		return checkPermissions(ctx, cfg, awsCfg)
 	})
+	if !cfg.Accounts.Single() && setup == nil {
+		// Its own time too: a hundred accounts are probed ACCOUNT_CONCURRENCY at once.
+		actx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if awsCfg, err := costaws.LoadConfig(actx); err != nil {
+			check("accounts", func() (string, error) { return "", err })
+		} else {
+			for _, l := range checkAccounts(actx, cfg, awsCfg) {
+				check(l.name, func() (string, error) { return l.detail, l.err })
+			}
+		}
+		cancel()
+	}
 	awsCheck("cost explorer", func() (string, error) { return checkCostExplorer(ctx, cfg) })
 	check("lightsail host", func() (string, error) {
 		awsCfg, err := costaws.LoadConfig(ctx)

@@ -28,9 +28,9 @@ import (
 // sched: the guard every LIGHTSAIL_CHECK_INTERVAL (and once at start), the report at
 // REPORT_TIME in REPORT_TZ. Give both to the bot (Deps.Lightsail, Deps.Reporter), then
 // point them at it with SetNotifier before sched.Start. clock nil is the real clock.
-func wireLightsail(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, sched *jobs.Scheduler,
-	clock clockwork.Clock, log *slog.Logger) (*jobs.Guard, *jobs.Reporter, error) {
-	guard := jobs.NewGuard(cfg, store, awsCfg, nil, clock)
+func wireLightsail(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, resolver *costaws.AccountResolver,
+	sched *jobs.Scheduler, clock clockwork.Clock, log *slog.Logger) (*jobs.Guard, *jobs.Reporter, error) {
+	guard := newGuard(cfg, store, awsCfg, nil, clock, resolver)
 	guard.SetLogger(log)
 	reporter := jobs.NewReporter(cfg, store, nil, clock)
 	reporter.SetLogger(log)
@@ -54,6 +54,7 @@ type lightsailDocument struct {
 }
 
 type lightsailInstanceRow struct {
+	Account         string  `json:"account,omitempty"`
 	Region          string  `json:"region"`
 	Name            string  `json:"name"`
 	State           string  `json:"state"`
@@ -70,8 +71,9 @@ type lightsailInstanceRow struct {
 }
 
 type lightsailRegionError struct {
-	Region string `json:"region"`
-	Error  string `json:"error"`
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region"`
+	Error   string `json:"error"`
 }
 
 type lightsailEnforcement struct {
@@ -114,13 +116,13 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 		DryRun: cfg.LightsailDryRun, Instances: []lightsailInstanceRow{}, Errors: []lightsailRegionError{}}
 	failed := false
 	if !enforce {
-		traffic, regionErrs := jobs.NewGuard(cfg, nil, awsCfg, nil, clock).Measure(ctx)
+		traffic, regionErrs := newGuard(cfg, nil, awsCfg, nil, clock, newResolver(cfg, awsCfg)).Measure(ctx)
 		for _, t := range traffic {
 			doc.Instances = append(doc.Instances, toInstanceRow(t))
 			failed = failed || t.Error != ""
 		}
 		for _, e := range regionErrs {
-			doc.Errors = append(doc.Errors, lightsailRegionError{Region: e.Region, Error: e.Err.Error()})
+			doc.Errors = append(doc.Errors, lightsailRegionError{Account: e.Account, Region: e.Region, Error: e.Err.Error()})
 		}
 		failed = failed || len(regionErrs) > 0
 	} else {
@@ -141,7 +143,7 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 		} else {
 			fmt.Fprintln(stderr, "costbot: no Telegram settings: what the guard pushes is only printed here")
 		}
-		guard := jobs.NewGuard(cfg, store, awsCfg, n, clock)
+		guard := newGuard(cfg, store, awsCfg, n, clock, newResolver(cfg, awsCfg))
 		counts, checkErr := guard.Check(ctx)
 		doc.Enforced = &lightsailEnforcement{Counts: counts, Pushes: n.printed()}
 		if checkErr != nil {
@@ -177,7 +179,7 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 
 func toInstanceRow(t models.LightsailTraffic) lightsailInstanceRow {
 	return lightsailInstanceRow{
-		Region: t.Region, Name: t.Instance, State: t.State, UsedGB: t.UsedBytes / models.GB,
+		Account: t.AccountID, Region: t.Region, Name: t.Instance, State: t.State, UsedGB: t.UsedBytes / models.GB,
 		AllowanceGB: t.AllowanceBytes / models.GB, FullAllowanceGB: t.FullAllowanceBytes / models.GB,
 		Percent: t.Percent, Prorated: t.Prorated(), CarriedGB: t.CarriedBytes / models.GB, Error: t.Error,
 		OverageGB: t.OverageBytes() / models.GB, Blind: t.Blind, SelfHost: t.SelfHost,

@@ -134,15 +134,15 @@ func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, re
 		replica.fenceAWS(&awsCfg)
 	}
 	pricer := newPricer(cfg, store, awsCfg)
-	scanner := &costaws.Scanner{Base: awsCfg, Regions: cfg.CostRegions, Services: cfg.CostServices,
-		Concurrency: cfg.ScanConcurrency, TaskTimeout: cfg.ScanTaskTimeout}
+	resolver := newResolver(cfg, awsCfg)
+	scanner := newScanner(cfg, resolver)
 
 	sched, err := jobs.NewScheduler(store, nil, log)
 	if err != nil {
 		return nil, err
 	}
 	collector := jobs.NewCollector(store, scanner, pricer, nil, jobs.CollectorOptionsFrom(cfg, log))
-	guard, reporter, err := wireLightsail(cfg, store, awsCfg, sched, nil, log)
+	guard, reporter, err := wireLightsail(cfg, store, awsCfg, resolver, sched, nil, log)
 	if err != nil {
 		return nil, err
 	}

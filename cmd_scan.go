@@ -99,18 +99,15 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 	if err != nil {
 		return nil, err
 	}
-	scanner := &costaws.Scanner{
-		Base:        awsCfg,
-		Regions:     cfg.CostRegions,
-		Services:    cfg.CostServices,
-		Concurrency: cfg.ScanConcurrency,
-		TaskTimeout: cfg.ScanTaskTimeout,
-	}
-	res, err := scanner.Scan(ctx)
+	res, err := newScanner(cfg, newResolver(cfg, awsCfg)).Scan(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := jobs.ApplyLightsailPool(ctx, store, res.Resources, time.Now()); err != nil {
+	applyPool := jobs.ApplyLightsailPool
+	if res.PerAccount {
+		applyPool = jobs.ApplyLightsailPoolByAccount
+	}
+	if err := applyPool(ctx, store, res.Resources, time.Now()); err != nil {
 		return nil, err
 	}
 	pricer := newPricer(cfg, store, awsCfg)
@@ -126,6 +123,11 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 		Errors:    res.Errors,
 		Totals:    pricing.TotalsOf(priced),
 		Pricing:   scanPricingStatistics{APICalls: pricer.Calls()},
+	}
+	if doc.Account == "" { // several accounts: name them all
+		for _, a := range res.Accounts {
+			doc.Account = strings.TrimPrefix(doc.Account+","+a.Account.ID, ",")
+		}
 	}
 	if doc.Errors == nil {
 		doc.Errors = []costaws.TaskError{}

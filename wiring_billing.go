@@ -20,7 +20,11 @@ func newBiller(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, lo
 	if cfg.CostExplorerInterval <= 0 {
 		return nil
 	}
-	return jobs.NewBiller(store, costaws.NewCostExplorer(awsCfg), nil, jobs.BillingOptions{
+	ce := costaws.NewCostExplorer(awsCfg)
+	// Several accounts: the management account's Cost Explorer (the base credentials)
+	// bills the whole organization; one query more splits it by linked account.
+	ce.ByAccount = !cfg.Accounts.Single()
+	return jobs.NewBiller(store, ce, nil, jobs.BillingOptions{
 		Logger: log, MaxRequestsPerDay: cfg.CostExplorerMaxRequestsDay, Estimated: cfg.CostServices,
 	})
 }

@@ -29,6 +29,10 @@ type costExplorerAPI interface {
 const (
 	QueryUsage   = "usage"
 	QueryCredits = "credits"
+	// QueryAccounts is each linked account's bill by service (every record type: usage,
+	// tax, credits, refunds), asked of the management account when AWS_ACCOUNTS names
+	// several accounts (CostExplorer.ByAccount).
+	QueryAccounts = "accounts"
 )
 
 // CostExplorer reads what AWS billed, day by day. Every request costs $0.01, each page
@@ -42,6 +46,9 @@ type CostExplorer struct {
 	// after the first throttling, doubled after each (default 2s).
 	Attempts int
 	Backoff  time.Duration
+	// ByAccount also reads each linked account's share (QueryAccounts): one query more,
+	// whatever the number of accounts.
+	ByAccount bool
 }
 
 // NewCostExplorer builds the client: Cost Explorer answers in us-east-1 (or at
@@ -60,6 +67,8 @@ type Billed struct {
 	// Days maps each day answered (midnight UTC) to Cost Explorer's Estimated flag.
 	Days     map[time.Time]bool
 	Requests int // paid requests made, pages and retries included
+	// Accounts is each linked account's bill by service and day (ByAccount).
+	Accounts []models.BilledAccountCost
 }
 
 // Final reports whether AWS answered every one of the days [from, to) and finalised
@@ -116,6 +125,19 @@ func (c *CostExplorer) BilledDays(ctx context.Context, from, to time.Time) (Bill
 			Filter: &cetypes.Expression{Dimensions: recordTypes},
 		}},
 	}
+	if c.ByAccount {
+		queries = append(queries, struct {
+			name string
+			in   costexplorer.GetCostAndUsageInput
+		}{QueryAccounts, costexplorer.GetCostAndUsageInput{
+			TimePeriod: period, Granularity: cetypes.GranularityDaily,
+			Metrics: []string{"UnblendedCost", "NetUnblendedCost"},
+			GroupBy: []cetypes.GroupDefinition{
+				{Type: cetypes.GroupDefinitionTypeDimension, Key: awssdk.String("LINKED_ACCOUNT")},
+				{Type: cetypes.GroupDefinitionTypeDimension, Key: awssdk.String("SERVICE")},
+			},
+		}})
+	}
 	for _, q := range queries {
 		in := q.in
 		for {
@@ -126,6 +148,13 @@ func (c *CostExplorer) BilledDays(ctx context.Context, from, to time.Time) (Bill
 			lines, days, err := billedLines(out, q.name)
 			if err != nil {
 				return b, &CostExplorerError{Problem: models.BillingFailed, Err: err}
+			}
+			if q.name == QueryAccounts {
+				for _, l := range lines {
+					b.Accounts = append(b.Accounts, models.BilledAccountCost{Day: l.Day, AccountID: l.Record, Service: l.Service,
+						UnblendedUSD: l.UnblendedUSD, NetUSD: l.NetUSD, Estimated: l.Estimated})
+				}
+				lines = nil
 			}
 			b.Lines = append(b.Lines, lines...)
 			for d, est := range days {
@@ -223,7 +252,8 @@ func billedLines(out *costexplorer.GetCostAndUsageOutput, query string) ([]model
 		for _, g := range r.Groups {
 			l := models.BilledCost{Day: day, Estimated: r.Estimated, Record: models.RecordUsage}
 			switch {
-			case query == QueryCredits && len(g.Keys) == 2:
+			case (query == QueryCredits || query == QueryAccounts) && len(g.Keys) == 2:
+				// For QueryAccounts the first key is the account, carried in Record.
 				l.Record, l.Service = g.Keys[0], g.Keys[1]
 			case len(g.Keys) == 2:
 				l.Service, l.UsageType = g.Keys[0], g.Keys[1]

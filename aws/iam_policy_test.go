@@ -33,7 +33,7 @@ var iamPrefix = map[string]string{
 	"EC2": "ec2", "RDS": "rds", "Lambda": "lambda", "S3": "s3", "CloudWatch": "cloudwatch",
 	"CloudWatch Logs": "logs", "WAFV2": "wafv2", "FSx": "fsx", "CloudFront": "cloudfront",
 	"Lightsail": "lightsail", "QBusiness": "qbusiness", "STS": "sts", "Pricing": "pricing",
-	"Cost Explorer":             "ce",
+	"Cost Explorer": "ce", "Organizations": "organizations",
 	"Elastic Load Balancing v2": "elasticloadbalancing", "Elastic Load Balancing": "elasticloadbalancing",
 }
 
@@ -203,6 +203,10 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	if err := StartLightsailInstance(ctx, cfg, "web-1"); err != nil {
 		t.Fatal(err)
 	}
+	// The accounts' calls: the organization's members, a member's role.
+	if err := listAndAssume(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
 	// The billing job's call.
 	if _, err := NewCostExplorer(cfg).BilledDays(ctx, now.Truncate(24*time.Hour).AddDate(0, 0, -1), now.Truncate(24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -253,7 +257,8 @@ func checkPermissionsTable(t *testing.T, ctx context.Context, endpoint, region s
 			_, err := NewCostExplorer(cfg).BilledDays(ctx, now.Truncate(24*time.Hour).AddDate(0, 0, -1), now.Truncate(24*time.Hour))
 			return err
 		},
-		PartPricing: func(cfg awssdk.Config) error { return nil }, // package pricing's calls; its probe is checked below
+		PartPricing:  func(cfg awssdk.Config) error { return nil }, // package pricing's calls; its probe is checked below
+		PartAccounts: func(cfg awssdk.Config) error { return listAndAssume(ctx, cfg) },
 	}
 	for _, svc := range Registered() {
 		runs[svc] = func(cfg awssdk.Config) error {
@@ -315,4 +320,19 @@ func checkPermissionsTable(t *testing.T, ctx context.Context, endpoint, region s
 	if listed = slices.Compact(listed); !slices.Equal(listed, readOnly) {
 		t.Errorf("Permissions lists %v\ndeploy/iam-policy.json's read-only statement allows %v", listed, readOnly)
 	}
+}
+
+// listAndAssume makes the calls of AWS_ACCOUNTS: the organization's members listed, and
+// one member's role assumed.
+func listAndAssume(ctx context.Context, cfg awssdk.Config) error {
+	if _, err := ListOrganizationAccounts(ctx, cfg); err != nil {
+		return err
+	}
+	r := &AccountResolver{Base: cfg, RoleARNs: []string{"arn:aws:iam::111122223333:role/CostbotReadOnly"}}
+	accounts, err := r.Resolve(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = accounts[0].Config.Credentials.Retrieve(ctx)
+	return err
 }

@@ -35,6 +35,7 @@ const (
 	PartLightsailGuard = "lightsail-guard" // the traffic guard's reads
 	PartPricing        = "pricing"         // the Pricing API
 	PartCostExplorer   = "cost-explorer"   // what AWS billed (COST_EXPLORER_INTERVAL)
+	PartAccounts       = "accounts"        // AWS_ACCOUNTS: the organization's members, their roles
 )
 
 // Permission is what one part of costbot (a collector, by its COST_SERVICES name, or one
@@ -56,6 +57,12 @@ type Permission struct {
 var Permissions = []Permission{
 	{Part: PartAccount, Global: true, Actions: []string{"sts:GetCallerIdentity"},
 		Probe: func(ctx context.Context, cfg awssdk.Config) error { _, _, err := Identity(ctx, cfg); return err }},
+	// Assuming each member's role is checked account by account (`costbot doctor`).
+	{Part: PartAccounts, Global: true, Actions: []string{"organizations:ListAccounts", "sts:AssumeRole"},
+		Probe: func(ctx context.Context, cfg awssdk.Config) error {
+			_, err := ListOrganizationAccounts(ctx, cfg)
+			return err
+		}},
 	{Part: "ec2", Actions: []string{"ec2:DescribeInstances"},
 		Probe: func(ctx context.Context, cfg awssdk.Config) error {
 			_, err := ec2.NewFromConfig(cfg).DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: awssdk.Int32(5)})

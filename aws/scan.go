@@ -43,6 +43,7 @@ func (s *Scanner) ScanMonthSoFar(ctx context.Context) (*ScanResult, error) {
 
 // TaskResult is the outcome of one (service, region) task.
 type TaskResult struct {
+	Account   string // the account scanned; "" when its scan failed before naming it
 	Service   string
 	Region    string
 	Resources []models.Resource
@@ -52,9 +53,18 @@ type TaskResult struct {
 
 // TaskError is a failed task as shown to a user.
 type TaskError struct {
+	Account string `json:"account,omitempty"` // set when more than one account is scanned
 	Service string `json:"service"`
 	Region  string `json:"region"`
 	Error   string `json:"error"`
+}
+
+// Where names the task: "service region", after its account when there is one.
+func (e TaskError) Where() string {
+	if e.Account != "" {
+		return e.Account + " " + e.Service + " " + e.Region
+	}
+	return e.Service + " " + e.Region
 }
 
 // ScanResult is one scan of the account.
@@ -66,6 +76,12 @@ type ScanResult struct {
 	Errors    []TaskError
 	Tasks     []TaskResult
 	Duration  time.Duration
+	// Accounts is each account's part (MultiScanner): the credentials' own alone, or
+	// every account AWS_ACCOUNTS names.
+	Accounts []AccountScan
+	// PerAccount is set when AWS_ACCOUNTS names accounts: what is kept per account
+	// (the guard's checks) is kept under each account's ID.
+	PerAccount bool
 }
 
 // globalTaskRegion is the real region a global task's SDK clients talk to.
@@ -102,23 +118,7 @@ func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 		}
 	}()
 
-	collectors := s.Collectors
-	if collectors == nil {
-		collectors = Collectors(s.Services)
-	}
-	type task struct {
-		c      Collector
-		region string
-	}
-	var tasks []task
-	for _, c := range collectors {
-		for _, r := range taskRegions(c, s.Regions) {
-			tasks = append(tasks, task{c, r})
-		}
-	}
-	slices.SortStableFunc(tasks, func(a, b task) int {
-		return cmpBool(a.region != models.GlobalRegion, b.region != models.GlobalRegion)
-	})
+	tasks := s.plan()
 	limit := min(max(s.Concurrency, 1), max(len(tasks), 1))
 	results := make([]TaskResult, len(tasks))
 	next := make(chan int, len(tasks))
@@ -146,26 +146,42 @@ func (s *Scanner) Scan(ctx context.Context) (*ScanResult, error) {
 	}
 
 	res := &ScanResult{ScannedAt: start.UTC(), Account: account, Regions: slices.Clone(s.Regions), Tasks: results}
-	for _, r := range results {
+	for i, r := range results {
+		results[i].Account = account
 		for _, rsc := range r.Resources {
 			rsc.AccountID = account
 			res.Resources = append(res.Resources, rsc)
 		}
 	}
 	res.Resources = dedupe(res.Resources)
-	sort.SliceStable(res.Resources, func(i, j int) bool {
-		a, b := res.Resources[i], res.Resources[j]
-		if a.Service != b.Service {
-			return serviceOrder(a.Service) < serviceOrder(b.Service)
-		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		return a.ID < b.ID
-	})
+	sortResources(res.Resources)
 	res.Errors = summarizeErrors(results)
 	res.Duration = now().Sub(start)
 	return res, nil
+}
+
+// scanTask is one (collector, region) pair of a scan.
+type scanTask struct {
+	c      Collector
+	region string
+}
+
+// plan is the scan's tasks, global ones first.
+func (s *Scanner) plan() []scanTask {
+	collectors := s.Collectors
+	if collectors == nil {
+		collectors = Collectors(s.Services)
+	}
+	var tasks []scanTask
+	for _, c := range collectors {
+		for _, r := range taskRegions(c, s.Regions) {
+			tasks = append(tasks, scanTask{c, r})
+		}
+	}
+	slices.SortStableFunc(tasks, func(a, b scanTask) int {
+		return cmpBool(a.region != models.GlobalRegion, b.region != models.GlobalRegion)
+	})
+	return tasks
 }
 
 func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out TaskResult) {
@@ -228,6 +244,23 @@ func (s *Scanner) runTask(ctx context.Context, c Collector, region string) (out 
 	}
 	out.Resources = rs
 	return out
+}
+
+// sortResources orders a scan's resources by service, region, account and ID.
+func sortResources(rs []models.Resource) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i], rs[j]
+		if a.Service != b.Service {
+			return serviceOrder(a.Service) < serviceOrder(b.Service)
+		}
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		return a.ID < b.ID
+	})
 }
 
 // dedupe keeps the first of resources with the same key (a global listing can meet a

@@ -385,7 +385,9 @@ func TestIAMPolicyScopesPowerActions(t *testing.T) {
 	power := 0
 	for _, s := range scoped.Statement {
 		changes := slices.ContainsFunc(s.Action, func(a string) bool {
-			return a == "lightsail:StopInstance" || a == "lightsail:StartInstance" || !strings.Contains(a, ":Get") && !strings.Contains(a, ":List") && !strings.Contains(a, ":Describe")
+			// sts:AssumeRole changes nothing: it reaches the member accounts' read-only role.
+			return a == "lightsail:StopInstance" || a == "lightsail:StartInstance" ||
+				a != "sts:AssumeRole" && !strings.Contains(a, ":Get") && !strings.Contains(a, ":List") && !strings.Contains(a, ":Describe")
 		})
 		if !changes {
 			continue

@@ -164,6 +164,12 @@ func (b *Biller) Run(ctx context.Context) (counts string, err error) {
 			runErr = err
 			break
 		}
+		if b.ce.ByAccount {
+			if err := b.store.ReplaceBilledAccounts(ctx, sp.month, sp.from, sp.to, billed.Accounts, now); err != nil {
+				runErr = err
+				break
+			}
+		}
 		lines += len(billed.Lines)
 		n, err := b.queueEvents(ctx, sp.month, final && !held[sp.month], now)
 		queued += n

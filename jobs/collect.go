@@ -177,7 +177,7 @@ func (r collectRun) partial() error {
 			fmt.Fprintf(&b, "; and %d more", len(r.errors)-5)
 			break
 		}
-		fmt.Fprintf(&b, "; %s %s: %s", e.Service, e.Region, e.Error)
+		fmt.Fprintf(&b, "; %s: %s", e.Where(), e.Error)
 	}
 	return &models.PartialError{Msg: b.String()}
 }
@@ -229,7 +229,7 @@ func (r collectRun) summary() models.CollectSummary {
 	sum := models.CollectSummary{Hour: r.hour, Resources: r.resources, Unpriced: r.unpriced,
 		HourlyUSD: r.scannedUSD, Duration: r.duration}
 	for _, e := range r.errors {
-		sum.Errors = append(sum.Errors, fmt.Sprintf("%s %s: %s", e.Service, e.Region, e.Error))
+		sum.Errors = append(sum.Errors, fmt.Sprintf("%s: %s", e.Where(), e.Error))
 	}
 	return sum
 }
@@ -329,7 +329,11 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 	if s, ok := c.pricer.(monthSoFarSeeder); ok {
 		before = s.SeedMonthSoFar(scan.Resources, before)
 	}
-	if err := ApplyLightsailPool(ctx, c.store, scan.Resources, now); err != nil {
+	applyPool := ApplyLightsailPool
+	if scan.PerAccount {
+		applyPool = ApplyLightsailPoolByAccount
+	}
+	if err := applyPool(ctx, c.store, scan.Resources, now); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
 	priced, after, err := c.pricer.PriceScan(ctx, scan.Resources, before)
@@ -354,6 +358,7 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 		return fmt.Errorf("collect: %w", err)
 	}
 
+	c.recordAccounts(ctx, scan, now)
 	scopes := taskScopes(scan.Tasks)
 	w := hourWrite(hour, now, priced, scopes)
 	for _, rec := range w.Records {
@@ -363,13 +368,22 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 		}
 		r.scannedUSD += rec.CostUSD
 	}
+	carriedTasks, carriedRecords, err := c.carryAccounts(ctx, &w, scopes)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
 
 	return c.store.InTx(ctx, func(tx *models.Store) error {
 		total, err := tx.WriteHour(ctx, w)
 		if err != nil {
 			return err
 		}
-		r.totalUSD, r.carried = total.TotalUSD, total.ResourceCount-len(w.Records)
+		r.totalUSD, r.carried = total.TotalUSD, total.ResourceCount-len(w.Records)+carriedRecords
+		if carriedTasks > 0 {
+			if err := tx.MarkHourCarried(ctx, hour, carriedTasks); err != nil {
+				return err
+			}
+		}
 		if err := tx.PutMonthToDate(ctx, hour, string(beforeJSON), string(afterJSON)); err != nil {
 			return err
 		}
@@ -471,51 +485,19 @@ func (c *Collector) raisePending(ctx context.Context) (int, error) {
 	return raiseCostEvents(ctx, c.store, c.currentNotifier(), c.clock, c.opt.MaxNotifyAttempts, c.log)
 }
 
-// scope is a scan task's scope and whether the task failed.
-type scope struct {
-	models.TaskScope
-	failed bool
-}
-
-// taskScopes turns the scan's tasks into what each covers: a global task covers its
-// service in every region its regional tasks (WAF has both) do not.
-func taskScopes(tasks []aws.TaskResult) []scope {
-	regional := map[string][]string{}
-	for _, t := range tasks {
-		if t.Region != models.GlobalRegion {
-			regional[t.Service] = append(regional[t.Service], t.Region)
-		}
-	}
-	out := make([]scope, len(tasks))
-	for i, t := range tasks {
-		s := scope{TaskScope: models.TaskScope{Service: t.Service, Region: t.Region}, failed: t.Err != nil}
-		if t.Region == models.GlobalRegion {
-			s.Except = regional[t.Service]
-		}
-		out[i] = s
-	}
-	return out
-}
-
-// scopeOf is the scope of the task that covers a resource of service in region.
-func scopeOf(scopes []scope, service, region string) (scope, bool) {
-	for _, s := range scopes {
-		if s.Covers(service, region) {
-			return s, true
-		}
-	}
-	return scope{}, false
-}
-
 // hourWrite turns a priced scan into the rows of the hour.
 func hourWrite(hour, now time.Time, priced []models.PricedResource, scopes []scope) models.HourWrite {
 	w := models.HourWrite{Hour: hour, CollectedAt: now}
 	for _, s := range scopes {
-		if s.failed {
+		switch {
+		case s.failed:
 			w.Failed = append(w.Failed, s.TaskScope)
-		} else {
+		case len(s.failedIn) == 0:
 			w.Listed = append(w.Listed, s.TaskScope)
 		}
+		// A task that failed in some accounts only is neither: the accounts where it
+		// failed carry their own records forward (carryAccounts), and no resource of
+		// the scope is marked gone on the word of the others.
 	}
 	seen := map[string]bool{}
 	for _, pr := range priced {

@@ -122,8 +122,10 @@ type Guard struct {
 	locks sync.Map // "region/name" -> *sync.Mutex: one action at a time per instance
 
 	regionRuns regionRuns // consecutive failed checks per region
-	self       selfHost   // which instance costbot runs on
+	self       *selfHost  // which instance costbot runs on
 	heartbeat  *http.Client
+
+	multi guardAccounts // more than one account (guard_accounts.go)
 }
 
 // NewGuard builds the guard over the SDK's Lightsail client. notifier may be nil and set
@@ -139,7 +141,7 @@ func NewGuardWithOps(cfg *config.Config, store *models.Store, ops LightsailOps, 
 		clock = clockwork.NewRealClock()
 	}
 	return &Guard{cfg: cfg, store: store, ops: ops, clock: clock, notifier: notifier, log: slog.Default(),
-		heartbeat: &http.Client{Timeout: heartbeatTimeout}}
+		heartbeat: &http.Client{Timeout: heartbeatTimeout}, self: &selfHost{}}
 }
 
 // SetNotifier sets where the guard's pushes go.
@@ -166,18 +168,27 @@ func (g *Guard) SetLogger(l *slog.Logger) {
 }
 
 func (g *Guard) logger() *slog.Logger {
+	if g.multi.parent != nil {
+		return g.multi.parent.logger().With("account", g.multi.account)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.log
 }
 
 func (g *Guard) currentNotifier() Notifier {
+	if g.multi.parent != nil {
+		return g.multi.parent.currentNotifier()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.notifier
 }
 
 func (g *Guard) currentFlusher() OutboxFlusher {
+	if g.multi.parent != nil {
+		return g.multi.parent.currentFlusher()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.flusher
@@ -234,6 +245,19 @@ func (g *Guard) Check(ctx context.Context) (counts string, err error) {
 		errs = append(errs, err)
 	}
 	stats := &guardStats{}
+	if g.multi.source != nil {
+		errs = append(errs, g.checkAccounts(ctx, now, stats)...)
+	} else {
+		errs = append(errs, g.checkRegions(ctx, now, stats)...)
+	}
+	// One region after another failing for want of credentials is one cause, said once.
+	return stats.String(), errors.Join(aws.CollapseSetupErrors(errs, aws.Profile())...)
+}
+
+// checkRegions checks every watched region of the guard's account and returns the
+// regions' errors.
+func (g *Guard) checkRegions(ctx context.Context, now time.Time, stats *guardStats) []error {
+	var errs []error
 	regionErrs := g.eachRegion(ctx, func(ctx context.Context, region string) error {
 		err := g.checkRegion(ctx, region, now, stats)
 		if rerr := g.regionOutcome(ctx, region, now, err); rerr != nil {
@@ -246,8 +270,7 @@ func (g *Guard) Check(ctx context.Context) (counts string, err error) {
 			errs = append(errs, e)
 		}
 	}
-	// One region after another failing for want of credentials is one cause, said once.
-	return stats.String(), errors.Join(aws.CollapseSetupErrors(errs, aws.Profile())...)
+	return errs
 }
 
 // eachRegion runs fn for every watched region, at most guardConcurrency at once, and
@@ -323,13 +346,13 @@ func (g *Guard) lock(region, name string) func() {
 
 // Stop stops an instance for a person (actor: their Telegram user ID) and records it.
 func (g *Guard) Stop(ctx context.Context, region, name, actor string) error {
-	return g.act(ctx, "stop", region, name, actor)
+	return g.StopIn(ctx, "", region, name, actor)
 }
 
 // Start starts an instance for a person and records it. If its usage is over the stop
 // threshold, the next check stops it again (unless LIGHTSAIL_DRY_RUN).
 func (g *Guard) Start(ctx context.Context, region, name, actor string) error {
-	return g.act(ctx, "start", region, name, actor)
+	return g.StartIn(ctx, "", region, name, actor)
 }
 
 func (g *Guard) act(ctx context.Context, action, region, name, actor string) error {
@@ -368,14 +391,18 @@ func (g *Guard) act(ctx context.Context, action, region, name, actor string) err
 
 // RegionError is a region that could not be listed.
 type RegionError struct {
-	Region string
-	Err    error
+	Account string // set when AWS_ACCOUNTS names more than the credentials' own account
+	Region  string
+	Err     error
 }
 
 // Measure reads every watched instance's traffic now, without storing or deciding
 // anything (`costbot lightsail`). Instances whose traffic could not be read have Error
 // set; regions that could not be listed are returned apart.
 func (g *Guard) Measure(ctx context.Context) ([]models.LightsailTraffic, []RegionError) {
+	if g.multi.source != nil {
+		return g.measureAccounts(ctx)
+	}
 	now := g.clock.Now().UTC().Truncate(time.Second)
 	results := make([][]models.LightsailTraffic, len(g.cfg.LightsailRegions))
 	errs := g.eachRegion(ctx, func(ctx context.Context, region string) error {

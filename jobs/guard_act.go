@@ -258,9 +258,14 @@ func (g *Guard) newAction(t models.LightsailTraffic, now time.Time, action, reas
 	}
 }
 
-// eventKey is a push's stable key: region/name/cycle/what/which.
+// eventKey is a push's stable key: region/name/cycle/what/which, after the account when
+// the instance is in one of several (two accounts' instances may share a name).
 func eventKey(t models.LightsailTraffic, what, which string) string {
-	return strings.Join([]string{t.Region, t.Instance, t.Cycle, what, which}, "/")
+	key := strings.Join([]string{t.Region, t.Instance, t.Cycle, what, which}, "/")
+	if t.AccountID != "" {
+		key = t.AccountID + "/" + key
+	}
+	return key
 }
 
 // attachEvent puts the push into the action, to be stored with it.

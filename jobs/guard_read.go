@@ -69,7 +69,7 @@ func (g *Guard) measureRegion(ctx context.Context, region string, now time.Time)
 		}
 		m := measurement{inst: in, ownID: instanceID(in)}
 		m.traffic = models.LightsailTraffic{
-			Region: region, Instance: in.Name, Cycle: cycle, State: in.State, CheckedAt: now, CreatedAt: in.CreatedAt,
+			AccountID: g.multi.account, Region: region, Instance: in.Name, Cycle: cycle, State: in.State, CheckedAt: now, CreatedAt: in.CreatedAt,
 			Bundle:             in.Bundle,
 			FullAllowanceBytes: in.AllowanceGB * models.GB,
 			AllowanceBytes:     ProratedAllowance(in.AllowanceGB*models.GB, in.CreatedAt, start, end),

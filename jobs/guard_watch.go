@@ -205,7 +205,7 @@ func (g *Guard) SelfInstanceID(ctx context.Context) string {
 	if g.cfg.LightsailSelf != "" {
 		return ""
 	}
-	s := &g.self
+	s := g.self
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := g.clock.Now()

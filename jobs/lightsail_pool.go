@@ -14,16 +14,36 @@ import (
 // prorated allowance), else the same pool rule applied to the scan's own reading since
 // the 1st and the checks stored this month.
 func ApplyLightsailPool(ctx context.Context, store *models.Store, rs []models.Resource, now time.Time) error {
+	return applyLightsailPool(ctx, store, rs, now, false)
+}
+
+// ApplyLightsailPoolByAccount is ApplyLightsailPool when AWS_ACCOUNTS names accounts:
+// each account's instances pool with that account's checks only (the guard keeps them
+// per account).
+func ApplyLightsailPoolByAccount(ctx context.Context, store *models.Store, rs []models.Resource, now time.Time) error {
+	return applyLightsailPool(ctx, store, rs, now, true)
+}
+
+func applyLightsailPool(ctx context.Context, store *models.Store, rs []models.Resource, now time.Time, byAccount bool) error {
 	start, end := cycleBounds(now)
 	cycle := CycleOf(now)
-	byRegion := map[string][]int{}
+	type place struct{ account, region string }
+	byRegion := map[place][]int{}
 	for i, r := range rs {
 		if r.Service == "lightsail" && r.Kind == models.KindInstance {
-			byRegion[r.Region] = append(byRegion[r.Region], i)
+			p := place{region: r.Region}
+			if byAccount {
+				p.account = r.AccountID
+			}
+			byRegion[p] = append(byRegion[p], i)
 		}
 	}
-	for region, idx := range byRegion {
-		history, err := store.LightsailCycleInstances(ctx, region, cycle)
+	for p, idx := range byRegion {
+		region, checks := p.region, store
+		if byAccount {
+			checks = store.ForLightsailAccount(p.account)
+		}
+		history, err := checks.LightsailCycleInstances(ctx, region, cycle)
 		if err != nil {
 			return err
 		}

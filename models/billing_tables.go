@@ -38,6 +38,24 @@ type BilledCost struct {
 
 func (BilledCost) TableName() string { return "billed_costs" }
 
+// BilledAccountCost is one linked account's bill for one service and day (table
+// billed_account_costs), every record type together: what Cost Explorer of the
+// management account says each account of the organization cost. The lines of
+// billed_costs are the whole organization's; these split it by account.
+type BilledAccountCost struct {
+	ID           uint      `gorm:"primaryKey"`
+	Day          time.Time `gorm:"uniqueIndex:idx_billed_account_line,priority:1;not null"` // midnight UTC
+	AccountID    string    `gorm:"uniqueIndex:idx_billed_account_line,priority:2;index;not null"`
+	Service      string    `gorm:"uniqueIndex:idx_billed_account_line,priority:3;not null"`
+	Month        string    `gorm:"index;not null"` // YYYY-MM (UTC)
+	UnblendedUSD float64
+	NetUSD       float64
+	Estimated    bool
+	FetchedAt    time.Time
+}
+
+func (BilledAccountCost) TableName() string { return "billed_account_costs" }
+
 // BilledMonth is what costbot holds of one month of AWS's bill (table billed_months).
 // A final month is never asked for again.
 type BilledMonth struct {
@@ -77,7 +95,7 @@ func (BillingStatus) TableName() string { return "billing_status" }
 
 // billingTables are migrated with the rest (see allTables).
 func billingTables() []any {
-	return []any{&BilledCost{}, &BilledMonth{}, &CostExplorerRequest{}, &BillingStatus{}}
+	return []any{&BilledCost{}, &BilledMonth{}, &CostExplorerRequest{}, &BillingStatus{}, &BilledAccountCost{}}
 }
 
 // Problems reading Cost Explorer, each with its own one-line advice.

@@ -25,6 +25,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 			rows[i].CheckedAt = at
 			rows[i].Region = region
 			rows[i].Cycle = cycle
+			rows[i].AccountID = s.lightsailAccountID()
 			if rows[i].Instance == "" {
 				return errors.New("an instance row without a name")
 			}
@@ -32,7 +33,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 				return err
 			}
 		}
-		return tx.Create(&LightsailUsage{CheckedAt: at, Region: region, Cycle: cycle}).Error
+		return tx.Create(&LightsailUsage{CheckedAt: at, AccountID: s.lightsailAccountID(), Region: region, Cycle: cycle}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("store: save lightsail checks of %s: %w", region, err)
@@ -44,7 +45,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 // first (rows whose traffic could not be read are left out).
 func (s *Store) LightsailHistory(ctx context.Context, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
-	err := s.db.WithContext(ctx).
+	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).
 		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND checked_at >= ?", region, instance, cycle, since.UTC().Truncate(time.Second)).
 		Order("checked_at, id").Find(&rows).Error
 	if err != nil {
@@ -56,7 +57,7 @@ func (s *Store) LightsailHistory(ctx context.Context, region, instance, cycle st
 // LastLightsailCheck is an instance's latest successful check of cycle, or nil.
 func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle string) (*LightsailUsage, error) {
 	var row LightsailUsage
-	err := s.db.WithContext(ctx).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
+	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
 		Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
@@ -71,7 +72,7 @@ func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle 
 // region, of any cycle, failed reads included, or nil.
 func (s *Store) LastLightsailRowOf(ctx context.Context, region, instanceID string) (*LightsailUsage, error) {
 	var row LightsailUsage
-	err := s.db.WithContext(ctx).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
+	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
 		Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
@@ -89,7 +90,7 @@ func (s *Store) LastLightsailRowOf(ctx context.Context, region, instanceID strin
 func (s *Store) LightsailCycleInstances(ctx context.Context, region, cycle string) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
 	err := s.db.WithContext(ctx).
-		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Select("MAX(id)").
+		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Scopes(s.inLightsailAccount).Select("MAX(id)").
 			Where("region = ? AND cycle = ? AND instance <> '' AND instance_id <> ''", region, cycle).Group("instance_id")).
 		Order("id").Find(&rows).Error
 	if err != nil {
@@ -102,7 +103,7 @@ func (s *Store) LightsailCycleInstances(ctx context.Context, region, cycle strin
 // with the given action names, or nil.
 func (s *Store) LastLightsailRegionAction(ctx context.Context, region string, actions ...string) (*LightsailAction, error) {
 	var row LightsailAction
-	err := s.db.WithContext(ctx).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
+	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -112,30 +113,36 @@ func (s *Store) LastLightsailRegionAction(ctx context.Context, region string, ac
 	return &row, nil
 }
 
-// LatestLightsailUsage is every instance of the latest stored check of each region (the
-// rows between the region's last two markers), by region then name.
+// LatestLightsailUsage is every instance of the latest stored check of each account's
+// regions (the rows between the region's last two markers), by account, region, name.
 func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
 	db := s.db.WithContext(ctx)
 	var markers []struct {
-		Region string
-		Last   uint
+		AccountID string
+		Region    string
+		Last      uint
 	}
-	if err := db.Model(&LightsailUsage{}).Select("region, MAX(id) AS last").Where("instance = ''").Group("region").Scan(&markers).Error; err != nil {
+	if err := db.Model(&LightsailUsage{}).Scopes(s.inLightsailAccount).Select("account_id, region, MAX(id) AS last").Where("instance = ''").
+		Group("account_id, region").Scan(&markers).Error; err != nil {
 		return nil, fmt.Errorf("store: latest lightsail checks: %w", err)
 	}
 	var out []LightsailUsage
 	for _, m := range markers {
 		var prev uint
-		if err := db.Model(&LightsailUsage{}).Select("COALESCE(MAX(id), 0)").Where("instance = '' AND region = ? AND id < ?", m.Region, m.Last).Scan(&prev).Error; err != nil {
+		if err := db.Model(&LightsailUsage{}).Select("COALESCE(MAX(id), 0)").
+			Where("instance = '' AND account_id = ? AND region = ? AND id < ?", m.AccountID, m.Region, m.Last).Scan(&prev).Error; err != nil {
 			return nil, fmt.Errorf("store: latest lightsail checks of %s: %w", m.Region, err)
 		}
 		var rows []LightsailUsage
-		if err := db.Where("region = ? AND instance <> '' AND id > ? AND id < ?", m.Region, prev, m.Last).Order("id").Find(&rows).Error; err != nil {
+		if err := db.Where("account_id = ? AND region = ? AND instance <> '' AND id > ? AND id < ?", m.AccountID, m.Region, prev, m.Last).Order("id").Find(&rows).Error; err != nil {
 			return nil, fmt.Errorf("store: latest lightsail checks of %s: %w", m.Region, err)
 		}
 		out = append(out, rows...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].AccountID != out[j].AccountID {
+			return out[i].AccountID < out[j].AccountID
+		}
 		if out[i].Region != out[j].Region {
 			return out[i].Region < out[j].Region
 		}
@@ -148,6 +155,9 @@ func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, err
 func (s *Store) AddLightsailAction(ctx context.Context, a *LightsailAction) error {
 	a.ID = 0
 	a.At = a.At.UTC()
+	if s.lightsailAccount != nil {
+		a.AccountID = *s.lightsailAccount
+	}
 	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
 		return fmt.Errorf("store: record lightsail %s of %s/%s: %w", a.Action, a.Region, a.Instance, err)
 	}
@@ -168,7 +178,7 @@ func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) err
 // LightsailActions is every action on an instance in cycle, oldest first.
 func (s *Store) LightsailActions(ctx context.Context, region, instance, cycle string) ([]LightsailAction, error) {
 	var rows []LightsailAction
-	err := s.db.WithContext(ctx).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
+	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: lightsail actions of %s/%s: %w", region, instance, err)
 	}

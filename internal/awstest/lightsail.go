@@ -47,6 +47,7 @@ type Lightsail struct {
 	rng      *rand.Rand
 	serial   int
 	delay    time.Duration // publication delay of datapoints
+	account  string        // the account in the ARNs and support codes it makes up
 }
 
 type lightsailRegion struct {
@@ -86,6 +87,7 @@ func StartLightsail(t testing.TB) *Lightsail {
 		regions:  map[string]*lightsailRegion{},
 		traffic:  map[trafficKey]TrafficFunc{},
 		rng:      rand.New(rand.NewPCG(20161128, 1440)),
+		account:  lightsailFakeAccount,
 	}
 	l.srv = httptest.NewServer(http.HandlerFunc(l.serve))
 	l.URL = l.srv.URL
@@ -187,8 +189,8 @@ func (l *Lightsail) AddInstance(region string, in LightsailInstance) {
 	n := l.nextSerial()
 	doc := map[string]any{
 		"name":             in.Name,
-		"arn":              fmt.Sprintf("arn:aws:lightsail:%s:%s:Instance/%08x-0000-4000-8000-%012x", region, lightsailFakeAccount, n, n),
-		"supportCode":      fmt.Sprintf("%s/i-%017x", lightsailFakeAccount, n),
+		"arn":              fmt.Sprintf("arn:aws:lightsail:%s:%s:Instance/%08x-0000-4000-8000-%012x", region, l.account, n, n),
+		"supportCode":      fmt.Sprintf("%s/i-%017x", l.account, n),
 		"createdAt":        epochSeconds(in.CreatedAt),
 		"location":         map[string]any{"availabilityZone": in.Zone, "regionName": region},
 		"resourceType":     "Instance",

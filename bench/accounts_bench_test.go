@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"golang.org/x/sync/errgroup"
+
+	costaws "costbot/aws"
+	"costbot/config"
+	"costbot/internal/awstest"
+)
+
+// Accounts of the multi-account benchmark: each holds accountsBenchPerRegion EC2
+// instances in each of the six default regions, created with the account's assumed
+// credentials (moto keeps them in that account).
+const (
+	accountsBenchAccounts    = 100
+	accountsBenchPerRegion   = 20
+	accountsBenchConcurrency = 8 // ACCOUNT_CONCURRENCY's default
+)
+
+// BenchmarkScanAccounts runs the built `costbot scan --json` over 100 accounts
+// (AWS_ACCOUNTS = 100 role ARNs, ACCOUNT_CONCURRENCY=8) × 6 regions × 20 instances,
+// behind the 50 ms proxy, and reports its wall time, the AWS calls it made (AssumeRole
+// included), its peak resident set, and the wall time of one account scanned alone:
+// the bound is one account's time × 100 ÷ 8, and the target is a wall time within twice
+// the bound. Seeding 12,000 instances in moto takes minutes; the benchmark is skipped
+// with -short.
+//
+//	go test ./bench -run '^$' -bench BenchmarkScanAccounts -benchtime 1x -timeout 60m
+func BenchmarkScanAccounts(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 12,000 instances in moto")
+	}
+	bin := filepath.Join(b.TempDir(), "costbot")
+	buildCostbot(b, bin)
+	moto := awstest.StartMoto(b)
+	moto.Reset(b)
+	ctx := context.Background()
+
+	roles := make([]string, accountsBenchAccounts)
+	for i := range roles {
+		roles[i] = fmt.Sprintf("arn:aws:iam::%012d:role/CostbotReadOnly", 100000000000+i)
+	}
+	seedStart := time.Now()
+	seedAccounts(b, ctx, moto, roles)
+	b.Logf("seeded %d accounts × %d regions × %d instances in %s", len(roles), len(config.DefaultRegions), accountsBenchPerRegion, time.Since(seedStart).Round(time.Second))
+
+	proxy := awstest.NewFaultProxy(b, moto.URL)
+	proxy.Latency = awsLatency
+	endpoint := proxy.Start(b)
+	pricing := awstest.NewPricingServer(b, awstest.DefaultPricingCatalogue())
+	scan := func(accounts []string) (wall time.Duration, calls int64, rssMB float64, resources int) {
+		b.Helper()
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "COST_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "DB_PATH=") {
+				env = append(env, kv)
+			}
+		}
+		env = append(env, "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
+			"AWS_ENDPOINT_URL="+endpoint, "AWS_ENDPOINT_URL_PRICING="+pricing.URL, "DB_PATH="+filepath.Join(b.TempDir(), "cost.db"),
+			"COST_SERVICES=ec2,ebs,vpc", "AWS_ACCOUNTS="+strings.Join(accounts, ","),
+			fmt.Sprintf("ACCOUNT_CONCURRENCY=%d", accountsBenchConcurrency))
+		cmd := exec.Command(bin, "scan", "--json")
+		cmd.Env = env
+		out := &countingWriter{}
+		cmd.Stdout = out
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		before := proxy.Requests()
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("costbot scan: %v\n%s", err, stderr.String())
+		}
+		wall = time.Since(start)
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		return wall, proxy.Requests() - before, float64(ru.Maxrss) / 1024, out.resources
+	}
+
+	b.ResetTimer()
+	for b.Loop() {
+		one, oneCalls, _, oneResources := scan(roles[:1])
+		wall, calls, rss, resources := scan(roles)
+		bound := time.Duration(float64(one) * float64(len(roles)) / accountsBenchConcurrency)
+		b.ReportMetric(wall.Seconds(), "wall_s")
+		b.ReportMetric(one.Seconds(), "one_account_s")
+		b.ReportMetric(bound.Seconds(), "bound_s")
+		b.ReportMetric(wall.Seconds()/bound.Seconds(), "wall/bound")
+		b.ReportMetric(float64(calls), "aws_calls")
+		b.ReportMetric(float64(oneCalls), "one_account_calls")
+		b.ReportMetric(rss, "peak_rss_MB")
+		b.ReportMetric(float64(resources), "resources")
+		if oneResources == 0 || resources < len(roles)*oneResources {
+			b.Errorf("scanned %d resources, one account %d: want every account's", resources, oneResources)
+		}
+	}
+}
+
+// seedAccounts starts accountsBenchPerRegion instances in every default region of each
+// role's account, with the role's assumed credentials.
+func seedAccounts(b *testing.B, ctx context.Context, moto *awstest.Moto, roles []string) {
+	b.Helper()
+	resolver := &costaws.AccountResolver{Base: moto.Config("us-east-1"), RoleARNs: roles}
+	accounts, err := resolver.Resolve(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var g errgroup.Group
+	g.SetLimit(4)
+	for _, a := range accounts {
+		for _, region := range config.DefaultRegions {
+			g.Go(func() error {
+				cfg := a.Config.Copy()
+				cfg.Region = region
+				_, err := ec2.NewFromConfig(cfg).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: awssdk.String("ami-12c6146b"),
+					InstanceType: ec2types.InstanceTypeT3Micro, MinCount: awssdk.Int32(accountsBenchPerRegion), MaxCount: awssdk.Int32(accountsBenchPerRegion)})
+				if err != nil {
+					return fmt.Errorf("seed %s %s: %w", a.ID, region, err)
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+}
