@@ -81,12 +81,18 @@ func newAccountsHarness(t *testing.T) (*harness, *recordingLightsail) {
 			t.Fatal(err)
 		}
 	}
-	err := st.SaveLightsailChecks(ctx, "us-east-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{
-		{AccountID: acctA, Instance: "web-a", State: "running", UsedBytes: 100e9, AllowanceBytes: 1000e9, Percent: 10},
-		{AccountID: acctB, Instance: "web-b", State: "running", UsedBytes: 200e9, AllowanceBytes: 1000e9, Percent: 20},
-	})
-	if err != nil {
-		t.Fatal(err)
+	// Each account's guard writes its own checks, stamped with its account.
+	for _, c := range []struct {
+		account string
+		row     costmodels.LightsailUsage
+	}{
+		{acctA, costmodels.LightsailUsage{Instance: "web-a", State: "running", UsedBytes: 100e9, AllowanceBytes: 1000e9, Percent: 10}},
+		{acctB, costmodels.LightsailUsage{Instance: "web-b", State: "running", UsedBytes: 200e9, AllowanceBytes: 1000e9, Percent: 20}},
+	} {
+		err := st.ForLightsailAccount(c.account).SaveLightsailChecks(ctx, "us-east-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{c.row})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return h, ls
 }
