@@ -111,14 +111,11 @@ func (PriceCacheEntry) TableName() string { return "price_cache" }
 
 // LightsailUsage is one guard check of one instance (table lightsail_usage).
 type LightsailUsage struct {
-	ID        uint      `gorm:"primaryKey"`
-	CheckedAt time.Time `gorm:"index"`
-	// AccountID is the account the instance is in: "" for the credentials' own account
-	// when AWS_ACCOUNTS is empty, so rows written before accounts existed stay its own.
-	AccountID      string `gorm:"index"`
-	Region         string `gorm:"index:idx_ls_usage_inst,priority:1"`
-	Instance       string `gorm:"index:idx_ls_usage_inst,priority:2"`
-	Cycle          string // YYYY-MM (UTC)
+	ID             uint      `gorm:"primaryKey"`
+	CheckedAt      time.Time `gorm:"index"`
+	Region         string    `gorm:"index:idx_ls_usage_inst,priority:1"`
+	Instance       string    `gorm:"index:idx_ls_usage_inst,priority:2"`
+	Cycle          string    // YYYY-MM (UTC)
 	State          string
 	UsedBytes      float64
 	AllowanceBytes float64
@@ -153,6 +150,10 @@ type LightsailUsage struct {
 	Blind      bool
 	LastGoodAt *time.Time
 	SelfHost   bool // costbot runs on this instance
+
+	// AccountID is the account the instance is in: "" for the credentials' own account
+	// when AWS_ACCOUNTS is empty, so rows written before accounts existed stay its own.
+	AccountID string `gorm:"index"`
 }
 
 func (LightsailUsage) TableName() string { return "lightsail_usage" }
@@ -160,19 +161,17 @@ func (LightsailUsage) TableName() string { return "lightsail_usage" }
 // LightsailAction is every warning, stop and start, by the guard or a person
 // (table lightsail_actions).
 type LightsailAction struct {
-	ID    uint      `gorm:"primaryKey"`
-	At    time.Time `gorm:"index"`
-	Cycle string    `gorm:"index"` // YYYY-MM (UTC)
-	// AccountID is the account the instance is in ("" as in LightsailUsage).
-	AccountID string `gorm:"index"`
-	Region    string
-	Instance  string `gorm:"index"`
-	Action    string // warn, stop, start
-	Level     float64
-	Actor     string // "guard" or a Telegram user ID
-	Reason    string
-	Result    string // ok, failed, dry-run, pending (the call is under way), skipped
-	Error     string
+	ID       uint      `gorm:"primaryKey"`
+	At       time.Time `gorm:"index"`
+	Cycle    string    `gorm:"index"` // YYYY-MM (UTC)
+	Region   string
+	Instance string `gorm:"index"`
+	Action   string // warn, stop, start
+	Level    float64
+	Actor    string // "guard" or a Telegram user ID
+	Reason   string
+	Result   string // ok, failed, dry-run, pending (the call is under way), skipped
+	Error    string
 
 	// The push this action raised, kept until the notifier took it, so that no push is
 	// lost to a failure or a restart (EventKind is empty when the action pushes nothing).
@@ -182,6 +181,9 @@ type LightsailAction struct {
 	NotifiedAt     *time.Time `gorm:"index"`
 	NotifyAttempts int
 	NotifyDropped  bool
+
+	// AccountID is the account the instance is in ("" as in LightsailUsage).
+	AccountID string `gorm:"index"`
 }
 
 func (LightsailAction) TableName() string { return "lightsail_actions" }
