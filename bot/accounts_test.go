@@ -31,17 +31,17 @@ type recordingLightsail struct {
 	calls []string
 }
 
-func (l *recordingLightsail) Stop(_ context.Context, region, name, _ string) error {
+func (l *recordingLightsail) StopIn(_ context.Context, account, region, name, _ string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.calls = append(l.calls, "stop "+region+"/"+name)
+	l.calls = append(l.calls, "stop "+account+":"+region+"/"+name)
 	return nil
 }
 
-func (l *recordingLightsail) Start(_ context.Context, region, name, _ string) error {
+func (l *recordingLightsail) StartIn(_ context.Context, account, region, name, _ string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.calls = append(l.calls, "start "+region+"/"+name)
+	l.calls = append(l.calls, "start "+account+":"+region+"/"+name)
 	return nil
 }
 
@@ -354,7 +354,7 @@ func TestStopOnlyInAccountsTheChatSees(t *testing.T) {
 		}
 		done := h.pressForEdit(groupID, ownerID, prompt.MessageID(), confirm)
 		mustContain(t, "stop of web-a", done.Params["text"], "web-a")
-		if calls := ls.Calls(); !slices.Equal(calls, []string{"stop us-east-1/web-a"}) {
+		if calls := ls.Calls(); !slices.Equal(calls, []string{"stop " + acctA + ":us-east-1/web-a"}) {
 			t.Errorf("controller calls %v, want only the stop of web-a", calls)
 		}
 		// The owner's own chat sees B, so the same admin may stop it there.

@@ -16,8 +16,10 @@ import (
 // LightsailController stops and starts Lightsail instances for people and records who
 // asked (actor: their Telegram user ID): jobs.Guard.
 type LightsailController interface {
-	Stop(ctx context.Context, region, name, actor string) error
-	Start(ctx context.Context, region, name, actor string) error
+	// StopIn and StartIn act on the instance of account ("" when the guard is to find
+	// the one account that has an instance of that name in region).
+	StopIn(ctx context.Context, account, region, name, actor string) error
+	StartIn(ctx context.Context, account, region, name, actor string) error
 }
 
 const (
@@ -237,7 +239,7 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 	if !ok || !isTarget {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
 	}
-	if ok, err := b.mayActOn(ctx, r, target.Region, target.Name); err != nil || !ok {
+	if _, ok, err := b.mayActOn(ctx, r, target.Region, target.Name); err != nil || !ok {
 		if err == nil {
 			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, target.Name), nil)
 		}
@@ -310,7 +312,8 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 	if b.deps.Lightsail == nil {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.unavailable"}), nil)
 	}
-	if ok, err := b.mayActOn(ctx, r, c.Region, c.Name); err != nil || !ok {
+	account, ok, err := b.mayActOn(ctx, r, c.Region, c.Name)
+	if err != nil || !ok {
 		if err == nil {
 			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, c.Name), nil)
 		}
@@ -319,13 +322,12 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 	actCtx, cancel := context.WithTimeout(ctx, actionTimeout)
 	defer cancel()
 	actor := strconv.FormatInt(r.UserID, 10)
-	var err error
 	done, failed := msgID{"lightsail.stop_done"}, msgID{"lightsail.stop_failed"}
 	if c.Op == opStart {
-		err = b.deps.Lightsail.Start(actCtx, c.Region, c.Name, actor)
+		err = b.deps.Lightsail.StartIn(actCtx, account, c.Region, c.Name, actor)
 		done, failed = msgID{"lightsail.start_done"}, msgID{"lightsail.start_failed"}
 	} else {
-		err = b.deps.Lightsail.Stop(actCtx, c.Region, c.Name, actor)
+		err = b.deps.Lightsail.StopIn(actCtx, account, c.Region, c.Name, actor)
 	}
 	data := map[string]any{"Name": c.Name, "Region": c.Region, "UserID": r.UserID}
 	text := r.tr.T(done, data)

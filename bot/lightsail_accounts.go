@@ -20,19 +20,31 @@ func (b *Bot) actionScope(r *Request) costmodels.AccountScope {
 }
 
 // mayActOn reports whether the instance (region, name) is in an account the request's
-// chat sees: always, for a chat TELEGRAM_CHAT_ACCOUNTS does not limit.
-func (b *Bot) mayActOn(ctx context.Context, r *Request, region, name string) (bool, error) {
+// chat sees (always, for a chat TELEGRAM_CHAT_ACCOUNTS does not limit), and which: the
+// one visible account that has it, or "" for the guard to find when the chat sees all
+// accounts or several visible ones have an instance of that name.
+func (b *Bot) mayActOn(ctx context.Context, r *Request, region, name string) (account string, ok bool, err error) {
 	scope := b.actionScope(r)
 	if scope.All() {
-		return true, nil
+		return "", true, nil
 	}
 	rows, err := b.deps.Store.LatestLightsailUsage(ctx)
 	if err != nil {
-		return false, err
+		return "", false, err
 	}
-	return slices.ContainsFunc(rows, func(u costmodels.LightsailUsage) bool {
-		return u.Region == region && u.Instance == name && scope.Covers(u.AccountID)
-	}), nil
+	var visible []string
+	for _, u := range rows {
+		if u.Region == region && u.Instance == name && scope.Covers(u.AccountID) && !slices.Contains(visible, u.AccountID) {
+			visible = append(visible, u.AccountID)
+		}
+	}
+	switch len(visible) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return visible[0], true, nil
+	}
+	return "", true, nil
 }
 
 // inHiddenAccount reports whether a watched instance of that name (any case) exists only
