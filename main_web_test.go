@@ -352,7 +352,8 @@ func TestDashboardInChromium(t *testing.T) {
 	// narrows every figure to one.
 	const second = "210987654321"
 	dbExec(t, dbPath,
-		`INSERT INTO accounts (id, name, role_arn, problem, job, gone) SELECT DISTINCT account_id, 'main', '', '', '', 0 FROM cost_summary`,
+		`INSERT INTO accounts (id, name, role_arn, problem, job, gone) SELECT DISTINCT account_id, 'main', '', '', '', 0 FROM cost_summary WHERE true
+			ON CONFLICT (id) DO UPDATE SET name = 'main'`,
 		`INSERT INTO accounts (id, name, role_arn, problem, job, gone) VALUES ('`+second+`', 'second', '', '', '', 0)`,
 		`INSERT INTO cost_summary (hour, account_id, service, region, cost_usd, resource_count, estimated)
 			VALUES (strftime('%Y-%m-01 00:00:00+00:00', 'now'), '`+second+`', 'ec2', 'us-east-1', 5, 1, 0)`,
