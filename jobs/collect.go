@@ -515,7 +515,7 @@ func hourWrite(hour, now time.Time, priced []models.PricedResource, scopes []sco
 		w.Resources = append(w.Resources, resourceRow(pr, now))
 		if pr.Service == "lambda" && pr.Kind == models.KindFunction {
 			durationMS := pr.Usage["duration_ms_hour"]
-			w.Lambda = append(w.Lambda, models.LambdaRecord{Hour: hour, Region: pr.Region, FunctionName: pr.ID,
+			w.Lambda = append(w.Lambda, models.LambdaRecord{Hour: hour, AccountID: pr.AccountID, Region: pr.Region, FunctionName: pr.ID,
 				Invocations: pr.Usage["invocations_hour"], DurationMS: durationMS,
 				// GB-seconds as Lambda bills them: memory in GB (MB / 1024) x seconds.
 				GBSeconds: pr.Usage["memory_mb"] / 1024 * durationMS / 1000,

@@ -108,3 +108,47 @@ func TestOpenAddsTheAccountToTheCostTables(t *testing.T) {
 		t.Errorf("cost_keys ids = %v, want the one key 7", keys)
 	}
 }
+
+// Two accounts' functions of the same name and region are two Lambda records, also in a
+// database whose earlier unique index had no account.
+func TestLambdaRecordsOfTwoAccounts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lambda.db")
+	db, err := gorm.Open(sqlite.Open("file:"+path), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE `lambda_records` (`id` integer PRIMARY KEY AUTOINCREMENT,`hour` datetime NOT NULL,`region` text NOT NULL,`function_name` text NOT NULL,`invocations` real,`duration_ms` real,`gb_seconds` real,`cost_usd` real)",
+		"CREATE UNIQUE INDEX `idx_lambda_hour` ON `lambda_records`(`hour`,`region`,`function_name`)",
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sqlDB, _ := db.DB(); sqlDB != nil {
+		sqlDB.Close()
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	w := HourWrite{Hour: h, CollectedAt: h, Lambda: []LambdaRecord{
+		{AccountID: "111111111111", Region: "us-east-1", FunctionName: "resize", Invocations: 10},
+		{AccountID: "222222222222", Region: "us-east-1", FunctionName: "resize", Invocations: 20},
+	}}
+	for range 2 { // written twice, as a collection run again within the hour does
+		if _, err := s.WriteHour(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []LambdaRecord
+	if err := s.DB().Order("account_id").Find(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Invocations != 10 || got[1].Invocations != 20 {
+		t.Errorf("lambda records = %+v, want one per account", got)
+	}
+}

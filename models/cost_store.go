@@ -537,7 +537,7 @@ func insertRows(tx *gorm.DB, table string, cols []string, rows [][]any, suffix s
 // their natural key (an existing row keeps its ID) and the hour's other rows deleted.
 func putHourLambda(tx *gorm.DB, hour time.Time, records []LambdaRecord) error {
 	records = slices.Clone(records)
-	key := func(r LambdaRecord) string { return r.Region + "\x00" + r.FunctionName }
+	key := func(r LambdaRecord) string { return r.AccountID + "\x00" + r.Region + "\x00" + r.FunctionName }
 	keep := make(map[string]bool, len(records))
 	for i := range records {
 		records[i].ID, records[i].Hour = 0, hour
@@ -561,7 +561,7 @@ func putHourLambda(tx *gorm.DB, hour time.Time, records []LambdaRecord) error {
 	if len(records) == 0 {
 		return nil
 	}
-	cols := []clause.Column{{Name: "hour"}, {Name: "region"}, {Name: "function_name"}}
+	cols := []clause.Column{{Name: "hour"}, {Name: "account_id"}, {Name: "region"}, {Name: "function_name"}}
 	if err := tx.Clauses(clause.OnConflict{Columns: cols, UpdateAll: true}).CreateInBatches(records, 200).Error; err != nil {
 		return fmt.Errorf("lambda records: %w", err)
 	}

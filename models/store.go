@@ -55,7 +55,7 @@ func Open(path string) (*Store, error) {
 	// One writer at a time is what SQLite allows; a single connection also keeps
 	// every pragma in force.
 	sqlDB.SetMaxOpenConns(1)
-	if err := db.AutoMigrate(allTables()...); err != nil {
+	if err := errors.Join(dropRetiredIndexes(db), db.AutoMigrate(allTables()...)); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}

@@ -63,6 +63,9 @@ func OpenPostgres(dbURL string) (*Store, error) {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, migrationLock).Error; err != nil {
 			return err
 		}
+		if err := dropRetiredIndexes(tx); err != nil {
+			return err
+		}
 		if err := tx.AutoMigrate(allTables()...); err != nil {
 			return err
 		}

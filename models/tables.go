@@ -1,6 +1,11 @@
 package models
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // ResourceRow is the latest known state of a resource (table resources).
 type ResourceRow struct {
@@ -73,9 +78,10 @@ func (CostSummary) TableName() string { return "cost_summary" }
 // LambdaRecord is one function's usage and cost for one hour (table lambda_records).
 type LambdaRecord struct {
 	ID           uint      `gorm:"primaryKey"`
-	Hour         time.Time `gorm:"uniqueIndex:idx_lambda_hour,priority:1;not null"`
-	Region       string    `gorm:"uniqueIndex:idx_lambda_hour,priority:2;not null"`
-	FunctionName string    `gorm:"uniqueIndex:idx_lambda_hour,priority:3;not null"`
+	Hour         time.Time `gorm:"uniqueIndex:idx_lambda_account_hour,priority:1;not null"`
+	AccountID    string    `gorm:"uniqueIndex:idx_lambda_account_hour,priority:2;not null;default:''"`
+	Region       string    `gorm:"uniqueIndex:idx_lambda_account_hour,priority:3;not null"`
+	FunctionName string    `gorm:"uniqueIndex:idx_lambda_account_hour,priority:4;not null"`
 	Invocations  float64
 	DurationMS   float64
 	GBSeconds    float64
@@ -233,6 +239,21 @@ func (JobRun) TableName() string { return "job_runs" }
 
 // allTables are the tables GORM migrates; the cost history's tables are created by
 // migrateCostSchema.
+// retiredIndexes are unique indexes of earlier versions that a wider one replaced; they
+// are dropped before migrating, as they would still refuse rows the new one allows.
+var retiredIndexes = []string{
+	"idx_lambda_hour", // (hour, region, function_name): two accounts may share a function name
+}
+
+func dropRetiredIndexes(db *gorm.DB) error {
+	for _, name := range retiredIndexes {
+		if err := db.Exec(`DROP INDEX IF EXISTS ` + name).Error; err != nil {
+			return fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func allTables() []any {
 	return append([]any{
 		&ResourceRow{}, &LambdaRecord{}, &MonthlySummary{},
