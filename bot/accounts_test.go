@@ -363,3 +363,29 @@ func TestStopOnlyInAccountsTheChatSees(t *testing.T) {
 		}
 	})
 }
+
+// /status counts the accounts a chat sees and names each one the last job could not
+// work on, with its fix; a chat never hears of another chat's accounts.
+func TestStatusNamesAccountProblems(t *testing.T) {
+	h, _ := newAccountsHarness(t)
+	ctx := context.Background()
+	at := h.clock.Now()
+	problem := "the role arn:aws:iam::" + acctB + ":role/CostbotReadOnly cannot be assumed: its trust policy must allow costbot's credentials"
+	if err := h.store.SetAccountProblem(ctx, acctB, "collect", problem, at); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	for _, lang := range []string{"en", "zh"} {
+		tr := setLang(t, h, ownerID, lang)
+		owner := h.say(ownerID, ownerID, "/status").Params["text"]
+		mustContain(t, lang+" owner /status", owner,
+			tr.T(msgID{"status.accounts"}, map[string]any{"Count": 2, "Problems": 1}),
+			tr.T(msgID{"status.account_problem"}, map[string]any{"Account": acctB, "Job": "collect",
+				"When": at.In(h.bot.cfg.ReportTZ).Format("2006-01-02 15:04 MST"), "Problem": problem}))
+		if strings.Count(owner, "cannot be assumed") != 1 {
+			t.Errorf("%s: the problem is not said once:\n%s", lang, owner)
+		}
+	}
+	group := h.say(groupID, memberID, "/status").Params["text"]
+	mustLack(t, "group /status", group, acctB, "cannot be assumed", h.tr("zh").T(msgID{"status.accounts"}, map[string]any{"Count": 1, "Problems": 0}))
+}

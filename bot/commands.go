@@ -258,5 +258,14 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 	if v.Billing, err = b.billingStatus(ctx); err != nil {
 		return "", err
 	}
+	accounts, err := b.deps.Store.Accounts(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range costmodels.VisibleAccounts(accounts, b.cfg.ChatAccounts.Of(r.ChatID)) {
+		if !a.Gone {
+			v.Accounts = append(v.Accounts, a)
+		}
+	}
 	return renderStatus(r.tr, v), nil
 }

@@ -39,6 +39,9 @@ type statusView struct {
 	Billing *billingStatusView
 	// Leader is the replica leading (nil: one daemon, not shown).
 	Leader *leaderView
+	// Accounts are the current accounts the chat sees (shown with two or more, or with
+	// a problem).
+	Accounts []costmodels.Account
 }
 
 // leaderView is the lease holder among replicas.
@@ -79,6 +82,7 @@ func renderStatus(tr translator, v statusView) string {
 	if v.Leader != nil {
 		lines = append(lines, renderLeader(tr, *v.Leader, tz))
 	}
+	lines = append(lines, renderAccountProblems(tr, v.Accounts, tz)...)
 	lines = append(lines, "", tr.T(msgID{"status.jobs"}))
 	if len(v.Runs) == 0 {
 		lines = append(lines, tr.T(msgID{"status.no_jobs"}))
@@ -189,4 +193,24 @@ var tagRE = regexp.MustCompile(`<[^>]*>`)
 // stripTags turns Telegram HTML into plain text, for alerts and the command menu.
 func stripTags(s string) string {
 	return html.UnescapeString(tagRE.ReplaceAllString(s, ""))
+}
+
+// renderAccountProblems is how many accounts costbot watches and one line for each whose
+// last job could not work on it; nothing for one account that went well.
+func renderAccountProblems(tr translator, accounts []costmodels.Account, tz *time.Location) []string {
+	var problems []costmodels.Account
+	for _, a := range accounts {
+		if a.Problem != "" {
+			problems = append(problems, a)
+		}
+	}
+	if len(accounts) < 2 && len(problems) == 0 {
+		return nil
+	}
+	lines := []string{tr.T(msgID{"status.accounts"}, map[string]any{"Count": len(accounts), "Problems": len(problems)})}
+	for _, a := range problems {
+		lines = append(lines, tr.T(msgID{"status.account_problem"}, map[string]any{"Account": a.Label(), "Job": a.Job,
+			"When": a.CheckedAt.In(tz).Format("2006-01-02 15:04 MST"), "Problem": truncate(a.Problem, 300)}))
+	}
+	return lines
 }
