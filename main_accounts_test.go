@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -47,9 +46,7 @@ func TestOrganizationCostDoneWhen(t *testing.T) {
 	srv := tgtest.New(t)
 	pricingAPI := awstest.NewPricingServer(t, awstest.DefaultPricingCatalogue())
 	dir := t.TempDir()
-	cmd := exec.Command(costbotBinary(t), "run")
-	cmd.Dir = dir
-	cmd.Env = cleanEnv(
+	d := startBotDaemon(t, dir, srv,
 		"TELEGRAM_BOT_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(),
 		"TELEGRAM_CHAT_IDS=4242", "TELEGRAM_ADMIN_IDS=4242", "BOT_LANG=en", "REPORT_TZ=UTC",
 		"DB_PATH="+filepath.Join(dir, "cost.db"), "HTTP_ADDR=",
@@ -58,20 +55,6 @@ func TestOrganizationCostDoneWhen(t *testing.T) {
 		"AWS_ACCOUNTS=organization", "COST_SERVICES=ec2", "COST_REGIONS=us-east-1",
 		"COST_EXPLORER_INTERVAL=off", "LIGHTSAIL_CHECK_INTERVAL=24h", "LIGHTSAIL_REGIONS=us-east-1", "LIGHTSAIL_SELF=none",
 	)
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("daemon output:\n%s", logs.String())
-		}
-	})
-	srv.WaitCall(t, "getUpdates", nil, 20*time.Second)
-	d := &billingDaemon{t: t, srv: srv, cmd: cmd, logs: logs}
 	d.waitLog("job done", "job=collect")
 
 	cost := d.ask("/cost", "By account")

@@ -26,9 +26,7 @@ func startBillingDaemon(t *testing.T, dir string, moto *awstest.Moto, ceURL stri
 	t.Helper()
 	srv := tgtest.New(t)
 	ls := awstest.StartLightsail(t)
-	cmd := exec.Command(costbotBinary(t), "run")
-	cmd.Dir = dir
-	cmd.Env = cleanEnv(
+	return startBotDaemon(t, dir, srv,
 		"TELEGRAM_BOT_TOKEN="+srv.Token(), "TELEGRAM_API_URL="+srv.URL(),
 		"TELEGRAM_CHAT_IDS=4242", "TELEGRAM_ADMIN_IDS=4242", "BOT_LANG=en", "REPORT_TZ=UTC",
 		"DB_PATH="+filepath.Join(dir, "cost.db"), "HTTP_ADDR="+freeAddr(t),
@@ -37,6 +35,15 @@ func startBillingDaemon(t *testing.T, dir string, moto *awstest.Moto, ceURL stri
 		"AWS_ENDPOINT_URL_LIGHTSAIL="+ls.URL, "AWS_ENDPOINT_URL_PRICING=http://127.0.0.1:1", "AWS_MAX_ATTEMPTS=1",
 		"COST_SERVICES=ec2,ebs,vpc", "COST_REGIONS=us-east-1", "LIGHTSAIL_REGIONS=us-east-1",
 	)
+}
+
+// startBotDaemon runs `costbot run` in dir with env (on top of a clean environment)
+// against the fake Bot API srv, and waits for its first poll.
+func startBotDaemon(t *testing.T, dir string, srv *tgtest.Server, env ...string) *billingDaemon {
+	t.Helper()
+	cmd := exec.Command(costbotBinary(t), "run")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv(env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
