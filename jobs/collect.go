@@ -501,7 +501,7 @@ func hourWrite(hour, now time.Time, priced []models.PricedResource, scopes []sco
 	}
 	seen := map[string]bool{}
 	for _, pr := range priced {
-		id := pr.Service + "\x00" + pr.Region + "\x00" + pr.ID
+		id := pr.AccountID + "\x00" + pr.Service + "\x00" + pr.Region + "\x00" + pr.ID
 		if seen[id] {
 			continue
 		}

@@ -201,3 +201,23 @@ func TestCollectOneRefusedAccountAmongThree(t *testing.T) {
 		}
 	}
 }
+
+// Two accounts' resources of the same service, region and ID (a Lightsail instance
+// "web" in each) are two records of the hour, each with its account.
+func TestHourWriteKeepsSameIDsOfTwoAccounts(t *testing.T) {
+	hour := time.Date(2026, 5, 12, 10, 0, 0, 0, time.UTC)
+	web := func(account string, usd float64) models.PricedResource {
+		return models.PricedResource{
+			Resource: models.Resource{AccountID: account, Service: "lightsail", Region: "us-east-1", ID: "web", Name: "web", Kind: models.KindInstance},
+			Cost:     models.Cost{HourlyUSD: usd, Priced: true, Source: models.SourceAPI},
+		}
+	}
+	scopes := []scope{{TaskScope: models.TaskScope{Service: "lightsail", Region: "us-east-1"}}}
+	w := hourWrite(hour, hour, []models.PricedResource{web("111111111111", 0.01), web("222222222222", 0.02)}, scopes)
+	if len(w.Records) != 2 || w.Records[0].AccountID == w.Records[1].AccountID {
+		t.Fatalf("records = %+v, want one per account", w.Records)
+	}
+	if len(w.Resources) != 2 || w.Resources[0].Key == w.Resources[1].Key {
+		t.Errorf("resources = %+v, want one per account", w.Resources)
+	}
+}
