@@ -389,3 +389,50 @@ func TestStatusNamesAccountProblems(t *testing.T) {
 	group := h.say(groupID, memberID, "/status").Params["text"]
 	mustLack(t, "group /status", group, acctB, "cannot be assumed", h.tr("zh").T(msgID{"status.accounts"}, map[string]any{"Count": 1, "Problems": 0}))
 }
+
+// Two accounts with an instance of one name in one region: /lightsail's buttons say
+// which account each is, and the stop goes to the instance of the button pressed.
+func TestStopButtonKeepsTheAccountOfATwinInstance(t *testing.T) {
+	h, ls := newAccountsHarness(t)
+	ctx := context.Background()
+	for _, account := range []string{acctA, acctB} {
+		twin := costmodels.LightsailUsage{Instance: "twin", State: "running", UsedBytes: 1e9, AllowanceBytes: 1000e9, Percent: 0.1}
+		if err := h.store.ForLightsailAccount(account).SaveLightsailChecks(ctx, "eu-west-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{twin}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.start()
+	setLang(t, h, ownerID, "en")
+	list := h.say(ownerID, ownerID, "/lightsail")
+	var ask string
+	var labels []string
+	for _, row := range list.Keyboard() {
+		for _, b := range row {
+			if strings.Contains(b.Text, "twin") {
+				labels = append(labels, b.Text)
+				if strings.Contains(b.Text, acctB) {
+					ask = b.CallbackData
+				}
+			}
+		}
+	}
+	if len(labels) != 2 || ask == "" || !strings.Contains(strings.Join(labels, " "), acctA) {
+		t.Fatalf("twin buttons %q: want one per account, each naming it", labels)
+	}
+	prompt := h.pressForEdit(ownerID, ownerID, list.MessageID(), ask)
+	var confirm string
+	for _, row := range prompt.Keyboard() {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, "lc:") {
+				confirm = b.CallbackData
+			}
+		}
+	}
+	if confirm == "" {
+		t.Fatalf("no confirmation: %v", keyboardData(prompt))
+	}
+	h.pressForEdit(ownerID, ownerID, list.MessageID(), confirm)
+	if calls := ls.Calls(); !slices.Equal(calls, []string{"stop " + acctB + ":eu-west-1/twin"}) {
+		t.Errorf("controller calls %v, want the stop of B's twin", calls)
+	}
+}

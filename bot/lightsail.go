@@ -40,6 +40,9 @@ const (
 // lightsailTarget is what a Stop/Start or region button stands for (kept server-side).
 type lightsailTarget struct {
 	Op, Region, Name string
+	// Account is the instance's account, when the button was made for one instance of
+	// a listing ("" lets the guard find the one account with that name).
+	Account string
 }
 
 // lightsailConfirm is a confirmation waiting for its button: only the admin who asked
@@ -129,8 +132,12 @@ func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.In
 			} else if t.State != "running" && t.State != "pending" {
 				continue
 			}
-			key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, askTTL)
-			text := stripTags(r.tr.T(label, map[string]any{"Name": truncate(t.Instance, 28), "Region": t.Region}))
+			key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance, Account: t.AccountID}, askTTL)
+			where := t.Region
+			if sharedName(instances, t) { // the same name and region in another account
+				where += " · " + t.AccountID
+			}
+			text := stripTags(r.tr.T(label, map[string]any{"Name": truncate(t.Instance, 28), "Region": where}))
 			rows = append(rows, []models.InlineKeyboardButton{button(text, "la", key)})
 		}
 	}
@@ -184,7 +191,7 @@ func (b *Bot) askAction(ctx context.Context, r *Request, op string) error {
 	}
 	var rows [][]models.InlineKeyboardButton
 	for _, t := range matches {
-		key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance}, askTTL)
+		key := b.pending.put(lightsailTarget{Op: op, Region: t.Region, Name: t.Instance, Account: t.AccountID}, askTTL)
 		label := fmt.Sprintf("%s · %s %s", t.Region, t.State, formatUsagePercent(t.Percent))
 		rows = append(rows, []models.InlineKeyboardButton{button(label, "la", key)})
 	}
@@ -239,7 +246,7 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 	if !ok || !isTarget {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.expired"}), nil)
 	}
-	if _, ok, err := b.mayActOn(ctx, r, target.Region, target.Name); err != nil || !ok {
+	if _, ok, err := b.mayActOn(ctx, r, target.Account, target.Region, target.Name); err != nil || !ok {
 		if err == nil {
 			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, target.Name), nil)
 		}
@@ -249,9 +256,9 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 	if err != nil {
 		return err
 	}
-	t := costmodels.LightsailTraffic{Region: target.Region, Instance: target.Name}
+	t := costmodels.LightsailTraffic{AccountID: target.Account, Region: target.Region, Instance: target.Name}
 	for _, in := range instances {
-		if in.Region == target.Region && in.Instance == target.Name {
+		if in.Region == target.Region && in.Instance == target.Name && (target.Account == "" || in.AccountID == target.Account) {
 			t = in
 		}
 	}
@@ -263,7 +270,7 @@ func (b *Bot) onAskButton(ctx context.Context, r *Request, key string) error {
 // confirmTTL, for the asking admin on the prompt's message (messageID, or set with
 // pending.update once sent); key is the button's.
 func (b *Bot) confirmPrompt(r *Request, op string, t costmodels.LightsailTraffic, messageID int) (string, *models.InlineKeyboardMarkup, string) {
-	key := b.pending.put(lightsailConfirm{lightsailTarget: lightsailTarget{Op: op, Region: t.Region, Name: t.Instance},
+	key := b.pending.put(lightsailConfirm{lightsailTarget: lightsailTarget{Op: op, Region: t.Region, Name: t.Instance, Account: t.AccountID},
 		AskedBy: r.UserID, ChatID: r.ChatID, MessageID: messageID}, confirmTTL)
 	id := msgID{"lightsail.confirm_stop"}
 	if op == opStart {
@@ -312,7 +319,7 @@ func (b *Bot) onConfirmButton(ctx context.Context, r *Request, key string) error
 	if b.deps.Lightsail == nil {
 		return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.unavailable"}), nil)
 	}
-	account, ok, err := b.mayActOn(ctx, r, c.Region, c.Name)
+	account, ok, err := b.mayActOn(ctx, r, c.Account, c.Region, c.Name)
 	if err != nil || !ok {
 		if err == nil {
 			err = b.edit(ctx, r.ChatID, r.MessageID, refuseAccount(r.tr, c.Name), nil)
@@ -345,4 +352,14 @@ func (b *Bot) onCancelButton(ctx context.Context, r *Request, key string) error 
 		return nil
 	}
 	return b.edit(ctx, r.ChatID, r.MessageID, r.tr.T(msgID{"lightsail.cancelled"}), nil)
+}
+
+// sharedName reports whether another account has an instance of t's name in t's region.
+func sharedName(instances []costmodels.LightsailTraffic, t costmodels.LightsailTraffic) bool {
+	for _, in := range instances {
+		if in.Region == t.Region && in.Instance == t.Instance && in.AccountID != t.AccountID {
+			return true
+		}
+	}
+	return false
 }

@@ -19,12 +19,16 @@ func (b *Bot) actionScope(r *Request) costmodels.AccountScope {
 	return nil
 }
 
-// mayActOn reports whether the instance (region, name) is in an account the request's
-// chat sees (always, for a chat TELEGRAM_CHAT_ACCOUNTS does not limit), and which: the
-// one visible account that has it, or "" for the guard to find when the chat sees all
-// accounts or several visible ones have an instance of that name.
-func (b *Bot) mayActOn(ctx context.Context, r *Request, region, name string) (account string, ok bool, err error) {
+// mayActOn reports whether the instance (region, name) of account ("" when not known)
+// is in an account the request's chat sees (always, for a chat TELEGRAM_CHAT_ACCOUNTS
+// does not limit), and which: account itself, the one visible account that has an
+// instance of that name, or "" for the guard to find when the chat sees every account
+// or several visible ones have an instance of that name.
+func (b *Bot) mayActOn(ctx context.Context, r *Request, account, region, name string) (string, bool, error) {
 	scope := b.actionScope(r)
+	if account != "" {
+		return account, scope.Covers(account), nil
+	}
 	if scope.All() {
 		return "", true, nil
 	}
