@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -97,7 +99,8 @@ func benchmarkScanAccounts(b *testing.B, bin, target, pricingURL string, roles [
 		cmd := exec.Command(bin, "scan", "--json")
 		cmd.Env = env
 		out := &countingWriter{}
-		cmd.Stdout = out
+		tail := &tailWriter{max: 64 << 10}
+		cmd.Stdout = io.MultiWriter(out, tail)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		before := proxy.Requests()
@@ -106,6 +109,10 @@ func benchmarkScanAccounts(b *testing.B, bin, target, pricingURL string, roles [
 			b.Fatalf("costbot scan: %v\n%s", err, stderr.String())
 		}
 		wall = time.Since(start)
+		// The document ends with the tasks that failed; a scan missing resources names them.
+		if _, errs, ok := bytes.Cut(tail.buf, []byte(`"errors":`)); ok && !bytes.HasPrefix(errs, []byte("null")) && !bytes.HasPrefix(errs, []byte("[]")) {
+			b.Logf("scan of %d accounts reported errors: %.2000s", len(accounts), errs)
+		}
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 		return wall, proxy.Requests() - before, float64(ru.Maxrss) / 1024, cpu, out.resources
@@ -177,4 +184,18 @@ func seedAccounts(b *testing.B, ctx context.Context, moto *awstest.Moto, roles [
 	if err := g.Wait(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// tailWriter keeps the last max bytes written to it.
+type tailWriter struct {
+	max int
+	buf []byte
+}
+
+func (w *tailWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(p), nil
 }
