@@ -110,7 +110,7 @@ func benchmarkScanAccounts(b *testing.B, bin, target, pricingURL string, roles [
 		}
 		wall = time.Since(start)
 		// The document ends with the tasks that failed; a scan missing resources names them.
-		if _, errs, ok := bytes.Cut(tail.buf, []byte(`"errors":`)); ok && !bytes.HasPrefix(errs, []byte("null")) && !bytes.HasPrefix(errs, []byte("[]")) {
+		if _, errs, ok := bytes.Cut(tail.buf, []byte(`"errors":`)); ok && !bytes.HasPrefix(bytes.TrimSpace(errs), []byte("null")) && !bytes.HasPrefix(bytes.TrimSpace(errs), []byte("[]")) {
 			b.Logf("scan of %d accounts reported errors: %.2000s", len(accounts), errs)
 		}
 		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
