@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -40,7 +41,7 @@ func Open(path string) (*Store, error) {
 	}
 	f.Close()
 	keepPrivate(path)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + uriPath(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
 		Logger:  logger.Discard,
 		NowFunc: func() time.Time { return time.Now().UTC() },
@@ -237,4 +238,10 @@ func (s *Store) ClearPrices(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("store: clear price cache: %w", res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// uriPath escapes what would end a file path inside a "file:" URI: a DB_PATH with a "#"
+// or a "?" in it would otherwise open (and create, with the default mode) another file.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -207,5 +208,42 @@ func TestPartialJobRun(t *testing.T) {
 	runs, _ := s.LastJobRuns(ctx)
 	if len(runs) != 1 || runs[0].Outcome != "partial" || runs[0].Error != "1 scan task(s) failed; ec2 eu-west-1: access denied" {
 		t.Errorf("runs = %+v, want one partial run with the failed task", runs)
+	}
+}
+
+// A DB_PATH with "#", "?" or "%" in it opens that very file (a "file:" URI would end
+// the path at "#" or "?" and open another).
+func TestOpenPathWithURICharacters(t *testing.T) {
+	skipOnPostgres(t, "a SQLite file path")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "costs#1?mode=ro%20.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetChatLang(context.Background(), 42, "en"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, filepath.Base(path)) {
+			t.Errorf("another file was created: %q (all: %v)", n, names)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("the database file is empty or missing: %v", err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if lang, err := s.ChatLang(context.Background(), 42); err != nil || lang != "en" {
+		t.Errorf("language after reopening = %q, %v", lang, err)
 	}
 }
