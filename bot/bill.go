@@ -58,18 +58,18 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 		return "", nil, err
 	}
 	scope := accts.Scope()
-	bill, err := st.MonthBillIn(ctx, month, scope)
+	bill, err := st.MonthBill(ctx, month, scope)
 	if err != nil {
 		return "", nil, err
 	}
 	v := billView{Bill: bill, Current: month == costmodels.MonthOf(now), TZ: b.cfg.ReportTZ}
 	if start, err := costmodels.MonthStart(month); err == nil {
-		if v.Unpriced, err = st.UnpricedBetweenIn(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
+		if v.Unpriced, err = st.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
 			return "", nil, err
 		}
 	}
 	if v.Current {
-		if v.Forecast, err = st.BillForecastIn(ctx, bill, now, scope); err != nil {
+		if v.Forecast, err = st.BillForecast(ctx, bill, now, scope); err != nil {
 			return "", nil, err
 		}
 	}

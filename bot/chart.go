@@ -105,7 +105,7 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", kind, err)
 	}
-	unpriced, err := b.deps.Store.UnpricedBetweenIn(ctx, chartStart(kind, now), now, scope)
+	unpriced, err := b.deps.Store.UnpricedBetween(ctx, chartStart(kind, now), now, scope)
 	if err != nil {
 		return err
 	}
@@ -162,16 +162,16 @@ func (b *Bot) chartSeries(ctx context.Context, kind string, now time.Time, scope
 	switch kind {
 	case chart24h:
 		end := now.UTC().Truncate(time.Hour).Add(time.Hour)
-		rows, err := st.HourlyServiceCostsIn(ctx, end.Add(-24*time.Hour), end, scope)
+		rows, err := st.HourlyServiceCosts(ctx, end.Add(-24*time.Hour), end, scope)
 		return hourlySeries(rows, end, tz), err
 	case chart30d:
 		local := now.In(tz)
 		today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
-		rows, err := st.DailyServiceCostsIn(ctx, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1), tz, scope)
+		rows, err := st.DailyServiceCosts(ctx, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1), tz, scope)
 		return dailySeries(rows, today), err
 	default:
 		month, _ := costmodels.MonthStart(costmodels.MonthOf(now))
-		bills, err := st.MonthlyBillsIn(ctx, costmodels.MonthOf(month.AddDate(0, -11, 0)), costmodels.MonthOf(month), scope)
+		bills, err := st.MonthlyBills(ctx, costmodels.MonthOf(month.AddDate(0, -11, 0)), costmodels.MonthOf(month), scope)
 		return monthlySeries(bills, month), err
 	}
 }

@@ -52,7 +52,7 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 	if err != nil {
 		return "", nil, err
 	}
-	v, err := b.deps.Store.CostOverviewIn(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope(), accts.Scope())
+	v, err := b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope(), accts.Scope())
 	if err != nil {
 		return "", nil, err
 	}

@@ -62,7 +62,7 @@ func (b *Bot) showServicePicker(ctx context.Context, r *Request) (string, *model
 	if err != nil {
 		return "", nil, err
 	}
-	tally, err := b.deps.Store.TallyActiveResourcesIn(ctx, accts.Scope())
+	tally, err := b.deps.Store.TallyActiveResources(ctx, accts.Scope())
 	if err != nil {
 		return "", nil, err
 	}
@@ -77,12 +77,12 @@ func (b *Bot) servicePage(ctx context.Context, r *Request, service, region strin
 		return "", nil, err
 	}
 	scope := accts.Scope()
-	regions, err := st.ActiveResourceRegionsIn(ctx, service, scope)
+	regions, err := st.ActiveResourceRegions(ctx, service, scope)
 	if err != nil {
 		return "", nil, err
 	}
 	v := serviceView{Service: service, Region: region, Regions: regions, Page: max(page, 1)}
-	res, err := st.ActiveResourcesIn(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
+	res, err := st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
 	if err != nil {
 		return "", nil, err
 	}
@@ -90,7 +90,7 @@ func (b *Bot) servicePage(ctx context.Context, r *Request, service, region strin
 	v.Pages = max((res.Total+servicePageSize-1)/servicePageSize, 1)
 	if v.Page > v.Pages {
 		v.Page = v.Pages
-		res, err = st.ActiveResourcesIn(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
+		res, err = st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
 		if err != nil {
 			return "", nil, err
 		}

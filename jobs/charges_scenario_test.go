@@ -156,7 +156,7 @@ func TestSurprisingChargesScenario(t *testing.T) {
 			t.Errorf("%s %s is unpriced without a reason", r.Service, r.ResourceID)
 		}
 	}
-	if un, err := store.UnpricedActive(context.Background()); err != nil || len(un) != 0 {
+	if un, err := store.UnpricedActive(context.Background(), nil); err != nil || len(un) != 0 {
 		t.Errorf("unpriced = %v (%v), want every charge priced", un, err)
 	}
 }

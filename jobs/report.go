@@ -133,15 +133,15 @@ func (r *Reporter) build(ctx context.Context, now time.Time, date string) (model
 		next := latest.Add(time.Hour)
 		local := now.In(loc)
 		midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-		if d.TodayUSD, err = st.CostTotal(ctx, midnight, next); err != nil {
+		if d.TodayUSD, err = st.CostTotal(ctx, midnight, next, nil); err != nil {
 			return models.Event{}, fmt.Errorf("report: today: %w", err)
 		}
-		bill, err := st.MonthBill(ctx, d.Month)
+		bill, err := st.MonthBill(ctx, d.Month, nil)
 		if err != nil {
 			return models.Event{}, fmt.Errorf("report: month: %w", err)
 		}
 		d.MonthUSD = bill.TotalUSD
-		hourly, err := st.CostTotal(ctx, latest, next)
+		hourly, err := st.CostTotal(ctx, latest, next, nil)
 		if err != nil {
 			return models.Event{}, fmt.Errorf("report: hourly rate: %w", err)
 		}

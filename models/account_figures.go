@@ -151,10 +151,11 @@ func scopedCost(sel string, from, to time.Time, scope AccountScope, tail string)
 		append([]any{from.UTC(), to.UTC()}, a...)
 }
 
-// CostTotalIn is CostTotal over the scope's accounts.
-func (s *Store) CostTotalIn(ctx context.Context, from, to time.Time, scope AccountScope) (float64, error) {
+// CostTotal is the cost of the scope's accounts (nil: every account) in the hours
+// [from, to).
+func (s *Store) CostTotal(ctx context.Context, from, to time.Time, scope AccountScope) (float64, error) {
 	if scope.All() {
-		return s.CostTotal(ctx, from, to)
+		return s.costTotalAll(ctx, from, to)
 	}
 	var total float64
 	q, args := scopedCost(`COALESCE(SUM(cost_usd), 0)`, from, to, scope, "")
@@ -164,10 +165,11 @@ func (s *Store) CostTotalIn(ctx context.Context, from, to time.Time, scope Accou
 	return total, nil
 }
 
-// ServiceCostsIn is ServiceCostsBetween over the scope's accounts.
-func (s *Store) ServiceCostsIn(ctx context.Context, from, to time.Time, scope AccountScope) ([]ServiceCost, error) {
+// ServiceCosts is each service's cost of the scope's accounts (nil: every account) in
+// the hours [from, to), highest first.
+func (s *Store) ServiceCosts(ctx context.Context, from, to time.Time, scope AccountScope) ([]ServiceCost, error) {
 	if scope.All() {
-		return s.ServiceCostsBetween(ctx, from, to)
+		return s.serviceCostsAll(ctx, from, to)
 	}
 	var out []ServiceCost
 	q, args := scopedCost(`service, SUM(cost_usd) AS usd`, from, to, scope, `GROUP BY service`)
@@ -178,10 +180,11 @@ func (s *Store) ServiceCostsIn(ctx context.Context, from, to time.Time, scope Ac
 	return out, nil
 }
 
-// HourlyTotalsIn is HourlyTotals over the scope's accounts.
-func (s *Store) HourlyTotalsIn(ctx context.Context, from, to time.Time, scope AccountScope) ([]HourTotal, error) {
+// HourlyTotals is the total cost of the scope's accounts (nil: every account) per hour
+// in [from, to), oldest first. Hours without data are absent.
+func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time, scope AccountScope) ([]HourTotal, error) {
 	if scope.All() {
-		return s.HourlyTotals(ctx, from, to)
+		return s.hourlyTotalsAll(ctx, from, to)
 	}
 	var rows []HourTotal
 	q, args := scopedCost(`hour, SUM(cost_usd) AS usd`, from, to, scope, `GROUP BY hour ORDER BY hour`)
@@ -194,10 +197,11 @@ func (s *Store) HourlyTotalsIn(ctx context.Context, from, to time.Time, scope Ac
 	return rows, nil
 }
 
-// HourlyServiceCostsIn is HourlyServiceCosts over the scope's accounts.
-func (s *Store) HourlyServiceCostsIn(ctx context.Context, from, to time.Time, scope AccountScope) ([]HourServiceCost, error) {
+// HourlyServiceCosts is each service's cost of the scope's accounts (nil: every account)
+// per hour in [from, to), by hour then service. Hours without data are absent.
+func (s *Store) HourlyServiceCosts(ctx context.Context, from, to time.Time, scope AccountScope) ([]HourServiceCost, error) {
 	if scope.All() {
-		return s.HourlyServiceCosts(ctx, from, to)
+		return s.hourlyServiceCostsAll(ctx, from, to)
 	}
 	var rows []HourServiceCost
 	q, args := scopedCost(`hour, service, SUM(cost_usd) AS usd`, from, to, scope, `GROUP BY hour, service ORDER BY hour, service`)
@@ -210,12 +214,13 @@ func (s *Store) HourlyServiceCostsIn(ctx context.Context, from, to time.Time, sc
 	return rows, nil
 }
 
-// DailyServiceCostsIn is DailyServiceCosts over the scope's accounts.
-func (s *Store) DailyServiceCostsIn(ctx context.Context, from, to time.Time, loc *time.Location, scope AccountScope) ([]DayServiceCost, error) {
+// DailyServiceCosts is each service's cost of the scope's accounts (nil: every account)
+// per day of loc in [from, to), by day then service.
+func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location, scope AccountScope) ([]DayServiceCost, error) {
 	if scope.All() {
-		return s.DailyServiceCosts(ctx, from, to, loc)
+		return s.dailyServiceCostsAll(ctx, from, to, loc)
 	}
-	rows, err := s.HourlyServiceCostsIn(ctx, from, to, scope)
+	rows, err := s.HourlyServiceCosts(ctx, from, to, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -227,12 +232,12 @@ func (s *Store) DailyServiceCostsIn(ctx context.Context, from, to time.Time, loc
 	})
 }
 
-// MonthBillIn is MonthBill over the scope's accounts: the month's hours of those
-// accounts summed per service. Whether the month is closed is the month's, whatever the
+// MonthBill is one month's bill of the scope's accounts. For every account (a nil scope)
+// it is monthBillAll; else the month's hours of those accounts summed per service. Whether the month is closed is the month's, whatever the
 // scope.
-func (s *Store) MonthBillIn(ctx context.Context, month string, scope AccountScope) (Bill, error) {
+func (s *Store) MonthBill(ctx context.Context, month string, scope AccountScope) (Bill, error) {
 	if scope.All() {
-		return s.MonthBill(ctx, month)
+		return s.monthBillAll(ctx, month)
 	}
 	start, err := MonthStart(month)
 	if err != nil {
@@ -240,7 +245,7 @@ func (s *Store) MonthBillIn(ctx context.Context, month string, scope AccountScop
 	}
 	end := start.AddDate(0, 1, 0)
 	bill := Bill{Month: month}
-	if bill.Services, err = s.ServiceCostsIn(ctx, start, end, scope); err != nil || len(bill.Services) == 0 {
+	if bill.Services, err = s.ServiceCosts(ctx, start, end, scope); err != nil || len(bill.Services) == 0 {
 		return bill, err
 	}
 	for _, sc := range bill.Services {
@@ -278,8 +283,9 @@ func closedState(rows []MonthlySummary) (closed bool, at *time.Time) {
 	return true, at
 }
 
-// MonthlyBillsIn is MonthlyBills over the scope's accounts.
-func (s *Store) MonthlyBillsIn(ctx context.Context, first, last string, scope AccountScope) ([]Bill, error) {
+// MonthlyBills is the bill of the scope's accounts (nil: every account) of every month
+// from first to last (YYYY-MM, inclusive), oldest first; months without data are left out.
+func (s *Store) MonthlyBills(ctx context.Context, first, last string, scope AccountScope) ([]Bill, error) {
 	from, err := MonthStart(first)
 	if err != nil {
 		return nil, err
@@ -290,7 +296,7 @@ func (s *Store) MonthlyBillsIn(ctx context.Context, first, last string, scope Ac
 	}
 	var bills []Bill
 	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
-		bill, err := s.MonthBillIn(ctx, MonthOf(m), scope)
+		bill, err := s.MonthBill(ctx, MonthOf(m), scope)
 		if err != nil {
 			return nil, err
 		}
@@ -301,8 +307,10 @@ func (s *Store) MonthlyBillsIn(ctx context.Context, first, last string, scope Ac
 	return bills, nil
 }
 
-// BillForecastIn is BillForecast over the scope's accounts.
-func (s *Store) BillForecastIn(ctx context.Context, bill Bill, now time.Time, scope AccountScope) (float64, error) {
+// BillForecast is the month-end forecast of the month of now's bill of the scope's
+// accounts (nil: every account): the bill so far plus the latest hour's total for every
+// hour left; 0 for an empty bill.
+func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time, scope AccountScope) (float64, error) {
 	if bill.Empty() {
 		return 0, nil
 	}
@@ -312,7 +320,7 @@ func (s *Store) BillForecastIn(ctx context.Context, bill Bill, now time.Time, sc
 	}
 	hourly := 0.0
 	if ok {
-		if hourly, err = s.CostTotalIn(ctx, latest, latest.Add(time.Hour), scope); err != nil {
+		if hourly, err = s.CostTotal(ctx, latest, latest.Add(time.Hour), scope); err != nil {
 			return 0, err
 		}
 	}

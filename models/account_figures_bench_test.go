@@ -38,7 +38,7 @@ func BenchmarkCostOverviewAccounts(b *testing.B) {
 	}{{"both accounts", nil, 2}, {"one account", models.AccountScope{a}, 0}} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				v, err := store.CostOverviewIn(ctx, now, time.UTC, "collect", models.BillingScope{}, tc.scope)
+				v, err := store.CostOverview(ctx, now, time.UTC, "collect", models.BillingScope{}, tc.scope)
 				if err != nil || !v.HasData || len(v.Accounts) != tc.breakdown {
 					b.Fatalf("overview: %d accounts, %v", len(v.Accounts), err)
 				}

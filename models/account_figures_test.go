@@ -80,7 +80,7 @@ func TestCostOverviewPerAccount(t *testing.T) {
 		{name: "no account", scope: AccountScope{}, active: map[string]int{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v, err := s.CostOverviewIn(ctx, now, time.UTC, "collect", BillingScope{}, tc.scope)
+			v, err := s.CostOverview(ctx, now, time.UTC, "collect", BillingScope{}, tc.scope)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,14 +143,14 @@ func TestScopedBillsAndResources(t *testing.T) {
 		{"account B", AccountScope{acctB}, 0.90, 0.90 + 0.30*515, []string{"db-b"}, []string{"db-b"}, []string{"eu-west-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bill, err := s.MonthBillIn(ctx, "2026-03", tc.scope)
+			bill, err := s.MonthBill(ctx, "2026-03", tc.scope)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if money4(bill.TotalUSD) != money4(tc.total) || bill.Hours != 3 {
 				t.Errorf("bill %+v, want total %v over 3 hours", bill, tc.total)
 			}
-			forecast, err := s.BillForecastIn(ctx, bill, now, tc.scope)
+			forecast, err := s.BillForecast(ctx, bill, now, tc.scope)
 			if err != nil || money4(forecast) != money4(tc.forecast) {
 				t.Errorf("forecast %v (%v), want %v", forecast, err, tc.forecast)
 			}
@@ -161,23 +161,23 @@ func TestScopedBillsAndResources(t *testing.T) {
 				}
 				return out
 			}
-			top, err := s.TopResourcesIn(ctx, 10, tc.scope)
+			top, err := s.TopResources(ctx, 10, tc.scope)
 			if err != nil || !slices.Equal(ids(top), tc.top) {
 				t.Errorf("top %v (%v), want %v", ids(top), err, tc.top)
 			}
-			waste, err := s.WastedResourcesIn(ctx, 10, tc.scope)
+			waste, err := s.WastedResources(ctx, 10, tc.scope)
 			if err != nil || !slices.Equal(ids(waste), tc.waste) {
 				t.Errorf("waste %v (%v), want %v", ids(waste), err, tc.waste)
 			}
-			page, err := s.ActiveResourcesIn(ctx, ResourceFilter{Service: "rds"}, tc.scope)
+			page, err := s.ActiveResources(ctx, ResourceFilter{Service: "rds"}, tc.scope)
 			if err != nil || page.Total != len(tc.regions) {
 				t.Errorf("rds page %+v (%v), want %d rows", page, err, len(tc.regions))
 			}
-			regions, err := s.ActiveResourceRegionsIn(ctx, "rds", tc.scope)
+			regions, err := s.ActiveResourceRegions(ctx, "rds", tc.scope)
 			if err != nil || !slices.Equal(regions, tc.regions) {
 				t.Errorf("rds regions %v (%v), want %v", regions, err, tc.regions)
 			}
-			hours, err := s.HourlyServiceCostsIn(ctx, latest, latest.Add(time.Hour), tc.scope)
+			hours, err := s.HourlyServiceCosts(ctx, latest, latest.Add(time.Hour), tc.scope)
 			var sum float64
 			for _, h := range hours {
 				sum += h.USD
@@ -188,7 +188,7 @@ func TestScopedBillsAndResources(t *testing.T) {
 			if err != nil || money4(sum*3) != money4(tc.total) {
 				t.Errorf("latest hour's services %+v (%v), want a third of %v", hours, err, tc.total)
 			}
-			days, err := s.DailyServiceCostsIn(ctx, latest.Add(-12*time.Hour), latest.Add(time.Hour), time.UTC, tc.scope)
+			days, err := s.DailyServiceCosts(ctx, latest.Add(-12*time.Hour), latest.Add(time.Hour), time.UTC, tc.scope)
 			sum = 0
 			for _, d := range days {
 				sum += d.USD

@@ -15,10 +15,11 @@ func resourcesIn(scope AccountScope) (string, []any) {
 	return ` FROM resources WHERE ` + c + ` AND `, a
 }
 
-// TallyActiveResourcesIn is TallyActiveResources over the scope's accounts.
-func (s *Store) TallyActiveResourcesIn(ctx context.Context, scope AccountScope) (ResourceTally, error) {
+// TallyActiveResources counts the active resources of the scope's accounts (nil: every
+// account) per service and by price source in one pass over them, for /cost.
+func (s *Store) TallyActiveResources(ctx context.Context, scope AccountScope) (ResourceTally, error) {
 	if scope.All() {
-		return s.TallyActiveResources(ctx)
+		return s.tallyActiveResourcesAll(ctx)
 	}
 	from, args := resourcesIn(scope)
 	var rows []tallyRow
@@ -29,10 +30,11 @@ func (s *Store) TallyActiveResourcesIn(ctx context.Context, scope AccountScope) 
 	return tallyOf(rows), nil
 }
 
-// UnpricedActiveIn is UnpricedActive over the scope's accounts.
-func (s *Store) UnpricedActiveIn(ctx context.Context, scope AccountScope) (map[string]UnpricedService, error) {
+// UnpricedActive counts the active resources of the scope's accounts (nil: every
+// account) without a price, per service.
+func (s *Store) UnpricedActive(ctx context.Context, scope AccountScope) (map[string]UnpricedService, error) {
 	if scope.All() {
-		return s.UnpricedActive(ctx)
+		return s.unpricedActiveAll(ctx)
 	}
 	from, args := resourcesIn(scope)
 	var rows []struct {
@@ -51,10 +53,11 @@ func (s *Store) UnpricedActiveIn(ctx context.Context, scope AccountScope) (map[s
 	return out, nil
 }
 
-// UnpricedBetweenIn is UnpricedBetween over the scope's accounts.
-func (s *Store) UnpricedBetweenIn(ctx context.Context, start, end time.Time, scope AccountScope) (map[string]int, error) {
+// UnpricedBetween counts, per service, the resources of the scope's accounts (nil: every
+// account) seen in [start, end) whose latest price is none.
+func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time, scope AccountScope) (map[string]int, error) {
 	if scope.All() {
-		return s.UnpricedBetween(ctx, start, end)
+		return s.unpricedBetweenAll(ctx, start, end)
 	}
 	from, args := resourcesIn(scope)
 	var rows []struct {
@@ -72,10 +75,11 @@ func (s *Store) UnpricedBetweenIn(ctx context.Context, start, end time.Time, sco
 	return out, nil
 }
 
-// ActiveResourcesIn is ActiveResources over the scope's accounts.
-func (s *Store) ActiveResourcesIn(ctx context.Context, f ResourceFilter, scope AccountScope) (ResourcePage, error) {
+// ActiveResources is one page of a service's active resources of the scope's accounts
+// (nil: every account), optionally in one region, priced ones first by hourly cost.
+func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter, scope AccountScope) (ResourcePage, error) {
 	if scope.All() {
-		return s.ActiveResources(ctx, f)
+		return s.activeResourcesAll(ctx, f)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -88,10 +92,11 @@ func (s *Store) ActiveResourcesIn(ctx context.Context, f ResourceFilter, scope A
 	return page, nil
 }
 
-// ActiveResourceRegionsIn is ActiveResourceRegions over the scope's accounts.
-func (s *Store) ActiveResourceRegionsIn(ctx context.Context, service string, scope AccountScope) ([]string, error) {
+// ActiveResourceRegions lists the regions where a service has active resources of the
+// scope's accounts (nil: every account).
+func (s *Store) ActiveResourceRegions(ctx context.Context, service string, scope AccountScope) ([]string, error) {
 	if scope.All() {
-		return s.ActiveResourceRegions(ctx, service)
+		return s.activeResourceRegionsAll(ctx, service)
 	}
 	from, args := resourcesIn(scope)
 	var regions []string

@@ -222,11 +222,11 @@ func (s *Store) compareBilled(ctx context.Context, month string, wholeMonth bool
 // the month's running bill less the hours after until, which are a day or two, so a
 // month of hourly rows is not summed again on every /cost.
 func (s *Store) estimateThrough(ctx context.Context, month string, start, until time.Time) ([]ServiceCost, error) {
-	bill, err := s.MonthBill(ctx, month)
+	bill, err := s.MonthBill(ctx, month, nil)
 	if err != nil {
 		return nil, err
 	}
-	after, err := s.ServiceCostsBetween(ctx, until, start.AddDate(0, 1, 0))
+	after, err := s.ServiceCosts(ctx, until, start.AddDate(0, 1, 0), nil)
 	if err != nil {
 		return nil, err
 	}

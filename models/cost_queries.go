@@ -134,8 +134,8 @@ func (s *Store) storedTime(ctx context.Context, q string, args ...any) (time.Tim
 	return parseStoredTime(text.String)
 }
 
-// CostTotal is the cost of every service and region in the hours [from, to).
-func (s *Store) CostTotal(ctx context.Context, from, to time.Time) (float64, error) {
+// costTotalAll is the cost of every service and region in the hours [from, to).
+func (s *Store) costTotalAll(ctx context.Context, from, to time.Time) (float64, error) {
 	var total float64
 	if err := s.db.WithContext(ctx).Raw(qCostTotal, from.UTC(), to.UTC()).Scan(&total).Error; err != nil {
 		return 0, fmt.Errorf("store: cost total %s..%s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
@@ -143,8 +143,8 @@ func (s *Store) CostTotal(ctx context.Context, from, to time.Time) (float64, err
 	return total, nil
 }
 
-// ServiceCostsBetween is each service's cost in the hours [from, to), highest first.
-func (s *Store) ServiceCostsBetween(ctx context.Context, from, to time.Time) ([]ServiceCost, error) {
+// serviceCostsAll is each service's cost in the hours [from, to), highest first.
+func (s *Store) serviceCostsAll(ctx context.Context, from, to time.Time) ([]ServiceCost, error) {
 	var rows []struct {
 		Service string
 		USD     float64
@@ -179,9 +179,9 @@ func SortServiceCosts(costs []ServiceCost) {
 	})
 }
 
-// HourlyServiceCosts is each service's cost per hour in [from, to), by hour then service.
+// hourlyServiceCostsAll is each service's cost per hour in [from, to), by hour then service.
 // Hours without data are absent.
-func (s *Store) HourlyServiceCosts(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
+func (s *Store) hourlyServiceCostsAll(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
 	var rows []HourServiceCost
 	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
 		rows = append(rows, HourServiceCost{Hour: hour, Service: service, USD: usd})
@@ -254,9 +254,9 @@ func parseStoredTime(text string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("stored time %q: not a time", text)
 }
 
-// HourlyTotals is the total cost per hour in [from, to), oldest first. Hours without
+// hourlyTotalsAll is the total cost per hour in [from, to), oldest first. Hours without
 // data are absent.
-func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTotal, error) {
+func (s *Store) hourlyTotalsAll(ctx context.Context, from, to time.Time) ([]HourTotal, error) {
 	var rows []HourTotal
 	if err := s.db.WithContext(ctx).Raw(qHourlyTotals, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: hourly totals: %w", err)
@@ -267,10 +267,10 @@ func (s *Store) HourlyTotals(ctx context.Context, from, to time.Time) ([]HourTot
 	return rows, nil
 }
 
-// DailyServiceCosts is each service's cost per day of loc in [from, to), by day then
+// dailyServiceCostsAll is each service's cost per day of loc in [from, to), by day then
 // service. It sums the hourly rows, at most 24 × services a day, as they arrive: hours
 // come in order, so each day's rows come together.
-func (s *Store) DailyServiceCosts(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
+func (s *Store) dailyServiceCostsAll(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
 	return dailyServiceCosts(loc, func(each func(hour time.Time, service string, usd float64)) error {
 		return s.scanHourlyServices(ctx, from, to, each)
 	})
@@ -320,10 +320,10 @@ func MonthStart(month string) (time.Time, error) {
 // MonthOf is the YYYY-MM (UTC) month of t.
 func MonthOf(t time.Time) string { return t.UTC().Format("2006-01") }
 
-// MonthBill is one month's bill: the month's monthly_summary rows when there are any,
+// monthBillAll is one month's bill: the month's monthly_summary rows when there are any,
 // else (a month the collector has not summarised yet) the sum of its cost_summary hours.
 // A month without any data gives an empty Bill.
-func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
+func (s *Store) monthBillAll(ctx context.Context, month string) (Bill, error) {
 	start, err := MonthStart(month)
 	if err != nil {
 		return Bill{}, err
@@ -346,7 +346,7 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 	}
 
 	end := start.AddDate(0, 1, 0)
-	services, err := s.ServiceCostsBetween(ctx, start, end)
+	services, err := s.ServiceCosts(ctx, start, end, nil)
 	if err != nil {
 		return Bill{}, err
 	}
@@ -364,12 +364,6 @@ func (s *Store) MonthBill(ctx context.Context, month string) (Bill, error) {
 	}
 	bill.Hours, bill.EstimatedHours = hours.Hours, hours.Estimated
 	return bill, nil
-}
-
-// MonthlyBills is the bill of every month from first to last (YYYY-MM, inclusive),
-// oldest first; months without data are left out.
-func (s *Store) MonthlyBills(ctx context.Context, first, last string) ([]Bill, error) {
-	return s.MonthlyBillsIn(ctx, first, last, nil)
 }
 
 // BillMonths lists the months (YYYY-MM) with cost data among the limit months up to
@@ -406,9 +400,9 @@ func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]str
 	return months, nil
 }
 
-// ActiveResources is one page of a service's active resources, optionally in one
+// activeResourcesAll is one page of a service's active resources, optionally in one
 // region, priced ones first by hourly cost, highest first.
-func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter) (ResourcePage, error) {
+func (s *Store) activeResourcesAll(ctx context.Context, f ResourceFilter) (ResourcePage, error) {
 	var page ResourcePage
 	var total int64
 	db := s.db.WithContext(ctx)
@@ -426,8 +420,8 @@ func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter) (Resource
 	return page, nil
 }
 
-// ActiveResourceRegions lists the regions where a service has active resources.
-func (s *Store) ActiveResourceRegions(ctx context.Context, service string) ([]string, error) {
+// activeResourceRegionsAll lists the regions where a service has active resources.
+func (s *Store) activeResourceRegionsAll(ctx context.Context, service string) ([]string, error) {
 	var regions []string
 	if err := s.db.WithContext(ctx).Raw(qResourceRegion, service, true).Scan(&regions).Error; err != nil {
 		return nil, fmt.Errorf("store: %s regions: %w", service, err)
@@ -441,9 +435,9 @@ type ResourceTally struct {
 	Sources    PriceSourceCounts
 }
 
-// TallyActiveResources counts the active resources per service and by price source in
+// tallyActiveResourcesAll counts the active resources per service and by price source in
 // one pass over them, for /cost, which shows both.
-func (s *Store) TallyActiveResources(ctx context.Context) (ResourceTally, error) {
+func (s *Store) tallyActiveResourcesAll(ctx context.Context) (ResourceTally, error) {
 	var rows []tallyRow
 	if err := s.db.WithContext(ctx).Raw(qResourceTally, true).Scan(&rows).Error; err != nil {
 		return ResourceTally{}, fmt.Errorf("store: resource counts: %w", err)
@@ -481,13 +475,13 @@ func tallyOf(rows []tallyRow) ResourceTally {
 
 // ActiveResourceCounts counts active resources per service.
 func (s *Store) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
-	t, err := s.TallyActiveResources(ctx)
+	t, err := s.TallyActiveResources(ctx, nil)
 	return t.PerService, err
 }
 
 // PriceSourceCounts counts active resources by price source.
 func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
-	t, err := s.TallyActiveResources(ctx)
+	t, err := s.TallyActiveResources(ctx, nil)
 	return t.Sources, err
 }
 

@@ -69,23 +69,23 @@ func TestHourlyCostQueries(t *testing.T) {
 		t.Fatalf("LatestCostHour = %v, want the empty 18:00 hour", latest)
 	}
 
-	total, err := s.CostTotal(ctx, hourAt("2025-03-09 16:00"), hourAt("2025-03-09 18:00"))
+	total, err := s.CostTotal(ctx, hourAt("2025-03-09 16:00"), hourAt("2025-03-09 18:00"), nil)
 	// 0.0104 + 0.096 + 0.045 (16:00) + 0.045 (17:00); the 15:00 row is before the range.
 	if err != nil || !near(total, 0.1964) {
 		t.Fatalf("CostTotal = %v, %v; want 0.1964", total, err)
 	}
 
-	services, err := s.ServiceCostsBetween(ctx, hourAt("2025-03-09 16:00"), hourAt("2025-03-09 17:00"))
+	services, err := s.ServiceCosts(ctx, hourAt("2025-03-09 16:00"), hourAt("2025-03-09 17:00"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// ec2 sums its two regions: 0.0104 + 0.096 = 0.1064, ahead of vpc's 0.045.
 	if len(services) != 2 || services[0].Service != "ec2" || !near(services[0].USD, 0.1064) ||
 		services[1].Service != "vpc" || !near(services[1].USD, 0.045) {
-		t.Fatalf("ServiceCostsBetween = %+v", services)
+		t.Fatalf("ServiceCosts = %+v", services)
 	}
 
-	hourly, err := s.HourlyServiceCosts(ctx, hourAt("2025-03-09 15:00"), hourAt("2025-03-09 18:00"))
+	hourly, err := s.HourlyServiceCosts(ctx, hourAt("2025-03-09 15:00"), hourAt("2025-03-09 18:00"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestHourlyCostQueries(t *testing.T) {
 		t.Fatalf("HourlyServiceCosts = %q, want %q", got, want)
 	}
 
-	totals, err := s.HourlyTotals(ctx, hourAt("2025-03-09 15:00"), hourAt("2025-03-09 18:00"))
+	totals, err := s.HourlyTotals(ctx, hourAt("2025-03-09 15:00"), hourAt("2025-03-09 18:00"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestHourlyCostQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	days, err := s.DailyServiceCosts(ctx, hourAt("2025-03-09 00:00"), hourAt("2025-03-10 00:00"), shanghai)
+	days, err := s.DailyServiceCosts(ctx, hourAt("2025-03-09 00:00"), hourAt("2025-03-10 00:00"), shanghai, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestDailyServiceCostsMatchTheHours(t *testing.T) {
 		}
 	}
 	seedSummary(t, s, rows...)
-	hours, err := s.HourlyServiceCosts(ctx, start, start.Add(96*time.Hour))
+	hours, err := s.HourlyServiceCosts(ctx, start, start.Add(96*time.Hour), nil)
 	if err != nil || len(hours) != 96*3-4 {
 		t.Fatalf("HourlyServiceCosts: %d rows, %v", len(hours), err)
 	}
@@ -166,7 +166,7 @@ func TestDailyServiceCostsMatchTheHours(t *testing.T) {
 				local := h.Hour.In(loc)
 				want[local.Format(time.DateOnly)+" "+h.Service] += h.USD
 			}
-			days, err := s.DailyServiceCosts(ctx, from, to, loc)
+			days, err := s.DailyServiceCosts(ctx, from, to, loc, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestMonthBill(t *testing.T) {
 		CostSummary{Hour: hourAt("2025-04-01 00:00"), Service: "s3", Region: "us-east-1", CostUSD: 9}, // next month
 	)
 
-	feb, err := s.MonthBill(ctx, "2025-02")
+	feb, err := s.MonthBill(ctx, "2025-02", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestMonthBill(t *testing.T) {
 		t.Fatalf("closed bill = %+v", feb)
 	}
 
-	mar, err := s.MonthBill(ctx, "2025-03")
+	mar, err := s.MonthBill(ctx, "2025-03", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,15 +253,15 @@ func TestMonthBill(t *testing.T) {
 		t.Fatalf("live bill = %+v", mar)
 	}
 
-	jan, err := s.MonthBill(ctx, "2025-01")
+	jan, err := s.MonthBill(ctx, "2025-01", nil)
 	if err != nil || !jan.Empty() || jan.TotalUSD != 0 {
 		t.Fatalf("empty month = %+v, %v", jan, err)
 	}
-	if _, err := s.MonthBill(ctx, "2025-13"); err == nil {
+	if _, err := s.MonthBill(ctx, "2025-13", nil); err == nil {
 		t.Fatal("month 2025-13 must be an error")
 	}
 
-	bills, err := s.MonthlyBills(ctx, "2024-12", "2025-03")
+	bills, err := s.MonthlyBills(ctx, "2024-12", "2025-03", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestActiveResources(t *testing.T) {
 	)
 	seedResources(t, s, rows...)
 
-	page, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Offset: 10, Limit: 10})
+	page, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Offset: 10, Limit: 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestActiveResources(t *testing.T) {
 	if page.Total != 24 || !slices.Equal(names, want) {
 		t.Fatalf("page 2 = %d %q, want 24 %q", page.Total, names, want)
 	}
-	last, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Offset: 20, Limit: 10})
+	last, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Offset: 20, Limit: 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestActiveResources(t *testing.T) {
 		t.Fatalf("last page must end with the unpriced resource: %+v", last.Rows)
 	}
 
-	eu, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Region: "eu-west-1", Limit: 10})
+	eu, err := s.ActiveResources(ctx, ResourceFilter{Service: "ec2", Region: "eu-west-1", Limit: 10}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestActiveResources(t *testing.T) {
 		t.Fatalf("eu-west-1 = %d %q", eu.Total, names)
 	}
 
-	regions, err := s.ActiveResourceRegions(ctx, "ec2")
+	regions, err := s.ActiveResourceRegions(ctx, "ec2", nil)
 	if err != nil || !slices.Equal(regions, []string{"ap-east-1", "eu-west-1", "us-east-1"}) {
 		t.Fatalf("regions = %v, %v", regions, err)
 	}
@@ -352,7 +352,7 @@ func TestActiveResources(t *testing.T) {
 		t.Fatalf("price sources = %+v, %v", src, err)
 	}
 	// /cost reads both in one pass.
-	tally, err := s.TallyActiveResources(ctx)
+	tally, err := s.TallyActiveResources(ctx, nil)
 	if err != nil || !maps.Equal(tally.PerService, counts) || tally.Sources != src {
 		t.Fatalf("tally = %+v, %v; want %v and %+v", tally, err, counts, src)
 	}
@@ -533,20 +533,20 @@ func TestCostQueriesOnAYearOfHistory(t *testing.T) {
 		t.Fatalf("LatestCostHour = %v %v %v", latest, ok, err)
 	}
 	// Per hour: 0.01 + 0.02 = 0.03.
-	day, err := s.CostTotal(ctx, end.Add(-23*time.Hour), end.Add(time.Hour))
+	day, err := s.CostTotal(ctx, end.Add(-23*time.Hour), end.Add(time.Hour), nil)
 	if err != nil || !near(day, 24*0.03) {
 		t.Fatalf("last 24h = %v, %v; want %v", day, err, 24*0.03)
 	}
-	hourly, err := s.HourlyServiceCosts(ctx, end.Add(-23*time.Hour), end.Add(time.Hour))
+	hourly, err := s.HourlyServiceCosts(ctx, end.Add(-23*time.Hour), end.Add(time.Hour), nil)
 	if err != nil || len(hourly) != 24*2 {
 		t.Fatalf("24h by service: %d rows, %v", len(hourly), err)
 	}
-	feb, err := s.MonthBill(ctx, "2025-02")
+	feb, err := s.MonthBill(ctx, "2025-02", nil)
 	if err != nil || !feb.Live || feb.Hours != 28*24 || !near(feb.TotalUSD, 28*24*0.03) {
 		t.Fatalf("February = %+v, %v", feb, err)
 	}
 	// svc1 holds the odd-numbered resources, the dearest being id-1999.
-	page, err := s.ActiveResources(ctx, ResourceFilter{Service: "svc1", Region: "region-0", Limit: 10})
+	page, err := s.ActiveResources(ctx, ResourceFilter{Service: "svc1", Region: "region-0", Limit: 10}, nil)
 	if err != nil || page.Total != 1000 || len(page.Rows) != 10 || page.Rows[0].ResourceID != "id-1999" {
 		t.Fatalf("resources page: total %d, %d rows, first %+v, %v", page.Total, len(page.Rows), page.Rows, err)
 	}
@@ -564,11 +564,11 @@ func BenchmarkCostQueriesOnAYearOfHistory(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		latest, _, _ := s.LatestCostHour(ctx)
-		s.ServiceCostsBetween(ctx, latest, latest.Add(time.Hour))
-		s.CostTotal(ctx, hourAt("2025-03-01 00:00"), latest.Add(time.Hour))
-		s.HourlyServiceCosts(ctx, latest.Add(-23*time.Hour), latest.Add(time.Hour))
-		s.MonthBill(ctx, "2025-03")
-		s.ActiveResources(ctx, ResourceFilter{Service: "svc1", Limit: 10, Offset: 20})
+		s.ServiceCosts(ctx, latest, latest.Add(time.Hour), nil)
+		s.CostTotal(ctx, hourAt("2025-03-01 00:00"), latest.Add(time.Hour), nil)
+		s.HourlyServiceCosts(ctx, latest.Add(-23*time.Hour), latest.Add(time.Hour), nil)
+		s.MonthBill(ctx, "2025-03", nil)
+		s.ActiveResources(ctx, ResourceFilter{Service: "svc1", Limit: 10, Offset: 20}, nil)
 		s.PriceSourceCounts(ctx)
 	}
 }

@@ -149,10 +149,10 @@ func TestOpenMigratesAnOldDatabaseAndKeepsItsHistory(t *testing.T) {
 		summaryTotal += c.CostUSD
 	}
 	march := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	if total, err := s.CostTotal(ctx, march, march.AddDate(0, 1, 0)); err != nil || !csClose(total, summaryTotal) {
+	if total, err := s.CostTotal(ctx, march, march.AddDate(0, 1, 0), nil); err != nil || !csClose(total, summaryTotal) {
 		t.Errorf("March total = %v, %v; want %v", total, err, summaryTotal)
 	}
-	bill, err := s.MonthBill(ctx, "2026-03")
+	bill, err := s.MonthBill(ctx, "2026-03", nil)
 	if err != nil || !csClose(bill.TotalUSD, summaryTotal) || bill.Hours != 2 || bill.EstimatedHours != 1 || len(bill.Services) != 3 {
 		t.Errorf("March bill = %+v, %v", bill, err)
 	}
@@ -194,7 +194,7 @@ func TestOpenMigratesAnOldDatabaseAndKeepsItsHistory(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(again, days) {
 		t.Errorf("daily rows after reopening = %+v, %v", again, err)
 	}
-	if total, _ := s.CostTotal(ctx, march, march.AddDate(0, 1, 0)); !csClose(total, summaryTotal+0.0104) {
+	if total, _ := s.CostTotal(ctx, march, march.AddDate(0, 1, 0), nil); !csClose(total, summaryTotal+0.0104) {
 		t.Errorf("March total after reopening = %v, want %v", total, summaryTotal+0.0104)
 	}
 }

@@ -148,23 +148,18 @@ func (s *Store) Billed(ctx context.Context, month string, scope BillingScope) (*
 	return &c, nil
 }
 
-// CostOverview reads the overview of every account at now; today starts at midnight in
-// tz, the last scan is the latest run of scanJob, and AWS's bill of the month is read
-// when billing is on.
-func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope) (CostOverview, error) {
-	return s.CostOverviewIn(ctx, now, tz, scanJob, billing, nil)
-}
-
-// CostOverviewIn is CostOverview of the scope's accounts alone: every figure, the
+// CostOverview reads the overview at now of the scope's accounts (nil: every account);
+// today starts at midnight in tz, the last scan is the latest run of scanJob, and AWS's
+// bill of the month is read when billing is on. In a scope every figure, the
 // services and the resource counts are theirs, with a line per account when they are
 // two or more.
-func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope, scope AccountScope) (CostOverview, error) {
+func (s *Store) CostOverview(ctx context.Context, now time.Time, tz *time.Location, scanJob string, billing BillingScope, scope AccountScope) (CostOverview, error) {
 	now = now.UTC()
 	if tz == nil {
 		tz = time.UTC
 	}
 	v := CostOverview{Now: now, TZ: tz, Month: MonthOf(now), Scope: scope}
-	tally, err := s.TallyActiveResourcesIn(ctx, scope)
+	tally, err := s.TallyActiveResources(ctx, scope)
 	if err != nil {
 		return v, err
 	}
@@ -174,7 +169,7 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 		}
 	}
 	v.Active, v.Sources = tally.PerService, tally.Sources
-	if v.Unpriced, err = s.UnpricedActiveIn(ctx, scope); err != nil {
+	if v.Unpriced, err = s.UnpricedActive(ctx, scope); err != nil {
 		return v, err
 	}
 	latest, ok, err := s.LatestCostHour(ctx)
@@ -183,7 +178,7 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 	}
 	v.HasData, v.LatestHour = true, latest
 	next := latest.Add(time.Hour)
-	services, err := s.ServiceCostsIn(ctx, latest, next, scope)
+	services, err := s.ServiceCosts(ctx, latest, next, scope)
 	if err != nil {
 		return v, err
 	}
@@ -197,22 +192,22 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 	}
 	local := now.In(tz)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
-	if v.TodayUSD, err = s.CostTotalIn(ctx, midnight, next, scope); err != nil {
+	if v.TodayUSD, err = s.CostTotal(ctx, midnight, next, scope); err != nil {
 		return v, err
 	}
 	if scope.All() {
-		bill, err := s.MonthBill(ctx, v.Month)
+		bill, err := s.MonthBill(ctx, v.Month, nil)
 		if err != nil {
 			return v, err
 		}
 		v.MonthUSD = bill.TotalUSD
 	} else {
 		start, _ := MonthStart(v.Month)
-		if v.MonthUSD, err = s.CostTotalIn(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
+		if v.MonthUSD, err = s.CostTotal(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
 			return v, err
 		}
 	}
-	day, err := s.HourlyTotalsIn(ctx, latest.Add(-24*time.Hour), next, scope)
+	day, err := s.HourlyTotals(ctx, latest.Add(-24*time.Hour), next, scope)
 	if err != nil {
 		return v, err
 	}
@@ -234,10 +229,4 @@ func (s *Store) CostOverviewIn(ctx context.Context, now time.Time, tz *time.Loca
 		return v, err
 	}
 	return v, nil
-}
-
-// BillForecast is the month-end forecast of the month of now's bill (the bill so far
-// plus the latest hour's total for every hour left); 0 for an empty bill.
-func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time) (float64, error) {
-	return s.BillForecastIn(ctx, bill, now, nil)
 }

@@ -36,7 +36,7 @@ func TestCostOverviewCountsTheBilledDays(t *testing.T) {
 		{"billing on", BillingScope{On: true, Estimated: []string{"ec2"}}, true, 3.0 - 2.4},
 		{"billing off", BillingScope{Estimated: []string{"ec2"}}, false, 0},
 	} {
-		v, err := s.CostOverview(ctx, at, time.UTC, "collect", tc.scope)
+		v, err := s.CostOverview(ctx, at, time.UTC, "collect", tc.scope, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

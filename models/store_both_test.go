@@ -152,11 +152,11 @@ func TestDashboardQueries(t *testing.T) {
 			t.Errorf("%s: %v (total %d), %v; want %v", tt.name, ids, page.Total, err, tt.want)
 		}
 	}
-	top, err := s.TopResources(ctx, 2)
+	top, err := s.TopResources(ctx, 2, nil)
 	if err != nil || len(top) != 2 || top[0].ResourceID != "i-c" || top[1].ResourceID != "i-a" {
 		t.Errorf("TopResources = %+v, %v", top, err)
 	}
-	waste, err := s.WastedResources(ctx, 5)
+	waste, err := s.WastedResources(ctx, 5, nil)
 	if err != nil || len(waste) != 1 || waste[0].ResourceID != "i-b" {
 		t.Errorf("WastedResources = %+v, %v", waste, err)
 	}

@@ -286,7 +286,7 @@ func TestPostgresHourWritesFromReplicas(t *testing.T) {
 		if err != nil || len(got) != 50 {
 			t.Fatalf("round %d: CostRecordsAt = %d records, %v; want 50", round, len(got), err)
 		}
-		total, err := stores[0].CostTotal(ctx, h, h.Add(time.Hour))
+		total, err := stores[0].CostTotal(ctx, h, h.Add(time.Hour), nil)
 		if err != nil || (!near(total, 50) && !near(total, 100)) {
 			t.Errorf("round %d: the hour costs %v, %v; want one replica's write whole ($50 or $100)", round, total, err)
 		}

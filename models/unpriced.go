@@ -13,8 +13,8 @@ type UnpricedService struct {
 	Reason string
 }
 
-// UnpricedActive counts the active resources without a price, per service.
-func (s *Store) UnpricedActive(ctx context.Context) (map[string]UnpricedService, error) {
+// unpricedActiveAll counts the active resources without a price, per service.
+func (s *Store) unpricedActiveAll(ctx context.Context) (map[string]UnpricedService, error) {
 	var rows []struct {
 		Service string
 		N       int
@@ -36,7 +36,7 @@ func (s *Store) UnpricedActive(ctx context.Context) (map[string]UnpricedService,
 // price is none: a bill or a chart of the period leaves them out of its totals. It reads
 // the resources table (one row per resource), not the hourly rows, so a month costs no
 // more to ask than a day.
-func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time) (map[string]int, error) {
+func (s *Store) unpricedBetweenAll(ctx context.Context, start, end time.Time) (map[string]int, error) {
 	var rows []struct {
 		Service string
 		N       int

@@ -30,21 +30,21 @@ func TestUnpricedCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	active, err := s.UnpricedActive(ctx)
+	active, err := s.UnpricedActive(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]UnpricedService{"fsx": {Count: 1, Reason: "no price for storage"}}; !maps.Equal(active, want) {
 		t.Errorf("active unpriced = %v, want %v", active, want)
 	}
-	month, err := s.UnpricedBetween(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	month, err := s.UnpricedBetween(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]int{"fsx": 1}; !maps.Equal(month, want) {
 		t.Errorf("unpriced in December = %v, want %v", month, want)
 	}
-	if before, _ := s.UnpricedBetween(ctx, h.Add(-48*time.Hour), h); len(before) != 0 {
+	if before, _ := s.UnpricedBetween(ctx, h.Add(-48*time.Hour), h, nil); len(before) != 0 {
 		t.Errorf("unpriced before the first hour = %v, want none", before)
 	}
 }
@@ -73,7 +73,7 @@ func TestUnpricedPerMonthIsUnpricedBetween(t *testing.T) {
 	}
 	for _, m := range months {
 		start, _ := MonthStart(m)
-		one, err := s.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0))
+		one, err := s.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

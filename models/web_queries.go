@@ -80,24 +80,15 @@ func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePag
 	return page, nil
 }
 
-// TopResources are the n active priced resources of every service that cost the most
-// per hour, highest first.
-func (s *Store) TopResources(ctx context.Context, n int) ([]ResourceRow, error) {
-	return s.costliestActive(ctx, "priced", n, nil)
-}
-
-// TopResourcesIn is TopResources of the scope's accounts.
-func (s *Store) TopResourcesIn(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+// TopResources are the n active priced resources of the scope's accounts (nil: every
+// account) that cost the most per hour, highest first.
+func (s *Store) TopResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
 	return s.costliestActive(ctx, "priced", n, scope)
 }
 
-// WastedResources are up to n active resources flagged as waste, costliest first.
-func (s *Store) WastedResources(ctx context.Context, n int) ([]ResourceRow, error) {
-	return s.costliestActive(ctx, "waste", n, nil)
-}
-
-// WastedResourcesIn is WastedResources of the scope's accounts.
-func (s *Store) WastedResourcesIn(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+// WastedResources are up to n active resources of the scope's accounts (nil: every
+// account) flagged as waste, costliest first.
+func (s *Store) WastedResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
 	return s.costliestActive(ctx, "waste", n, scope)
 }
 

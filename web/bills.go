@@ -63,7 +63,7 @@ type monthBill struct {
 // monthBill reads month's bill, AWS's, and the resources its totals leave out.
 func (s *Server) monthBill(r *http.Request, v *viewer, month string) (monthBill, error) {
 	ctx := r.Context()
-	bill, err := s.store.MonthBillIn(ctx, month, v.Accounts)
+	bill, err := s.store.MonthBill(ctx, month, v.Accounts)
 	if err != nil {
 		return monthBill{}, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) monthBill(r *http.Request, v *viewer, month string) (monthBill,
 	if err != nil {
 		return monthBill{}, err
 	}
-	unpriced, err := s.store.UnpricedBetweenIn(ctx, start, start.AddDate(0, 1, 0), v.Accounts)
+	unpriced, err := s.store.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0), v.Accounts)
 	if err != nil {
 		return monthBill{}, err
 	}
@@ -117,7 +117,7 @@ func (s *Server) allBills(r *http.Request, v *viewer) ([]monthBill, error) {
 	}
 	bills := make([]monthBill, 0, len(months))
 	for _, m := range months {
-		bill, err := s.store.MonthBill(ctx, m)
+		bill, err := s.store.MonthBill(ctx, m, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		view.LeftOut += n
 	}
 	if view.Current && !bill.Empty() {
-		if view.Forecast, err = s.store.BillForecastIn(r.Context(), bill, s.now(), v.Accounts); err != nil {
+		if view.Forecast, err = s.store.BillForecast(r.Context(), bill, s.now(), v.Accounts); err != nil {
 			s.fail(w, r, v, err)
 			return
 		}

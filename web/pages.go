@@ -61,7 +61,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 		s.fail(w, r, v, err)
 		return
 	}
-	ov, err := s.store.CostOverviewIn(ctx, now, s.tz(), scanJob, s.billing(), scope)
+	ov, err := s.store.CostOverview(ctx, now, s.tz(), scanJob, s.billing(), scope)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -72,7 +72,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, models.Share(sc.USD, ov.HourlyUSD)})
 	}
 	if ov.HasData {
-		hours, err := s.store.HourlyServiceCostsIn(ctx, ov.LatestHour.Add(-23*time.Hour), ov.LatestHour.Add(time.Hour), scope)
+		hours, err := s.store.HourlyServiceCosts(ctx, ov.LatestHour.Add(-23*time.Hour), ov.LatestHour.Add(time.Hour), scope)
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
@@ -81,17 +81,17 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	last := models.MonthOf(now)
 	first := models.MonthOf(monthStart(now).AddDate(0, 1-monthsCharted, 0))
-	bills, err := s.store.MonthlyBillsIn(ctx, first, last, scope)
+	bills, err := s.store.MonthlyBills(ctx, first, last, scope)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
 	view.Months = monthChart(v.tr, bills)
-	if view.Top, err = s.store.TopResourcesIn(ctx, topResources, scope); err != nil {
+	if view.Top, err = s.store.TopResources(ctx, topResources, scope); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	if view.Waste, err = s.store.WastedResourcesIn(ctx, wasteShown, scope); err != nil {
+	if view.Waste, err = s.store.WastedResources(ctx, wasteShown, scope); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
@@ -153,7 +153,7 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request, v *viewer) 
 	query.Offset = (page - 1) * servicePerPage
 	ctx := r.Context()
 	query.Accounts = v.Accounts
-	regions, err := s.store.ActiveResourceRegionsIn(ctx, name, v.Accounts)
+	regions, err := s.store.ActiveResourceRegions(ctx, name, v.Accounts)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return

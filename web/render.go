@@ -156,7 +156,7 @@ const navCountsTTL = 15 * time.Second
 // navigation; those of every account are cached.
 func (s *Server) navCounts(r *http.Request, scope models.AccountScope) map[string]int {
 	if !scope.All() {
-		tally, err := s.store.TallyActiveResourcesIn(r.Context(), scope)
+		tally, err := s.store.TallyActiveResources(r.Context(), scope)
 		if err != nil {
 			s.log.Warn("navigation counts", "error", err)
 		}
