@@ -153,7 +153,7 @@ func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, re
 	}
 	reg := bot.NewMetricsRegistry()
 	deps := bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
-		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched, Web: dash}
+		Collector: collector, Lightsail: guard, Schedule: sched, Web: dash}
 	if replica != nil {
 		deps.Leader = replica
 	}

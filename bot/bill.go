@@ -51,41 +51,19 @@ func (b *Bot) showBill(ctx context.Context, r *Request) (string, *models.InlineK
 }
 
 func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, *models.InlineKeyboardMarkup, error) {
-	st := b.deps.Store
-	now := b.now().UTC()
+	now := b.now()
 	accts, err := b.accountsOf(ctx, r.ChatID)
 	if err != nil {
 		return "", nil, err
 	}
-	scope := accts.Scope()
-	bill, err := st.MonthBill(ctx, month, scope)
+	v, err := b.figures.MonthBill(ctx, accts.Scope(), month, now)
 	if err != nil {
 		return "", nil, err
 	}
-	v := billView{Bill: bill, Current: month == costmodels.MonthOf(now), TZ: b.cfg.ReportTZ}
-	if start, err := costmodels.MonthStart(month); err == nil {
-		if v.Unpriced, err = st.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0), scope); err != nil {
-			return "", nil, err
-		}
-	}
-	if v.Current {
-		if v.Forecast, err = st.BillForecast(ctx, bill, now, scope); err != nil {
-			return "", nil, err
-		}
-	}
-	var billed *costmodels.BillComparison
-	if scope.All() { // AWS's bill is read for every account together
-		if billed, err = b.billed(ctx, month); err != nil {
-			return "", nil, err
-		}
-	}
-	if v.Current && !bill.Empty() {
-		v.Forecast = costmodels.ForecastCounted(v.Forecast, billed)
-	}
-	months, err := st.BillMonths(ctx, now, billMonthsShown)
+	months, err := b.figures.BillMonths(ctx, now, billMonthsShown)
 	if err != nil {
 		return "", nil, err
 	}
-	text := withScopeLine(renderBill(r.tr, v), scopeLine(r.tr, accts)) + renderBilledPart(r.tr, billed, v.Current && !bill.Empty())
+	text := withScopeLine(renderBill(r.tr, v, b.cfg.ReportTZ), scopeLine(r.tr, accts)) + renderBilledPart(r.tr, v.Billed, v.Current && !v.Bill.Empty())
 	return text, billKeyboard(r.tr, month, months), nil
 }

@@ -7,26 +7,6 @@ import (
 	costmodels "costbot/models"
 )
 
-// billed is AWS's bill for month beside costbot's estimate of the same days, or nil when
-// costbot does not read Cost Explorer (COST_EXPLORER_INTERVAL=off).
-func (b *Bot) billed(ctx context.Context, month string) (*costmodels.BillComparison, error) {
-	return b.deps.Store.Billed(ctx, month, b.billingScope())
-}
-
-// billingScope is whether costbot reads AWS's bill, and the services it estimates.
-func (b *Bot) billingScope() costmodels.BillingScope {
-	return costmodels.BillingScope{On: b.cfg.CostExplorerInterval > 0, Estimated: b.cfg.CostServices}
-}
-
-// overageBilled is the line of Lightsail overage AWS billed this month, or "".
-func (b *Bot) overageBilled(ctx context.Context, tr translator) (string, error) {
-	c, err := b.billed(ctx, costmodels.MonthOf(b.now()))
-	if err != nil || c == nil {
-		return "", err
-	}
-	return overageLine(tr, *c), nil
-}
-
 // billingStatus is the Cost Explorer part of /status.
 func (b *Bot) billingStatus(ctx context.Context) (*billingStatusView, error) {
 	v := &billingStatusView{Enabled: b.cfg.CostExplorerInterval > 0}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -108,8 +109,8 @@ func billedSoFarLine(tr translator, c costmodels.BillComparison) string {
 
 // forecastLine is the overview's month-end forecast (billed days already in AWS's
 // figures), saying so when there are any.
-func forecastLine(tr translator, v costmodels.CostOverview) string {
-	if !costmodels.HasBilled(v.Billed) {
+func forecastLine(tr translator, v figures.Overview) string {
+	if v.Billed == nil {
 		return tr.T(msgID{"cost.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast())})
 	}
 	return tr.T(msgID{"billed.forecast"}, map[string]any{"Amount": formatUSD(v.Forecast()), "Through": v.Billed.Through.Format(time.DateOnly)})

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"costbot/config"
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -51,7 +52,6 @@ type Deps struct {
 	Schedule  JobSchedule           // the scheduler, for /status's next runs; nil: not shown
 	Collector CollectNower          // runs a cost scan for /collect; nil: not available
 	Lightsail LightsailController   // stops and starts instances for /stop and /boot; nil: not available
-	Reporter  DailyReporter         // builds the daily report for /report; nil: not available
 	Web       WebAccess             // the dashboard's sign-in links for /web; nil: not available
 	Leader    LeaderInfo            // which replica leads, for /status; nil: one daemon, not shown
 }
@@ -76,6 +76,7 @@ type Bot struct {
 	log      *slog.Logger
 	now      func() time.Time
 	catalog  *catalog
+	figures  *figures.Reader // every figure a chat sees comes from here
 	metrics  *metrics
 	commands map[string]Command
 	order    []Command // commands in help order
@@ -135,6 +136,7 @@ func New(cfg *config.Config, deps Deps, opts ...tgbot.Option) (*Bot, error) {
 		log:      logger.With("component", "bot"),
 		now:      deps.Now,
 		catalog:  cat,
+		figures:  figures.New(deps.Store, cfg),
 		metrics:  newMetrics(),
 		refusals: newRefusalLimiter(refusalEvery, deps.Now),
 		pending:  newPending(deps.Now),

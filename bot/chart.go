@@ -23,6 +23,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"costbot/config"
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -93,10 +94,11 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 		return err
 	}
 	scope := accts.Scope()
-	series, err := b.chartSeries(ctx, kind, now, scope)
+	fs, err := b.chartSeries(ctx, kind, now, scope)
 	if err != nil {
 		return err
 	}
+	series := chartOf(kind, fs)
 	if series.Empty() {
 		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"chart.no_data"}), nil)
 		return err
@@ -105,14 +107,10 @@ func (b *Bot) sendChart(ctx context.Context, r *Request, kind string) error {
 	if err != nil {
 		return fmt.Errorf("chart %s: %w", kind, err)
 	}
-	unpriced, err := b.deps.Store.UnpricedBetween(ctx, chartStart(kind, now), now, scope)
-	if err != nil {
-		return err
-	}
 	_, err = b.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
 		ChatID:    r.ChatID,
 		Photo:     &models.InputFileUpload{Filename: "cost-" + kind + ".png", Data: bytes.NewReader(png)},
-		Caption:   withScopeLine(renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ, unpriced), scopeLine(r.tr, accts)),
+		Caption:   withScopeLine(renderChartCaption(r.tr, kind, series, now, b.cfg.ReportTZ, fs.Unpriced), scopeLine(r.tr, accts)),
 		ParseMode: models.ParseModeHTML,
 	})
 	if err != nil {
@@ -144,36 +142,37 @@ func renderChartCaption(tr translator, kind string, s chartSeries, now time.Time
 	return caption
 }
 
-// chartStart is the start of the period a chart covers, for its unpriced count.
-func chartStart(kind string, now time.Time) time.Time {
-	switch kind {
-	case chart24h:
-		return now.Add(-24 * time.Hour)
-	case chart30d:
-		return now.AddDate(0, 0, -30)
-	}
-	return now.AddDate(-1, 0, 0)
-}
-
 // chartSeries reads a chart's data: the last 24 hours up to now's hour, the last 30 days
 // (of REPORT_TZ) up to today, or the last 12 (UTC) months up to this one.
-func (b *Bot) chartSeries(ctx context.Context, kind string, now time.Time, scope costmodels.AccountScope) (chartSeries, error) {
-	st, tz := b.deps.Store, b.cfg.ReportTZ
+func (b *Bot) chartSeries(ctx context.Context, kind string, now time.Time, scope costmodels.AccountScope) (figures.Series, error) {
 	switch kind {
 	case chart24h:
-		end := now.UTC().Truncate(time.Hour).Add(time.Hour)
-		rows, err := st.HourlyServiceCosts(ctx, end.Add(-24*time.Hour), end, scope)
-		return hourlySeries(rows, end, tz), err
+		return b.figures.HourlySeries(ctx, scope, now.UTC().Truncate(time.Hour).Add(time.Hour))
 	case chart30d:
-		local := now.In(tz)
-		today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
-		rows, err := st.DailyServiceCosts(ctx, today.AddDate(0, 0, -29), today.AddDate(0, 0, 1), tz, scope)
-		return dailySeries(rows, today), err
+		return b.figures.DailySeries(ctx, scope, now)
 	default:
-		month, _ := costmodels.MonthStart(costmodels.MonthOf(now))
-		bills, err := st.MonthlyBills(ctx, costmodels.MonthOf(month.AddDate(0, -11, 0)), costmodels.MonthOf(month), scope)
-		return monthlySeries(bills, month), err
+		return b.figures.MonthlySeries(ctx, scope, now)
 	}
+}
+
+// chartOf is a series as a chart draws it, with the labels of kind's buckets: hours in
+// REPORT_TZ, days, months.
+func chartOf(kind string, fs figures.Series) chartSeries {
+	labels := make([]string, len(fs.Buckets))
+	for i, t := range fs.Buckets {
+		switch kind {
+		case chart24h:
+			labels[i] = t.In(fs.Loc).Format("15:04")
+		case chart30d:
+			labels[i] = t.Format("01-02")
+		default:
+			labels[i] = t.Format("Jan\n2006")
+		}
+	}
+	if kind != chart12m {
+		labels = sparseLabels(labels)
+	}
+	return chartSeries{Loc: fs.Loc, Labels: labels, Services: fs.Services, Values: fs.Values}
 }
 
 // chartSeries is one chart's data: a cost per service per bucket.
@@ -196,27 +195,6 @@ func (s chartSeries) Total() float64 {
 	return t
 }
 
-// newChartSeries keeps the services that cost anything, highest total first.
-func newChartSeries(loc *time.Location, labels []string, byService map[string][]float64) chartSeries {
-	s := chartSeries{Loc: loc, Labels: labels}
-	totals := make([]costmodels.ServiceCost, 0, len(byService))
-	for name, vs := range byService {
-		var t float64
-		for _, v := range vs {
-			t += v
-		}
-		if t > 0 {
-			totals = append(totals, costmodels.ServiceCost{Service: name, USD: t})
-		}
-	}
-	costmodels.SortServiceCosts(totals)
-	for _, t := range totals {
-		s.Services = append(s.Services, t.Service)
-		s.Values = append(s.Values, byService[t.Service])
-	}
-	return s
-}
-
 // sparseLabels blanks labels so that at most about 12 show.
 func sparseLabels(labels []string) []string {
 	every := (len(labels) + 11) / 12
@@ -226,79 +204,6 @@ func sparseLabels(labels []string) []string {
 		}
 	}
 	return labels
-}
-
-// hourlySeries buckets the 24 hours before end, labelled with the hour in loc.
-func hourlySeries(rows []costmodels.HourServiceCost, end time.Time, loc *time.Location) chartSeries {
-	start := end.Add(-24 * time.Hour)
-	labels := make([]string, 24)
-	for i := range labels {
-		labels[i] = start.Add(time.Duration(i) * time.Hour).In(loc).Format("15:04")
-	}
-	byService := map[string][]float64{}
-	for _, r := range rows {
-		i := int(r.Hour.Sub(start) / time.Hour)
-		if i < 0 || i >= 24 {
-			continue
-		}
-		if byService[r.Service] == nil {
-			byService[r.Service] = make([]float64, 24)
-		}
-		byService[r.Service][i] += r.USD
-	}
-	return newChartSeries(loc, sparseLabels(labels), byService)
-}
-
-// dailySeries buckets the 30 days up to and including today (midnight in its zone).
-func dailySeries(rows []costmodels.DayServiceCost, today time.Time) chartSeries {
-	const days = 30
-	first := today.AddDate(0, 0, 1-days)
-	labels := make([]string, days)
-	index := map[string]int{}
-	for i := range labels {
-		d := first.AddDate(0, 0, i)
-		labels[i] = d.Format("01-02")
-		index[d.Format(time.DateOnly)] = i
-	}
-	byService := map[string][]float64{}
-	for _, r := range rows {
-		i, ok := index[r.Day.In(today.Location()).Format(time.DateOnly)]
-		if !ok {
-			continue
-		}
-		if byService[r.Service] == nil {
-			byService[r.Service] = make([]float64, days)
-		}
-		byService[r.Service][i] += r.USD
-	}
-	return newChartSeries(today.Location(), sparseLabels(labels), byService)
-}
-
-// monthlySeries buckets the 12 months up to and including month (its first instant).
-func monthlySeries(bills []costmodels.Bill, month time.Time) chartSeries {
-	const months = 12
-	first := month.AddDate(0, 1-months, 0)
-	labels := make([]string, months)
-	index := map[string]int{}
-	for i := range labels {
-		m := first.AddDate(0, i, 0)
-		labels[i] = m.Format("Jan\n2006")
-		index[costmodels.MonthOf(m)] = i
-	}
-	byService := map[string][]float64{}
-	for _, b := range bills {
-		i, ok := index[b.Month]
-		if !ok {
-			continue
-		}
-		for _, s := range b.Services {
-			if byService[s.Service] == nil {
-				byService[s.Service] = make([]float64, months)
-			}
-			byService[s.Service][i] += s.USD
-		}
-	}
-	return newChartSeries(time.UTC, labels, byService)
 }
 
 // serviceColors keeps a service's color the same in every chart.

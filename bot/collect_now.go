@@ -87,7 +87,7 @@ func (b *Bot) cmdCollect(ctx context.Context, r *Request) error {
 		return sendErr
 	}
 	if ended { // the scan this /collect joined ended while "collecting…" was being sent
-		return b.edit(ctx, r.ChatID, sent, renderCollectResult(r.tr, result, b.cfg.TelegramToken), nil)
+		return b.edit(ctx, r.ChatID, sent, b.collectReply(ctx, r.ChatID, r.tr, result), nil)
 	}
 	return nil
 }
@@ -107,10 +107,24 @@ func (b *Bot) runCollect(gen int) {
 	c.waiters, c.running, c.last = nil, false, result
 	c.mu.Unlock()
 	for _, w := range waiters {
-		if err := b.edit(ctx, w.chatID, w.messageID, renderCollectResult(w.tr, result, b.cfg.TelegramToken), nil); err != nil {
+		if err := b.edit(ctx, w.chatID, w.messageID, b.collectReply(ctx, w.chatID, w.tr, result), nil); err != nil {
 			b.log.Warn("could not report the scan", "chat_id", w.chatID, "scan", gen, "error", err)
 		}
 	}
+}
+
+// collectReply is a scan's result as the chat may see it: the resources, burn rate and
+// errors of the accounts it sees alone.
+func (b *Bot) collectReply(ctx context.Context, chatID int64, tr translator, r collectResult) string {
+	if r.err == nil {
+		sum, err := b.figures.Collected(ctx, b.cfg.ChatAccounts.Of(chatID), r.summary)
+		if err != nil {
+			b.log.Error("collect now: the chat's figures", "chat_id", chatID, "error", err)
+			return tr.T(msgID{"collect.failed"}, map[string]any{"Error": tr.T(msgID{"error.internal"})})
+		}
+		r.summary = sum
+	}
+	return renderCollectResult(tr, r, b.cfg.TelegramToken)
 }
 
 func renderCollectResult(tr translator, r collectResult, token string) string {

@@ -231,7 +231,7 @@ func (b *Bot) setLang(ctx context.Context, r *Request, lang string) error {
 }
 
 func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
-	runs, err := b.deps.Store.LastJobRuns(ctx)
+	st, err := b.figures.Status(ctx, b.cfg.ChatAccounts.Of(r.ChatID))
 	if err != nil {
 		return "", err
 	}
@@ -239,13 +239,14 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 		Version:    b.deps.Version,
 		Uptime:     b.now().Sub(b.deps.StartedAt),
 		DBBytes:    b.deps.Store.SizeBytes(),
-		Runs:       runs,
 		TZ:         b.cfg.ReportTZ,
 		LastFailed: map[string]costmodels.JobRun{},
+		Accounts:   st.Accounts,
 	}
-	for _, run := range runs {
-		if failed, err := b.deps.Store.LastFailedJobRun(ctx, run.Job); err == nil && failed != nil {
-			v.LastFailed[run.Job] = *failed
+	for _, j := range st.Jobs {
+		v.Runs = append(v.Runs, j.Run)
+		if j.LastFailed != nil {
+			v.LastFailed[j.Run.Job] = *j.LastFailed
 		}
 	}
 	if b.deps.Schedule != nil {
@@ -257,15 +258,6 @@ func (b *Bot) statusText(ctx context.Context, r *Request) (string, error) {
 	}
 	if v.Billing, err = b.billingStatus(ctx); err != nil {
 		return "", err
-	}
-	accounts, err := b.deps.Store.Accounts(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, a := range costmodels.VisibleAccounts(accounts, b.cfg.ChatAccounts.Of(r.ChatID)) {
-		if !a.Gone {
-			v.Accounts = append(v.Accounts, a)
-		}
 	}
 	return renderStatus(r.tr, v), nil
 }

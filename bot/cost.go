@@ -11,9 +11,6 @@ import (
 	costmodels "costbot/models"
 )
 
-// collectJob is the job name the scheduler records cost scans under.
-const collectJob = "collect"
-
 // CollectNower runs a cost scan now (the collect job), for /collect.
 type CollectNower interface {
 	CollectNow(ctx context.Context) (costmodels.CollectSummary, error)
@@ -52,7 +49,7 @@ func (b *Bot) showCost(ctx context.Context, r *Request) (string, *models.InlineK
 	if err != nil {
 		return "", nil, err
 	}
-	v, err := b.deps.Store.CostOverview(ctx, b.now(), b.cfg.ReportTZ, collectJob, b.billingScope(), accts.Scope())
+	v, err := b.figures.Overview(ctx, accts.Scope(), b.now())
 	if err != nil {
 		return "", nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -58,7 +59,7 @@ func renderBurnJump(tr translator, data any) (string, error) {
 		lines = append(lines, "", tr.T(msgID{"event.top_services"}))
 		for _, s := range a.TopServices {
 			lines = append(lines, tr.T(msgID{"cost.service_line"}, map[string]any{
-				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, a.HourlyUSD)),
+				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(figures.Share(s.USD, a.HourlyUSD)),
 			}))
 		}
 	}
@@ -89,7 +90,7 @@ func renderBillClosed(tr translator, data any) (string, error) {
 	}
 	for _, s := range services {
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
-			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, a.TotalUSD)),
+			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(figures.Share(s.USD, a.TotalUSD)),
 		}))
 	}
 	if a.Billed != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -81,12 +82,12 @@ func formatTime(t time.Time, tz *time.Location) string {
 	return t.In(tz).Format("2006-01-02 15:04 MST")
 }
 
-// trend is the burn rate's comparison base (see costmodels.ComputeTrend).
-type trend = costmodels.Trend
+// trend is the burn rate's comparison base (see figures.ComputeTrend).
+type trend = figures.Trend
 
 const (
-	trendSameHour = costmodels.TrendSameHour
-	trendAverage  = costmodels.TrendAverage
+	trendSameHour = figures.TrendSameHour
+	trendAverage  = figures.TrendAverage
 )
 
 func renderTrend(tr translator, t trend, current float64) string {
@@ -109,7 +110,7 @@ func renderTrend(tr translator, t trend, current float64) string {
 }
 
 // costView is what /cost shows.
-type costView = costmodels.CostOverview
+type costView = figures.Overview
 
 func renderCost(tr translator, v costView) string {
 	lines := []string{tr.T(msgID{"cost.title"})}
@@ -135,7 +136,7 @@ func renderCost(tr translator, v costView) string {
 		lines = append(lines, "", tr.T(msgID{"cost.by_service"}))
 		for _, s := range v.Services {
 			lines = append(lines, tr.T(msgID{"cost.service_line"}, map[string]any{
-				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, v.HourlyUSD)),
+				"Service": serviceName(s.Service), "Rate": formatRate(s.USD), "Percent": formatPercent(figures.Share(s.USD, v.HourlyUSD)),
 			}))
 		}
 	}
@@ -158,7 +159,7 @@ func renderCost(tr translator, v costView) string {
 
 // accountLines are the per-account breakdown of a month's total: each account's month
 // so far, share and latest hourly rate (none for fewer than two accounts).
-func accountLines(tr translator, accounts []costmodels.AccountCost, total float64) []string {
+func accountLines(tr translator, accounts []figures.AccountCost, total float64) []string {
 	if len(accounts) < 2 {
 		return nil
 	}
@@ -170,7 +171,7 @@ func accountLines(tr translator, accounts []costmodels.AccountCost, total float6
 		}
 		lines = append(lines, tr.T(msgID{"cost.account_line"}, map[string]any{
 			"Account": truncate(label, 60), "Amount": formatUSD(a.MonthUSD),
-			"Percent": formatPercent(costmodels.Share(a.MonthUSD, total)), "Rate": formatRate(a.HourlyUSD),
+			"Percent": formatPercent(figures.Share(a.MonthUSD, total)), "Rate": formatRate(a.HourlyUSD),
 		}))
 	}
 	return lines
@@ -227,6 +228,8 @@ type serviceView struct {
 	Total   int
 	Offset  int
 	Rows    []costmodels.ResourceRow
+	// Unpriced is how many of the service's active resources have no price, and why.
+	Unpriced costmodels.UnpricedService
 }
 
 func renderServicePage(tr translator, v serviceView) string {
@@ -362,28 +365,22 @@ func servicePicker(tr translator, services []string, counts map[string]int) *mod
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
 }
 
-// billView is what /bill shows for one month.
-type billView struct {
-	Bill     costmodels.Bill
-	Unpriced map[string]int // resources per service left out of the total: no price
-	Current  bool           // the month of now: not final, with a forecast
-	Forecast float64        // for the current month
-	TZ       *time.Location
-}
-
-func renderBill(tr translator, v billView) string {
+// renderBill is /bill's month: the total (so far, with the forecast, for the current
+// month), each priced service's part, and the services and resources left out of the
+// total for want of a price, never shown as $0.00.
+func renderBill(tr translator, v figures.MonthBill, tz *time.Location) string {
 	b := v.Bill
-	if b.Empty() {
-		return tr.T(msgID{"bill.no_data"}, map[string]any{"Month": b.Month})
+	if v.Empty() {
+		return tr.T(msgID{"bill.no_data"}, map[string]any{"Month": v.Month})
 	}
 	var lines []string
-	switch {
-	case v.Current:
+	switch v.Status() {
+	case figures.BillCurrent:
 		lines = append(lines,
 			tr.T(msgID{"bill.title_current"}, map[string]any{"Month": b.Month}),
 			tr.T(msgID{"bill.so_far"}, map[string]any{"Amount": formatUSD(b.TotalUSD), "Forecast": formatUSD(v.Forecast)}),
 		)
-	case b.Closed:
+	case figures.BillClosed:
 		lines = append(lines,
 			tr.T(msgID{"bill.title_closed"}, map[string]any{"Month": b.Month}),
 			tr.T(msgID{"bill.total"}, map[string]any{"Amount": formatUSD(b.TotalUSD)}),
@@ -395,21 +392,23 @@ func renderBill(tr translator, v billView) string {
 		)
 	}
 	lines = append(lines, tr.T(msgID{"bill.hours"}, map[string]any{"Hours": b.Hours, "Estimated": b.EstimatedHours}), "")
-	for _, s := range b.Services {
-		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
-			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(costmodels.Share(s.USD, b.TotalUSD)),
-		}))
+	for _, l := range v.Lines {
+		if l.Priced {
+			lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
+				"Service": serviceName(l.Service), "Amount": formatUSD(l.USD), "Percent": formatPercent(l.Percent),
+			}))
+		}
 	}
-	total := 0
-	for _, s := range slices.Sorted(maps.Keys(v.Unpriced)) {
-		total += v.Unpriced[s]
-		lines = append(lines, tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": v.Unpriced[s]}))
+	for _, l := range slices.SortedFunc(slices.Values(v.Lines), func(a, b figures.ServiceLine) int { return strings.Compare(a.Service, b.Service) }) {
+		if l.Unpriced > 0 {
+			lines = append(lines, tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": serviceName(l.Service), "Count": l.Unpriced}))
+		}
 	}
-	if total > 0 {
-		lines = append(lines, tr.T(msgID{"bill.unpriced"}, map[string]any{"Count": total}))
+	if v.Unpriced > 0 {
+		lines = append(lines, tr.T(msgID{"bill.unpriced"}, map[string]any{"Count": v.Unpriced}))
 	}
 	if b.Closed && b.ClosedAt != nil {
-		lines = append(lines, "", tr.T(msgID{"bill.closed_at"}, map[string]any{"Time": formatTime(*b.ClosedAt, v.TZ)}))
+		lines = append(lines, "", tr.T(msgID{"bill.closed_at"}, map[string]any{"Time": formatTime(*b.ClosedAt, tz)}))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -70,19 +70,7 @@ func init() {
 // watchedInstances is every watched instance of the guard's latest stored checks in the
 // scope's accounts.
 func (b *Bot) watchedInstances(ctx context.Context, scope costmodels.AccountScope) ([]costmodels.LightsailTraffic, error) {
-	rows, err := b.deps.Store.LatestLightsailUsage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []costmodels.LightsailTraffic
-	for _, u := range rows {
-		if b.cfg.Watches(u.Instance) && slices.Contains(b.cfg.LightsailRegions, u.Region) && scope.Covers(u.AccountID) {
-			t := u.Traffic()
-			t.TZ = b.cfg.ReportTZ.String()
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return b.figures.LightsailInstances(ctx, scope)
 }
 
 func (b *Bot) cmdLightsail(ctx context.Context, r *Request) error {
@@ -109,17 +97,14 @@ func (b *Bot) showLightsail(ctx context.Context, r *Request) (string, *models.In
 	if err != nil {
 		return "", nil, err
 	}
-	instances, err := b.watchedInstances(ctx, scope)
+	v, err := b.figures.Lightsail(ctx, scope, b.now())
 	if err != nil {
 		return "", nil, err
 	}
-	text := renderLightsailList(r.tr, instances, b.cfg.LightsailStopPercent, b.cfg.LightsailDryRun)
-	if scope.All() { // AWS's bill is read for every account together
-		line, err := b.overageBilled(ctx, r.tr)
-		if err != nil {
-			return "", nil, err
-		}
-		if line != "" {
+	instances := v.Instances
+	text := renderLightsailList(r.tr, instances, v.StopPercent, v.DryRun)
+	if v.Billed != nil {
+		if line := overageLine(r.tr, *v.Billed); line != "" {
 			text += "\n\n" + line
 		}
 	}

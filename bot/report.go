@@ -8,34 +8,18 @@ import (
 	costmodels "costbot/models"
 )
 
-// DailyReporter builds the daily report as of now (jobs.Reporter).
-type DailyReporter interface {
-	Report(ctx context.Context) (costmodels.Event, error)
-}
-
 func init() {
 	registerEvent(costmodels.EventReportDaily, renderDailyReportEvent)
 }
 
-// cmdReport sends the daily report now, to the asking chat only.
+// cmdReport sends the daily report now, to the asking chat only, of the accounts it sees.
 func (b *Bot) cmdReport(ctx context.Context, r *Request) error {
-	if b.cfg.ChatAccounts.Of(r.ChatID) != nil { // the report sums every account
-		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"report.accounts_limited"}), nil)
-		return err
-	}
-	if b.deps.Reporter == nil {
-		_, err := b.send(ctx, r.ChatID, r.tr.T(msgID{"report.unavailable"}), nil)
-		return err
-	}
-	ev, err := b.deps.Reporter.Report(ctx)
+	now := b.now()
+	d, err := b.figures.Report(ctx, b.cfg.ChatAccounts.Of(r.ChatID), now, now.In(b.cfg.ReportTZ).Format(time.DateOnly))
 	if err != nil {
 		return err
 	}
-	text, err := renderDailyReportEvent(r.tr, ev.Data)
-	if err != nil {
-		return err
-	}
-	_, err = b.send(ctx, r.ChatID, text, nil)
+	_, err = b.send(ctx, r.ChatID, renderDailyReport(r.tr, d), nil)
 	return err
 }
 
@@ -66,6 +50,9 @@ func renderDailyReport(tr translator, d costmodels.DailyReport) string {
 			forecast,
 			tr.T(msgID{"report.latest_hour"}, map[string]any{"Time": formatTime(d.LatestHour, loc)}),
 		}, "\n"))
+		if d.Unpriced > 0 {
+			parts[len(parts)-1] += "\n" + tr.T(msgID{"cost.unpriced"}, map[string]any{"Count": d.Unpriced})
+		}
 	} else {
 		parts = append(parts, tr.T(msgID{"report.no_cost"}))
 	}

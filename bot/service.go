@@ -62,39 +62,24 @@ func (b *Bot) showServicePicker(ctx context.Context, r *Request) (string, *model
 	if err != nil {
 		return "", nil, err
 	}
-	tally, err := b.deps.Store.TallyActiveResources(ctx, accts.Scope())
+	counts, err := b.figures.ActiveCounts(ctx, accts.Scope())
 	if err != nil {
 		return "", nil, err
 	}
-	return withScopeLine(r.tr.T(msgID{"service.pick"}), scopeLine(r.tr, accts)), servicePicker(r.tr, b.cfg.CostServices, tally.PerService), nil
+	return withScopeLine(r.tr.T(msgID{"service.pick"}), scopeLine(r.tr, accts)), servicePicker(r.tr, b.cfg.CostServices, counts), nil
 }
 
 // servicePage reads one page; a page past the end shows the last one.
 func (b *Bot) servicePage(ctx context.Context, r *Request, service, region string, page int) (string, *models.InlineKeyboardMarkup, error) {
-	st := b.deps.Store
 	accts, err := b.accountsOf(ctx, r.ChatID)
 	if err != nil {
 		return "", nil, err
 	}
-	scope := accts.Scope()
-	regions, err := st.ActiveResourceRegions(ctx, service, scope)
+	p, err := b.figures.Service(ctx, accts.Scope(), costmodels.ResourceQuery{Service: service, Region: region, Limit: servicePageSize}, page)
 	if err != nil {
 		return "", nil, err
 	}
-	v := serviceView{Service: service, Region: region, Regions: regions, Page: max(page, 1)}
-	res, err := st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
-	if err != nil {
-		return "", nil, err
-	}
-	v.Total = res.Total
-	v.Pages = max((res.Total+servicePageSize-1)/servicePageSize, 1)
-	if v.Page > v.Pages {
-		v.Page = v.Pages
-		res, err = st.ActiveResources(ctx, costmodels.ResourceFilter{Service: service, Region: region, Offset: (v.Page - 1) * servicePageSize, Limit: servicePageSize}, scope)
-		if err != nil {
-			return "", nil, err
-		}
-	}
-	v.Offset, v.Rows = (v.Page-1)*servicePageSize, res.Rows
+	v := serviceView{Service: service, Region: region, Regions: p.Regions, Page: p.Page, Pages: p.Pages, Total: p.Total,
+		Offset: p.Query.Offset, Rows: p.Rows, Unpriced: p.Unpriced}
 	return withScopeLine(renderServicePage(r.tr, v), scopeLine(r.tr, accts)), serviceKeyboard(r.tr, v), nil
 }

@@ -32,7 +32,7 @@ func (r *Reader) Lightsail(ctx context.Context, scope Scope, now time.Time) (Lig
 		v.WarnPercent = slices.Min(r.cfg.LightsailWarnPercents)
 	}
 	var err error
-	if v.Instances, err = r.instances(ctx, scope); err != nil {
+	if v.Instances, err = r.LightsailInstances(ctx, scope); err != nil {
 		return v, err
 	}
 	if v.Actions, err = r.store.LatestLightsailActions(ctx, actionsShown); err != nil {
@@ -45,9 +45,9 @@ func (r *Reader) Lightsail(ctx context.Context, scope Scope, now time.Time) (Lig
 	return v, nil
 }
 
-// instances is the traffic of every watched instance in the scope's accounts, as of the
-// guard's latest check.
-func (r *Reader) instances(ctx context.Context, scope Scope) ([]models.LightsailTraffic, error) {
+// LightsailInstances is the traffic of every watched instance in the scope's accounts, as
+// of the guard's latest check, its times in REPORT_TZ.
+func (r *Reader) LightsailInstances(ctx context.Context, scope Scope) ([]models.LightsailTraffic, error) {
 	rows, err := r.store.LatestLightsailUsage(ctx)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,9 @@ func (r *Reader) instances(ctx context.Context, scope Scope) ([]models.Lightsail
 	var out []models.LightsailTraffic
 	for _, u := range rows {
 		if r.cfg.Watches(u.Instance) && slices.Contains(r.cfg.LightsailRegions, u.Region) && scope.Covers(u.AccountID) {
-			out = append(out, u.Traffic())
+			t := u.Traffic()
+			t.TZ = r.tz().String()
+			out = append(out, t)
 		}
 	}
 	return out, nil

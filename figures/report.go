@@ -25,13 +25,11 @@ func (r *Reader) Report(ctx context.Context, scope Scope, now time.Time, date st
 	if ov.HasData {
 		d.HasCost, d.LatestHour = true, ov.LatestHour.UTC()
 		d.TodayUSD, d.MonthUSD, d.ForecastUSD = ov.TodayUSD, ov.MonthUSD, ov.Forecast()
+		d.Unpriced = ov.UnpricedCount()
 	}
 	d.Billed = ov.Billed
-	if d.Instances, err = r.instances(ctx, scope); err != nil {
+	if d.Instances, err = r.LightsailInstances(ctx, scope); err != nil {
 		return d, fmt.Errorf("report: %w", err)
-	}
-	for i := range d.Instances {
-		d.Instances[i].TZ = d.TZ
 	}
 	return d, nil
 }

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -36,91 +35,11 @@ func (a AccountScope) cond(col string) (string, []any) {
 // accountCostTable holds the hourly cost per account, service and region.
 const accountCostTable = "cost_summary"
 
-// AccountCost is one account's part of the cost now.
-type AccountCost struct {
-	ID          string
-	Label       string  // Account.Label when the account is known, else the ID
-	MonthUSD    float64 // this month so far
-	HourlyUSD   float64 // the latest hour's
-	ForecastUSD float64 // the month so far plus the latest hour's rate for every hour left
-}
-
-// AccountCosts is each account's month so far (month YYYY-MM), latest hourly rate (the
-// hour starting at latest) and month-end forecast at now, for the accounts of scope:
-// every account with cost in the month or the hour, and every current stored account
-// in scope, even at $0. Highest month first, then by ID.
-func (s *Store) AccountCosts(ctx context.Context, month string, latest, now time.Time, scope AccountScope) ([]AccountCost, error) {
-	stored, err := s.Accounts(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: account costs: %w", err)
-	}
-	return s.accountCosts(ctx, month, latest, now, scope, stored)
-}
-
-// currentIn counts the current accounts of stored in scope.
-func currentIn(stored []Account, scope AccountScope) int {
-	n := 0
-	for _, a := range stored {
-		if !a.Gone && scope.Covers(a.ID) {
-			n++
-		}
-	}
-	return n
-}
-
-// accountCosts is AccountCosts with the stored accounts already read.
-func (s *Store) accountCosts(ctx context.Context, month string, latest, now time.Time, scope AccountScope, stored []Account) ([]AccountCost, error) {
-	start, err := MonthStart(month)
-	if err != nil {
-		return nil, err
-	}
-	monthly, err := s.costPerAccount(ctx, start, start.AddDate(0, 1, 0), scope)
-	if err != nil {
-		return nil, err
-	}
-	hourly := map[string]float64{}
-	if !latest.IsZero() {
-		if hourly, err = s.costPerAccount(ctx, latest, latest.Add(time.Hour), scope); err != nil {
-			return nil, err
-		}
-	}
-	labels := map[string]string{}
-	for _, a := range stored {
-		labels[a.ID] = a.Label()
-		if !a.Gone && scope.Covers(a.ID) {
-			if _, ok := monthly[a.ID]; !ok {
-				monthly[a.ID] = 0
-			}
-		}
-	}
-	for id := range hourly {
-		if _, ok := monthly[id]; !ok {
-			monthly[id] = 0
-		}
-	}
-	out := make([]AccountCost, 0, len(monthly))
-	for id, usd := range monthly {
-		label := labels[id]
-		if label == "" {
-			label = id
-		}
-		out = append(out, AccountCost{ID: id, Label: label, MonthUSD: usd, HourlyUSD: hourly[id],
-			ForecastUSD: MonthEndForecast(usd, hourly[id], latest, now)})
-	}
-	slices.SortFunc(out, func(a, b AccountCost) int {
-		if c := cmp.Compare(b.MonthUSD, a.MonthUSD); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	return out, nil
-}
-
-// costPerAccount is each account's cost in the hours [from, to). It sums per hour and
+// CostPerAccount is each account's cost in the hours [from, to). It sums per hour and
 // account first, in the primary key's order, so only those sums are grouped by account:
 // a month holds up to 744 × accounts × services × regions rows, and grouping them all by
 // account directly sorts them (four times slower on a year of history).
-func (s *Store) costPerAccount(ctx context.Context, from, to time.Time, scope AccountScope) (map[string]float64, error) {
+func (s *Store) CostPerAccount(ctx context.Context, from, to time.Time, scope AccountScope) (map[string]float64, error) {
 	q := `SELECT hour, account_id, SUM(cost_usd) AS usd FROM ` + accountCostTable + ` WHERE hour >= ? AND hour < ?`
 	args := []any{from.UTC(), to.UTC()}
 	if !scope.All() {
@@ -281,48 +200,4 @@ func closedState(rows []MonthlySummary) (closed bool, at *time.Time) {
 		return false, nil
 	}
 	return true, at
-}
-
-// MonthlyBills is the bill of the scope's accounts (nil: every account) of every month
-// from first to last (YYYY-MM, inclusive), oldest first; months without data are left out.
-func (s *Store) MonthlyBills(ctx context.Context, first, last string, scope AccountScope) ([]Bill, error) {
-	from, err := MonthStart(first)
-	if err != nil {
-		return nil, err
-	}
-	to, err := MonthStart(last)
-	if err != nil {
-		return nil, err
-	}
-	var bills []Bill
-	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
-		bill, err := s.MonthBill(ctx, MonthOf(m), scope)
-		if err != nil {
-			return nil, err
-		}
-		if !bill.Empty() {
-			bills = append(bills, bill)
-		}
-	}
-	return bills, nil
-}
-
-// BillForecast is the month-end forecast of the month of now's bill of the scope's
-// accounts (nil: every account): the bill so far plus the latest hour's total for every
-// hour left; 0 for an empty bill.
-func (s *Store) BillForecast(ctx context.Context, bill Bill, now time.Time, scope AccountScope) (float64, error) {
-	if bill.Empty() {
-		return 0, nil
-	}
-	latest, ok, err := s.LatestCostHour(ctx)
-	if err != nil {
-		return 0, err
-	}
-	hourly := 0.0
-	if ok {
-		if hourly, err = s.CostTotal(ctx, latest, latest.Add(time.Hour), scope); err != nil {
-			return 0, err
-		}
-	}
-	return MonthEndForecast(bill.TotalUSD, hourly, latest, now.UTC()), nil
 }

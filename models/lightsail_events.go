@@ -219,6 +219,7 @@ type DailyReport struct {
 	MonthUSD    float64
 	ForecastUSD float64
 	LatestHour  time.Time // the newest hour with cost data
+	Unpriced    int       // active resources without a price: not in the figures
 	StopPercent float64
 	Instances   []LightsailTraffic
 	// Billed is AWS's bill for the month's billed days beside the estimate (nil when

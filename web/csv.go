@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"costbot/figures"
 	"costbot/models"
 )
 
@@ -15,7 +16,7 @@ import (
 // the billed lines costbot does not estimate (kind not_estimated) and the credits
 // (kind credit) follow as rows of their own, so gross and net add up from the file.
 // unpriced_resources counts a service's resources the estimate leaves out (no price).
-func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
+func writeBillsCSV(w http.ResponseWriter, filename string, bills []figures.MonthBill) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
@@ -53,9 +54,13 @@ func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 			delete(compared, service)
 			return append([]string{money(sc.BilledUSD), money(sc.EstimatedUSD)}, billedSpan...)
 		}
-		for _, sc := range b.Services {
-			row := []string{b.Month, sc.Service, money(sc.USD), status, hours, estHours}
-			cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
+		for _, l := range mb.Lines {
+			estimate := money(l.USD)
+			if !l.Priced { // no price for any of its resources: unpriced, not $0
+				estimate = "unpriced"
+			}
+			row := []string{b.Month, l.Service, estimate, status, hours, estHours}
+			cw.Write(append(append(row, billedOf(l.Service)...), "service", strconv.Itoa(l.Unpriced)))
 		}
 		if c == nil {
 			continue
@@ -63,7 +68,7 @@ func writeBillsCSV(w http.ResponseWriter, filename string, bills []monthBill) {
 		for _, sc := range c.Services { // billed, but absent from the month's estimate
 			if _, ok := compared[sc.Service]; ok {
 				row := []string{b.Month, sc.Service, "", status, hours, estHours}
-				cw.Write(append(append(row, billedOf(sc.Service)...), "service", strconv.Itoa(mb.Unpriced[sc.Service])))
+				cw.Write(append(append(row, billedOf(sc.Service)...), "service", "0"))
 			}
 		}
 		lines := func(kind string, ls []models.BilledLine) {

@@ -8,28 +8,24 @@ import (
 	"strings"
 	"time"
 
+	"costbot/figures"
 	"costbot/models"
 )
 
 // Page handlers: parse the request, read the store (through the queries and figures
 // the chat uses), render.
 
-// scanJob is the job whose last run the overview shows.
-const scanJob = "collect"
-
 // Table sizes.
 const (
 	topResources   = 20
 	wasteShown     = 20
 	servicePerPage = 50
-	monthsCharted  = 12
 	billMonthsMax  = 240 // every month of twenty years: in effect, all of them
-	actionsShown   = 200 // the guard's latest actions on the Lightsail page
 )
 
 // overviewView is the overview page.
 type overviewView struct {
-	Cost     models.CostOverview
+	Cost     figures.Overview
 	Change   float64 // the trend, in percent
 	HasTrend bool
 	Shares   []serviceShare
@@ -43,9 +39,7 @@ type overviewView struct {
 }
 
 // AccountShare is an account's share of the month so far, in percent.
-func (v overviewView) AccountShare(a models.AccountCost) float64 {
-	return models.Share(a.MonthUSD, v.Cost.MonthUSD)
-}
+func (v overviewView) AccountShare(a figures.AccountCost) float64 { return v.Cost.AccountShare(a) }
 
 type serviceShare struct {
 	Service string
@@ -61,7 +55,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 		s.fail(w, r, v, err)
 		return
 	}
-	ov, err := s.store.CostOverview(ctx, now, s.tz(), scanJob, s.billing(), scope)
+	ov, err := s.figures.Overview(ctx, scope, now)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -69,44 +63,31 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 	view := overviewView{Cost: ov, Filter: filter, AllSelected: !slices.ContainsFunc(filter, func(c accountChoice) bool { return c.Selected })}
 	view.Change, view.HasTrend = ov.Trend.ChangePercent(ov.HourlyUSD)
 	for _, sc := range ov.Services {
-		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, models.Share(sc.USD, ov.HourlyUSD)})
+		view.Shares = append(view.Shares, serviceShare{sc.Service, sc.USD, figures.Share(sc.USD, ov.HourlyUSD)})
 	}
 	if ov.HasData {
-		hours, err := s.store.HourlyServiceCosts(ctx, ov.LatestHour.Add(-23*time.Hour), ov.LatestHour.Add(time.Hour), scope)
+		hours, err := s.figures.HourlySeries(ctx, scope, ov.LatestHour.Add(time.Hour))
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
-		view.Hours = hourChart(v.tr, hours, ov.LatestHour, s.tz())
+		view.Hours = chartOf(v.tr, hours, func(t time.Time) string { return t.Format("15:04") })
 	}
-	last := models.MonthOf(now)
-	first := models.MonthOf(monthStart(now).AddDate(0, 1-monthsCharted, 0))
-	bills, err := s.store.MonthlyBills(ctx, first, last, scope)
+	months, err := s.figures.MonthlySeries(ctx, scope, now)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	view.Months = monthChart(v.tr, bills)
-	if view.Top, err = s.store.TopResources(ctx, topResources, scope); err != nil {
+	view.Months = chartOf(v.tr, months, func(t time.Time) string { return t.Format("2006-01") })
+	if view.Top, err = s.figures.TopResources(ctx, scope, topResources); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	if view.Waste, err = s.store.WastedResources(ctx, wasteShown, scope); err != nil {
+	if view.Waste, err = s.figures.WastedResources(ctx, scope, wasteShown); err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
 	s.render(w, r, v, http.StatusOK, "overview", pageData{Title: v.T("nav.overview"), Nav: "overview", Charts: true, Body: view})
-}
-
-// billing is whether costbot reads AWS's bill, and the services it estimates, as the
-// chat's /cost and /bill read it.
-func (s *Server) billing() models.BillingScope {
-	return models.BillingScope{On: s.cfg.CostExplorerInterval > 0, Estimated: s.cfg.CostServices}
-}
-
-func monthStart(t time.Time) time.Time {
-	m, _ := models.MonthStart(models.MonthOf(t))
-	return m
 }
 
 // serviceView is one page of a service's resource table.
@@ -202,47 +183,11 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request, v *viewer) 
 	s.render(w, r, v, http.StatusOK, "service", pageData{Title: v.tr.Service(name), Nav: "service:" + name, Body: view})
 }
 
-// lightsailView is every watched instance and the guard's latest actions.
-type lightsailView struct {
-	Instances   []models.LightsailTraffic
-	Actions     []models.LightsailAction
-	Cycle       string
-	StopPercent float64
-	WarnPercent float64
-	DryRun      bool
-	// Billed is AWS's bill of the cycle's month so far, for the overage it billed per
-	// region (nil when costbot holds none).
-	Billed *models.BillComparison
-}
-
 func (s *Server) pageLightsail(w http.ResponseWriter, r *http.Request, v *viewer) {
-	ctx := r.Context()
-	rows, err := s.store.LatestLightsailUsage(ctx)
+	view, err := s.figures.Lightsail(r.Context(), v.Accounts, s.now())
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
-	}
-	view := lightsailView{Cycle: models.MonthOf(s.now()), StopPercent: s.cfg.LightsailStopPercent, DryRun: s.cfg.LightsailDryRun}
-	if n := len(s.cfg.LightsailWarnPercents); n > 0 {
-		view.WarnPercent = slices.Min(s.cfg.LightsailWarnPercents)
-	}
-	for _, u := range rows {
-		if s.cfg.Watches(u.Instance) && slices.Contains(s.cfg.LightsailRegions, u.Region) && v.Accounts.Covers(u.AccountID) {
-			view.Instances = append(view.Instances, u.Traffic())
-		}
-	}
-	if view.Actions, err = s.store.LatestLightsailActions(ctx, actionsShown); err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	if !v.Accounts.All() { // the guard's history in the accounts the viewer sees
-		view.Actions = slices.DeleteFunc(view.Actions, func(a models.LightsailAction) bool { return !v.Accounts.Covers(a.AccountID) })
-	} else if view.Billed, err = s.store.Billed(ctx, view.Cycle, s.billing()); err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	if !models.HasBilled(view.Billed) {
-		view.Billed = nil
 	}
 	s.render(w, r, v, http.StatusOK, "lightsail", pageData{Title: v.T("nav.lightsail"), Nav: "lightsail", Body: view})
 }
@@ -263,8 +208,7 @@ type jobStatus struct {
 }
 
 func (s *Server) pageStatus(w http.ResponseWriter, r *http.Request, v *viewer) {
-	ctx := r.Context()
-	runs, err := s.store.LastJobRuns(ctx)
+	st, err := s.figures.Status(r.Context(), v.Accounts)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -277,14 +221,10 @@ func (s *Server) pageStatus(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if !s.opts.StartedAt.IsZero() {
 		view.Uptime = s.now().Sub(s.opts.StartedAt).Truncate(time.Second).String()
 	}
-	for _, run := range runs {
-		js := jobStatus{Run: run, Next: next[run.Job]}
-		if run.FinishedAt != nil {
-			js.Duration = run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond).String()
-		}
-		if js.LastFailed, err = s.store.LastFailedJobRun(ctx, run.Job); err != nil {
-			s.fail(w, r, v, err)
-			return
+	for _, j := range st.Jobs {
+		js := jobStatus{Run: j.Run, Next: next[j.Run.Job], LastFailed: j.LastFailed}
+		if j.Run.FinishedAt != nil {
+			js.Duration = j.Run.FinishedAt.Sub(j.Run.StartedAt).Round(time.Millisecond).String()
 		}
 		view.Jobs = append(view.Jobs, js)
 	}

@@ -93,7 +93,7 @@ var funcs = template.FuncMap{
 	"asset":     assetURL,
 	"add":       func(a, b int) int { return a + b },
 	"diff":      diffUSD,
-	"hasBilled": models.HasBilled,
+	"hasBilled": func(c *models.BillComparison) bool { return c != nil && !c.Empty() },
 }
 
 // pageSet holds each page's template, parsed with the layout.

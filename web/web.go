@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"costbot/config"
+	"costbot/figures"
 	"costbot/models"
 )
 
@@ -46,6 +47,7 @@ type Options struct {
 type Server struct {
 	cfg     *config.Config
 	store   *models.Store
+	figures *figures.Reader // every figure a page shows comes from here
 	opts    Options
 	now     func() time.Time
 	log     *slog.Logger
@@ -76,7 +78,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: opts.Config, store: opts.Store, opts: opts, now: opts.Now,
+		cfg: opts.Config, store: opts.Store, figures: figures.New(opts.Store, opts.Config), opts: opts, now: opts.Now,
 		log:    opts.Logger.With("component", "web"),
 		key:    loginKey(opts.Config.TelegramToken),
 		pages:  pages,
