@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"costbot/config"
+	"costbot/figures"
 	"costbot/models"
 )
 
@@ -27,9 +27,9 @@ const reportLateness = 30 * time.Minute
 // month (UTC), the month-end forecast, and every watched Lightsail instance's traffic as
 // of the guard's latest check. It makes no AWS call.
 type Reporter struct {
-	cfg   *config.Config
-	store *models.Store
-	clock clockwork.Clock
+	cfg     *config.Config
+	figures *figures.Reader
+	clock   clockwork.Clock
 
 	mu       sync.Mutex
 	notifier Notifier
@@ -42,7 +42,7 @@ func NewReporter(cfg *config.Config, store *models.Store, notifier Notifier, clo
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	return &Reporter{cfg: cfg, store: store, clock: clock, notifier: notifier, log: slog.Default()}
+	return &Reporter{cfg: cfg, figures: figures.New(store, cfg), clock: clock, notifier: notifier, log: slog.Default()}
 }
 
 // SetNotifier sets where the scheduled report goes.
@@ -117,66 +117,12 @@ func lastReportSlot(now time.Time, hour, minute int, loc *time.Location) time.Ti
 	return slot
 }
 
+// build is the report of every account as of now, dated date: the read model's report,
+// the same figures /report, /cost and the dashboard show.
 func (r *Reporter) build(ctx context.Context, now time.Time, date string) (models.Event, error) {
-	loc := r.cfg.ReportTZ
-	d := models.DailyReport{
-		Date: date, TZ: loc.String(), GeneratedAt: now.UTC(), Month: models.MonthOf(now),
-		StopPercent: r.cfg.LightsailStopPercent,
-	}
-	st := r.store
-	latest, ok, err := st.LatestCostHour(ctx)
+	d, err := r.figures.Report(ctx, nil, now, date)
 	if err != nil {
-		return models.Event{}, fmt.Errorf("report: %w", err)
-	}
-	if ok {
-		d.HasCost, d.LatestHour = true, latest.UTC()
-		next := latest.Add(time.Hour)
-		local := now.In(loc)
-		midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-		if d.TodayUSD, err = st.CostTotal(ctx, midnight, next, nil); err != nil {
-			return models.Event{}, fmt.Errorf("report: today: %w", err)
-		}
-		bill, err := st.MonthBill(ctx, d.Month, nil)
-		if err != nil {
-			return models.Event{}, fmt.Errorf("report: month: %w", err)
-		}
-		d.MonthUSD = bill.TotalUSD
-		hourly, err := st.CostTotal(ctx, latest, next, nil)
-		if err != nil {
-			return models.Event{}, fmt.Errorf("report: hourly rate: %w", err)
-		}
-		d.ForecastUSD = d.MonthUSD + hourly*hoursLeftAfter(latest, now)
-	}
-	if d.Billed, err = billedFor(ctx, st, r.cfg.CostExplorerInterval > 0, r.cfg.CostServices, d.Month); err != nil {
-		return models.Event{}, fmt.Errorf("report: %w", err)
-	}
-	if d.HasCost && d.Billed != nil {
-		d.ForecastUSD = models.ForecastWithBilled(d.ForecastUSD, *d.Billed)
-	}
-	rows, err := st.LatestLightsailUsage(ctx)
-	if err != nil {
-		return models.Event{}, fmt.Errorf("report: %w", err)
-	}
-	for _, u := range rows {
-		if r.cfg.Watches(u.Instance) && slices.Contains(r.cfg.LightsailRegions, u.Region) {
-			t := u.Traffic()
-			t.TZ = d.TZ
-			d.Instances = append(d.Instances, t)
-		}
+		return models.Event{}, err
 	}
 	return models.Event{Kind: models.EventReportDaily, Key: date, Data: d}, nil
-}
-
-// hoursLeftAfter counts the hours of now's UTC month after the hour starting at latest:
-// the hours the forecast adds at the latest hour's rate.
-func hoursLeftAfter(latest, now time.Time) float64 {
-	start, end := cycleBounds(now)
-	from := latest.UTC().Add(time.Hour)
-	if from.Before(start) {
-		from = start
-	}
-	if !from.Before(end) {
-		return 0
-	}
-	return end.Sub(from).Hours()
 }
