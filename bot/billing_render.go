@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -29,19 +28,6 @@ func billedLineName(tr translator, name string) string {
 		return stripTags(tr.T(id))
 	}
 	return name
-}
-
-// formatDiff shows a signed difference in cents: +$7.20, -$1.05, $0.00 (sums of many
-// lines differ by float dust, which is no difference).
-func formatDiff(v float64) string {
-	if math.Abs(v) < 0.005 {
-		return "$0.00"
-	}
-	s := formatUSD(v)
-	if v > 0 && s != "$0.00" {
-		return "+" + s
-	}
-	return s
 }
 
 // billedDays shows the billed span: 2026-03-01 – 2026-03-04.

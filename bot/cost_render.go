@@ -3,7 +3,6 @@ package bot
 import (
 	"html"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,62 +16,6 @@ import (
 
 // Pure rendering of the cost views: values in, Telegram HTML out. Every dynamic value
 // goes through translator.T, which escapes it.
-
-// serviceNames are the services as AWS writes them.
-var serviceNames = map[string]string{
-	"ec2": "EC2", "rds": "RDS", "lambda": "Lambda", "s3": "S3", "ebs": "EBS", "vpc": "VPC",
-	"fsx": "FSx", "cloudwatch": "CloudWatch", "waf": "WAF", "q": "Amazon Q",
-	"cloudfront": "CloudFront", "lightsail": "Lightsail", "elb": "ELB",
-}
-
-func serviceName(s string) string {
-	if n, ok := serviceNames[s]; ok {
-		return n
-	}
-	return s
-}
-
-// formatUSD shows an amount with cents and thousands separators ($1,234.56); a non-zero
-// amount under a cent keeps four decimals ($0.0042) rather than showing as $0.00.
-func formatUSD(v float64) string {
-	digits := 2
-	if a := math.Abs(v); a > 0 && a < 0.005 {
-		digits = 4
-	}
-	return money(v, digits)
-}
-
-// formatRate shows an hourly rate with four decimals ($0.1064), enough for the cheapest
-// resources' prices.
-func formatRate(v float64) string { return money(v, 4) }
-
-func money(v float64, digits int) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', digits, 64)
-	sign := ""
-	if v < 0 && strings.Trim(s, "0.") != "" {
-		sign = "-"
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return sign + "$" + b.String() + "." + frac
-}
-
-// formatPercent shows a share: 66.7%.
-func formatPercent(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
-
-// formatChange shows a signed change: +12.5%, -3.0%.
-func formatChange(v float64) string {
-	if v >= 0 {
-		return "+" + formatPercent(v)
-	}
-	return "-" + formatPercent(-v)
-}
 
 // formatTime shows an instant in the report time zone: 2025-03-10 20:00 CST.
 func formatTime(t time.Time, tz *time.Location) string {

@@ -1,71 +1,69 @@
 package bot
 
 import (
-	"embed"
-	"encoding/json"
 	"fmt"
-	"html"
-	"slices"
 
-	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"golang.org/x/text/language"
+	"costbot/locale"
 )
 
-//go:embed locales/*.json
-var localeFS embed.FS
+// The bot's words and figures come from locale, shared with the dashboard; these names
+// keep the bot's code reading as it did.
 
 // Languages the bot speaks; the first is the fallback when a message is missing.
-var languages = []string{"zh", "en"}
+var languages = locale.Languages()
 
 // langNames are shown in each language's own words, as language pickers do.
-var langNames = map[string]string{"zh": "中文", "en": "English"}
+var langNames = func() map[string]string {
+	m := make(map[string]string, len(languages))
+	for _, l := range languages {
+		m[l] = locale.LanguageName(l)
+	}
+	return m
+}()
 
 // msgID names a catalog message. It is a struct so that every ID used in code is a
 // msgID{"..."} literal, which the catalog test finds and checks against both files.
 type msgID struct{ id string }
 
-// catalog holds every language's messages.
-type catalog struct {
-	bundle *i18n.Bundle
-}
+// catalog hands out translators; the messages themselves are locale's.
+type catalog struct{}
 
-func newCatalog() (*catalog, error) {
-	bundle := i18n.NewBundle(language.Chinese)
-	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, lang := range languages {
-		if _, err := bundle.LoadMessageFileFS(localeFS, "locales/"+lang+".json"); err != nil {
-			return nil, fmt.Errorf("bot: load %s messages: %w", lang, err)
-		}
-	}
-	return &catalog{bundle: bundle}, nil
-}
+func newCatalog() (*catalog, error) { return &catalog{}, nil }
 
 // translator renders messages in one language.
 type translator struct {
 	lang string
-	loc  *i18n.Localizer
+	loc  locale.Translator
 }
 
 func (c *catalog) translator(lang string) translator {
-	if !slices.Contains(languages, lang) {
-		lang = languages[0]
-	}
-	return translator{lang: lang, loc: i18n.NewLocalizer(c.bundle, lang)}
+	loc := locale.For(lang)
+	return translator{lang: loc.Lang(), loc: loc}
 }
 
-// T renders a message. Every data value is HTML-escaped, and stripped of invisible
-// characters that reorder a line: catalogs hold HTML markup, data is always plain text.
+// T renders a message as Telegram HTML. Every data value is HTML-escaped, and stripped
+// of invisible characters that reorder a line: catalogs hold HTML markup, data is
+// always plain text.
 func (t translator) T(id msgID, data ...map[string]any) string {
-	var escaped map[string]string
-	if len(data) > 0 {
-		escaped = make(map[string]string, len(data[0]))
-		for k, v := range data[0] {
-			escaped[k] = html.EscapeString(stripInvisible(fmt.Sprint(v)))
-		}
+	if len(data) == 0 {
+		return t.loc.HTML(id.id)
 	}
-	s, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id.id, TemplateData: escaped})
-	if err != nil {
-		return html.EscapeString(id.id)
+	clean := make(map[string]any, len(data[0]))
+	for k, v := range data[0] {
+		clean[k] = stripInvisible(fmt.Sprint(v))
 	}
-	return s
+	return t.loc.HTML(id.id, clean)
 }
+
+// Figures are written as on every face.
+var (
+	formatUSD          = locale.USD
+	formatRate         = locale.Rate
+	formatDiff         = locale.Diff
+	formatPercent      = locale.Percent
+	formatUsagePercent = locale.Percent
+	formatChange       = locale.Change
+	formatGB           = locale.GB
+	formatBytes        = locale.Bytes
+	serviceName        = locale.DisplayName
+)

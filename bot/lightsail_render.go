@@ -2,7 +2,6 @@ package bot
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,13 +15,6 @@ import (
 func usageBar(percent float64) string {
 	filled := int(math.Round(math.Max(0, math.Min(percent, 100)) / 10))
 	return strings.Repeat("▓", filled) + strings.Repeat("░", 10-filled) + " " + formatUsagePercent(percent)
-}
-
-func formatUsagePercent(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
-
-// formatGB shows bytes in GB of 10^9 bytes.
-func formatGB(bytes float64) string {
-	return strconv.FormatFloat(bytes/costmodels.GB, 'f', 2, 64) + " GB"
 }
 
 func trafficTZ(t costmodels.LightsailTraffic) *time.Location {

@@ -166,19 +166,6 @@ func formatDuration(d time.Duration) string {
 }
 
 // formatBytes uses powers of 1024 with binary units.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
 // truncate keeps at most n characters, marking a cut with an ellipsis.
 func truncate(s string, n int) string {
 	r := []rune(s)

@@ -195,7 +195,7 @@ func TestDockerignore(t *testing.T) {
 			t.Errorf("%s is sent to the Docker build context", file)
 		}
 	}
-	for _, file := range []string{"go.mod", "main.go", "deploy/.env.example", "bot/locales/en.json"} {
+	for _, file := range []string{"go.mod", "main.go", "deploy/.env.example", "locale/locales/en.json"} {
 		if ignored(patterns, file) {
 			t.Errorf("%s is left out of the build context, but the build needs it", file)
 		}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"costbot/locale"
 	"costbot/models"
 )
 
@@ -89,10 +90,10 @@ func (p pageData) WhenPtr(t *time.Time) string {
 }
 
 var funcs = template.FuncMap{
-	"usd": usd, "rate": rate, "pct": pct, "gb": gb, "bytes": bytesSize,
+	"usd": locale.USD, "rate": locale.Rate, "pct": locale.Percent, "gb": locale.GB, "bytes": locale.Bytes,
 	"asset":     assetURL,
 	"add":       func(a, b int) int { return a + b },
-	"diff":      diffUSD,
+	"diff":      locale.Diff,
 	"hasBilled": func(c *models.BillComparison) bool { return c != nil && !c.Empty() },
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"costbot/locale"
 	"costbot/models"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) viewerOf(r *http.Request) (*viewer, error) {
 		return nil, err
 	}
 	lang := ws.Lang
-	if _, ok := catalogs[lang]; !ok {
+	if !locale.Supported(lang) {
 		lang = s.cfg.Lang
 	}
 	return &viewer{Session: ws, Lang: lang, tr: translatorFor(lang), Accounts: s.sessionAccounts(ws.ChatID)}, nil
@@ -159,7 +160,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 // handleLang switches the session's language and goes back to the page it came from.
 func (s *Server) handleLang(w http.ResponseWriter, r *http.Request, v *viewer) {
 	lang := r.FormValue("lang")
-	if _, ok := catalogs[lang]; ok {
+	if locale.Supported(lang) {
 		if err := s.store.SetWebSessionLang(r.Context(), v.Session.ID, lang); err != nil {
 			s.fail(w, r, v, err)
 			return

@@ -160,7 +160,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, v *viewer) {
 // fail logs err with the request and answers "Internal error." in the viewer's language.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
 	s.log.Error("page failed", "path", r.URL.Path, "error", err)
-	s.render(w, r, v, http.StatusInternalServerError, "notfound", pageData{Title: v.T("error.internal")})
+	s.render(w, r, v, http.StatusInternalServerError, "notfound", pageData{Title: v.T("web.error.internal")})
 }
 
 func (s *Server) tz() *time.Location {
