@@ -2,6 +2,8 @@ package bot
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"costbot/figures"
@@ -88,10 +90,23 @@ func renderBillClosed(tr translator, data any) (string, error) {
 		tr.T(msgID{"bill.hours"}, map[string]any{"Hours": a.Hours, "Estimated": a.EstimatedHours}),
 		"",
 	}
+	unpriced := 0
 	for _, s := range services {
+		if s.USD == 0 && a.Unpriced[s.Service] > 0 {
+			continue // said below as unpriced, never $0.00
+		}
 		lines = append(lines, tr.T(msgID{"bill.line"}, map[string]any{
 			"Service": serviceName(s.Service), "Amount": formatUSD(s.USD), "Percent": formatPercent(figures.Share(s.USD, a.TotalUSD)),
 		}))
+	}
+	for _, s := range slices.Sorted(maps.Keys(a.Unpriced)) {
+		if n := a.Unpriced[s]; n > 0 {
+			unpriced += n
+			lines = append(lines, tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": serviceName(s), "Count": n}))
+		}
+	}
+	if unpriced > 0 {
+		lines = append(lines, tr.T(msgID{"bill.unpriced"}, map[string]any{"Count": unpriced}))
 	}
 	if a.Billed != nil {
 		lines = append(lines, "", renderComparison(tr, *a.Billed))

@@ -397,6 +397,13 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 			if b.Billed, err = billedFor(ctx, tx, c.opt.CostExplorer, c.opt.Estimated, b.Month); err != nil {
 				return err
 			}
+			start, err := models.MonthStart(b.Month)
+			if err != nil {
+				return err
+			}
+			if b.Unpriced, err = tx.UnpricedBetween(ctx, start, start.AddDate(0, 1, 0), nil); err != nil {
+				return err
+			}
 			r.closed = append(r.closed, b.Month)
 			events = append(events, models.Event{Kind: models.EventBillClosed, Key: b.Month, Data: b})
 		}

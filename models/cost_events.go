@@ -55,6 +55,9 @@ type BillClosed struct {
 	// Billed is AWS's (provisional) bill of the month as known at the close, beside the
 	// estimate; nil when Cost Explorer is off.
 	Billed *BillComparison `json:",omitempty"`
+	// Unpriced are the resources per service the month saw without a price: the total
+	// leaves them out, and a service with nothing else is said unpriced, never $0.00.
+	Unpriced map[string]int `json:",omitempty"`
 }
 
 // ServiceCost is one service's share of a total.
