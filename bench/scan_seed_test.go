@@ -30,7 +30,6 @@ import (
 	wafv2types "github.com/aws/aws-sdk-go-v2/service/wafv2/types"
 	"golang.org/x/sync/errgroup"
 
-	costaws "costbot/aws"
 	"costbot/config"
 	"costbot/internal/awstest"
 )
@@ -125,7 +124,7 @@ func seedRegion(ctx context.Context, cfg awssdk.Config, region, role string, cod
 			return fmt.Errorf("%s: create db: %w", region, err)
 		}
 	}
-	cw := costaws.NewCloudWatchClient(cfg)
+	cw := awstest.CloudWatch(cfg)
 	for i := range seed.Alarms {
 		if _, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: awssdk.String(fmt.Sprintf("alarm-%d", i)),
 			Namespace: awssdk.String("Costbot/Bench"), MetricName: awssdk.String(fmt.Sprintf("m%d", i)),
