@@ -84,7 +84,7 @@ func TestAssumedCredentialsRefreshBeforeExpiry(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !creds.CanExpire || creds.Expires.Sub(time.Now()) > 16*time.Minute {
+				if !creds.CanExpire || time.Until(creds.Expires) > 16*time.Minute {
 					t.Errorf("credentials expire at %v, want within the 15-minute session", creds.Expires)
 				}
 				keys[creds.AccessKeyID] = true

@@ -65,8 +65,8 @@ func Collectors(services []string) []Collector {
 	return out
 }
 
-// Registered returns the names of every registered collector, sorted.
-func Registered() []string {
+// registered returns the names of every registered collector, sorted.
+func registered() []string {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	names := make([]string, 0, len(registry))

@@ -266,7 +266,7 @@ func putMetric(t *testing.T, ctx context.Context, cfg awssdk.Config, namespace, 
 	for _, k := range slices.Sorted(maps.Keys(dims)) {
 		d.Dimensions = append(d.Dimensions, cwtypes.Dimension{Name: awssdk.String(k), Value: awssdk.String(dims[k])})
 	}
-	_, err := NewCloudWatchClient(cfg).PutMetricData(ctx, &cloudwatch.PutMetricDataInput{
+	_, err := newCloudWatch(cfg).PutMetricData(ctx, &cloudwatch.PutMetricDataInput{
 		Namespace: awssdk.String(namespace), MetricData: []cwtypes.MetricDatum{d},
 	})
 	if err != nil {

@@ -179,7 +179,7 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	if _, err := AccountID(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	res, err := (&Scanner{Base: cfg, Regions: []string{region}, Services: Registered(), Concurrency: 4, TaskTimeout: time.Minute}).Scan(ctx)
+	res, err := (&Scanner{Base: cfg, Regions: []string{region}, Services: registered(), Concurrency: 4, TaskTimeout: time.Minute}).Scan(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func checkPermissionsTable(t *testing.T, ctx context.Context, endpoint, region s
 		PartPricing:  func(cfg awssdk.Config) error { return nil }, // package pricing's calls; its probe is checked below
 		PartAccounts: func(cfg awssdk.Config) error { return listAndAssume(ctx, cfg) },
 	}
-	for _, svc := range Registered() {
+	for _, svc := range registered() {
 		runs[svc] = func(cfg awssdk.Config) error {
 			res, err := (&Scanner{Base: cfg, Regions: []string{region}, Services: []string{svc}, Concurrency: 2, TaskTimeout: time.Minute}).ScanMonthSoFar(ctx)
 			if err == nil && len(res.Errors) > 0 {

@@ -25,9 +25,6 @@ func newCloudWatch(cfg awssdk.Config) *cloudwatch.Client {
 	})
 }
 
-// NewCloudWatchClient is newCloudWatch for tests in other packages that seed metrics.
-func NewCloudWatchClient(cfg awssdk.Config) *cloudwatch.Client { return newCloudWatch(cfg) }
-
 // MetricsAPI is the part of CloudWatch the collectors read metrics and alarms with.
 type MetricsAPI interface {
 	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)

@@ -110,7 +110,7 @@ func TestScanThroughFaults(t *testing.T) {
 	}
 	collectors := Collectors(myServices)
 	if len(collectors) != len(myServices) {
-		t.Fatalf("registered collectors %v, want %v", Registered(), myServices)
+		t.Fatalf("registered collectors %v, want %v", registered(), myServices)
 	}
 
 	// What a scan without faults finds: everything seeded in the two good regions.

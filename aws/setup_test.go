@@ -175,7 +175,7 @@ func TestScanWithoutCredentialsStopsBeforeFanningOut(t *testing.T) {
 	cfg.BaseEndpoint = awssdk.String(m.URL)
 	called := recordActions(&cfg)
 	regions := []string{"us-east-1", "us-west-2", "ap-southeast-1", "ap-east-1", "eu-west-1", "ap-northeast-1"}
-	res, err := (&Scanner{Base: cfg, Regions: regions, Services: Registered(), Concurrency: 4}).Scan(ctx)
+	res, err := (&Scanner{Base: cfg, Regions: regions, Services: registered(), Concurrency: 4}).Scan(ctx)
 	var se *SetupError
 	if !errors.As(err, &se) || se.Cause != CauseNoCredentials {
 		t.Fatalf("scan: %v, %v; want the no-credentials set-up error", res, err)

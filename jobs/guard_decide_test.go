@@ -174,6 +174,9 @@ func TestDecide(t *testing.T) {
 		{"a stop left pending by a crash is resolved", decisionInput{Traffic: traffic(96, "running"), Rules: rules,
 			Actions: []models.LightsailAction{act("warn", GuardActor, ResultSkipped, 80), act("warn", GuardActor, ResultSkipped, 90), act("stop", GuardActor, ResultPending, 95)}},
 			want{stop: models.StopReasonThreshold, pendingRow: true}},
+		{"dry run: the stop is only alerted", decisionInput{Traffic: traffic(96, "running"), Rules: guardRules{WarnPercents: []float64{80, 90}, StopPercent: 95, DryRun: true},
+			Actions: []models.LightsailAction{act("warn", GuardActor, ResultSkipped, 80), act("warn", GuardActor, ResultSkipped, 90)}},
+			want{stop: models.StopReasonThreshold, dryRun: true}},
 		{"dry run alerts once", decisionInput{Traffic: traffic(96, "running"), Rules: guardRules{WarnPercents: []float64{80, 90}, StopPercent: 95, DryRun: true},
 			Actions: []models.LightsailAction{act("warn", GuardActor, ResultSkipped, 80), act("warn", GuardActor, ResultSkipped, 90), act("stop", GuardActor, ResultDryRun, 95)}}, want{}},
 		{"auto-start what the guard stopped last cycle", decisionInput{Traffic: traffic(0, "stopped"),
@@ -203,8 +206,8 @@ func TestDecide(t *testing.T) {
 			case tt.want.stop != "" && got.Stop == nil:
 				t.Errorf("no stop, want one (%s)", tt.want.stop)
 			case got.Stop != nil:
-				if got.Stop.Reason != tt.want.stop || got.Stop.Restarted != tt.want.restarted || (got.Stop.Pending != nil) != tt.want.pendingRow {
-					t.Errorf("stop %+v, want reason %s restarted %v pending %v", got.Stop, tt.want.stop, tt.want.restarted, tt.want.pendingRow)
+				if got.Stop.Reason != tt.want.stop || got.Stop.Restarted != tt.want.restarted || (got.Stop.Pending != nil) != tt.want.pendingRow || got.Stop.DryRun != tt.want.dryRun {
+					t.Errorf("stop %+v, want reason %s restarted %v pending %v dry run %v", got.Stop, tt.want.stop, tt.want.restarted, tt.want.pendingRow, tt.want.dryRun)
 				}
 			}
 			gotStart := got.Start != nil && got.Start.Skip == ""

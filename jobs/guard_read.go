@@ -277,14 +277,14 @@ func ProratedAllowance(allowance float64, created, start, end time.Time) float64
 // rateSince is the growth per hour from the oldest stored check of history to used now,
 // when that check is at least minRateSpan old.
 func rateSince(history []models.LightsailUsage, now time.Time, used float64) (float64, bool) {
-	for _, h := range history {
-		span := now.Sub(h.CheckedAt)
-		if span < minRateSpan {
-			return 0, false
-		}
-		return (used - h.UsedBytes) / span.Hours(), true
+	if len(history) == 0 {
+		return 0, false
 	}
-	return 0, false
+	span := now.Sub(history[0].CheckedAt)
+	if span < minRateSpan {
+		return 0, false
+	}
+	return (used - history[0].UsedBytes) / span.Hours(), true
 }
 
 // EstimateStop is when used reaches stop at the rate of the stored checks in history

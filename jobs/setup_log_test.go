@@ -13,6 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"costbot/aws"
+	"costbot/config"
 )
 
 // errorLines are the ERROR lines of a text log.
@@ -42,7 +43,7 @@ func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 	base := awssdk.Config{Region: "us-east-1", Credentials: awssdk.NewCredentialsCache(ec2rolecreds.New(func(o *ec2rolecreds.Options) {
 		o.Client = imds.New(imds.Options{ClientEnableState: imds.ClientDisabled})
 	}))}
-	scanner := &aws.Scanner{Base: base, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Services: aws.Registered(), Concurrency: 4}
+	scanner := &aws.Scanner{Base: base, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Services: config.Services, Concurrency: 4}
 	collector := NewCollector(store, scanner, nil, nil, CollectorOptions{Clock: clock})
 	guardLike := func(ctx context.Context) (string, error) {
 		_, err := scanner.Scan(ctx)

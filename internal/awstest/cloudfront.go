@@ -18,7 +18,10 @@ func DistributionConfig(callerReference string, priceClass cftypes.PriceClass) *
 			Id: awssdk.String("origin"), DomainName: awssdk.String("bucket.s3.amazonaws.com"),
 			S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: awssdk.String("")}}}},
 		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: awssdk.String("origin"),
-			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll, MinTTL: awssdk.Int64(0),
-			ForwardedValues: &cftypes.ForwardedValues{QueryString: awssdk.Bool(false), Cookies: &cftypes.CookiePreference{Forward: cftypes.ItemSelectionNone}}},
+			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll, CachePolicyId: awssdk.String(cachingDisabledPolicy)},
 	}
 }
+
+// cachingDisabledPolicy is the ID of CloudFront's managed CachingDisabled cache policy,
+// which replaces the deprecated ForwardedValues and MinTTL settings.
+const cachingDisabledPolicy = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
