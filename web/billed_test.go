@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/figures"
 	"costbot/models"
 )
 
@@ -66,7 +67,7 @@ func TestPagesShowAWSBillBesideTheEstimate(t *testing.T) {
 	if !near(c.GrossUSD, 1.43) || !near(c.NetUSD, 1.23) || !near(c.EstimatedUSD, 0.7488) {
 		t.Fatalf("the seeded comparison is not the one the test reads: %+v", c)
 	}
-	if f := models.ForecastCounted(58.4256, &c); !near(f, 59.1068) {
+	if f := figures.ForecastCounted(58.4256, &c); !near(f, 59.1068) {
 		t.Fatalf("forecast with the billed days: %v", f)
 	}
 	for _, tc := range []struct {
