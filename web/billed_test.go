@@ -128,7 +128,7 @@ func TestBillsCSVCarriesTheBill(t *testing.T) {
 	want := [][]string{
 		{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
 		row("ec2", "3.629600", "0.900000", "0.748800", "service", "0"),
-		row("q", "0.000000", "", "", "service", "1"),
+		row("q", "unpriced", "", "", "service", "1"), // its only resource has no price: never $0
 		row("lightsail", "", "0.280000", "0.000000", "service", "0"),
 		row("Data transfer", "", "0.150000", "", "not_estimated", ""),
 		row("Tax", "", "0.100000", "", "not_estimated", ""),
