@@ -86,8 +86,7 @@ func newLightsailWorld(t *testing.T, now time.Time) *lightsailWorld {
 	}
 	t.Cleanup(func() { w.store.Close() })
 	w.guard = jobs.NewGuard(w.cfg, w.store, w.ls.Config("us-east-1"), nil, w.clock)
-	reporter := jobs.NewReporter(w.cfg, w.store, nil, w.clock)
-	w.tg, err = bot.New(w.cfg, bot.Deps{Store: w.store, Now: w.clock.Now, Lightsail: w.guard }, tgbot.WithWorkers(1))
+	w.tg, err = bot.New(w.cfg, bot.Deps{Store: w.store, Now: w.clock.Now, Lightsail: w.guard}, tgbot.WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}

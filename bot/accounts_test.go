@@ -248,10 +248,15 @@ func TestChatAccountsScopeViews(t *testing.T) {
 	mustContain(t, "group /lightsail", ls, "web-a")
 	mustLack(t, "group /lightsail", ls, "web-b")
 
-	// The daily report sums every account: not for the group.
-	if got, want := h.say(groupID, memberID, "/report").Params["text"], zh.T(msgID{"report.accounts_limited"}); got != want {
-		t.Errorf("group /report = %q, want %q", got, want)
-	}
+	// The group's daily report is A's: its today, month and forecast (0.30 + 0.10 × 515
+	// hours left), its instance, nowhere B's.
+	report := h.say(groupID, memberID, "/report").Params["text"]
+	mustContain(t, "group /report", report,
+		zh.T(msgID{"report.today"}, map[string]any{"Amount": "$0.30"}),
+		zh.T(msgID{"report.month"}, map[string]any{"Month": "2025-03", "Amount": "$0.30"}),
+		zh.T(msgID{"report.forecast"}, map[string]any{"Amount": "$51.80"}),
+		"web-a")
+	mustLack(t, "group /report", report, acctB, "web-b", "RDS", "$1.20", "$0.90", "$207.20", "$155.40")
 
 	// The owner's chat sees both, and its bill is the sum.
 	mustContain(t, "owner /bill", h.say(ownerID, ownerID, "/bill").Params["text"],

@@ -6,12 +6,14 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -218,11 +220,14 @@ func TestRenderBill(t *testing.T) {
 	en := cat.translator("en")
 	tz := shanghai(t)
 	closedAt := utc("2025-03-01 00:05")
-	closed := billView{TZ: tz, Bill: costmodels.Bill{
+	closed := figures.MonthBill{Month: "2025-02", Bill: costmodels.Bill{
 		Month: "2025-02", TotalUSD: 100.128, Hours: 672, EstimatedHours: 3, Closed: true, ClosedAt: &closedAt,
 		Services: []costmodels.ServiceCost{{Service: "ec2", USD: 69.888}, {Service: "vpc", USD: 30.24}},
+	}, Lines: []figures.ServiceLine{
+		{Service: "ec2", USD: 69.888, Priced: true, Percent: figures.Share(69.888, 100.128)},
+		{Service: "vpc", USD: 30.24, Priced: true, Percent: figures.Share(30.24, 100.128)},
 	}}
-	got := renderBill(en, closed)
+	got := renderBill(en, closed, tz)
 	for _, w := range []string{
 		"<b>Bill 2025-02</b>: final ✅",
 		"Total: <b>$100.13</b>",
@@ -235,16 +240,16 @@ func TestRenderBill(t *testing.T) {
 			t.Errorf("closed bill lacks %q:\n%s", w, got)
 		}
 	}
-	current := billView{TZ: tz, Current: true, Forecast: 58.4256, Bill: costmodels.Bill{
+	current := figures.MonthBill{Month: "2025-03", Current: true, Forecast: 58.4256, Bill: costmodels.Bill{
 		Month: "2025-03", TotalUSD: 3.6296, Hours: 229, Live: true, Services: []costmodels.ServiceCost{{Service: "ec2", USD: 3.6296}},
-	}}
-	got = renderBill(en, current)
+	}, Lines: []figures.ServiceLine{{Service: "ec2", USD: 3.6296, Priced: true, Percent: 100}}}
+	got = renderBill(en, current, tz)
 	for _, w := range []string{"month so far, not final", "So far: <b>$3.63</b> · month-end forecast: <b>$58.43</b>", "• EC2: $3.63 (100.0%)"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("current bill lacks %q:\n%s", w, got)
 		}
 	}
-	if got := renderBill(en, billView{Bill: costmodels.Bill{Month: "2025-01"}}); got != en.T(msgID{"bill.no_data"}, map[string]any{"Month": "2025-01"}) {
+	if got := renderBill(en, figures.MonthBill{Month: "2025-01", Bill: costmodels.Bill{Month: "2025-01"}}, tz); got != en.T(msgID{"bill.no_data"}, map[string]any{"Month": "2025-01"}) {
 		t.Errorf("empty month = %q", got)
 	}
 	if got := strings.Join(callbacks(billKeyboard(en, "2025-03", []string{"2025-03", "2025-02", "2025-01"})), " "); got != "2025-02=b:2025-02 2025-01=b:2025-01 « Menu=m:home" {
@@ -273,18 +278,45 @@ func TestRenderCollect(t *testing.T) {
 	}
 }
 
-func TestChartSeries(t *testing.T) {
+// hoursSeries is the read model's series of the 24 hours before end, its buckets in loc,
+// bucket i costing what cost(i) gives per service; services in name order.
+func hoursSeries(end time.Time, loc *time.Location, cost func(i int) map[string]float64) figures.Series {
+	s := figures.Series{Loc: loc}
+	byService := map[string][]float64{}
+	for i := range figures.SeriesHours {
+		s.Buckets = append(s.Buckets, end.Add(-time.Duration(figures.SeriesHours-i)*time.Hour).In(loc))
+		for service, usd := range cost(i) {
+			if byService[service] == nil {
+				byService[service] = make([]float64, figures.SeriesHours)
+				s.Services = append(s.Services, service)
+			}
+			byService[service][i] = usd
+		}
+	}
+	slices.Sort(s.Services)
+	for _, service := range s.Services {
+		s.Values = append(s.Values, byService[service])
+	}
+	return s
+}
+
+// chartOf labels each kind's buckets: hours in the series' zone, every other one, the
+// last always; days every third; every month.
+func TestChartOf(t *testing.T) {
 	tz := shanghai(t)
 	end := utc("2025-03-10 13:00") // the 24 hours 2025-03-09 13:00 .. 2025-03-10 12:00
-	s := hourlySeries([]costmodels.HourServiceCost{
-		{Hour: utc("2025-03-09 12:00"), Service: "rds", USD: 5}, // before the window
-		{Hour: utc("2025-03-09 13:00"), Service: "vpc", USD: 0.045},
-		{Hour: utc("2025-03-10 12:00"), Service: "ec2", USD: 0.1064},
-		{Hour: utc("2025-03-10 12:00"), Service: "vpc", USD: 0.045},
-	}, end, tz)
-	// EC2's 0.1064 outweighs VPC's 2 × 0.045 = 0.09: it is stacked first.
-	if fmt.Sprint(s.Services) != "[ec2 vpc]" || len(s.Labels) != 24 {
-		t.Fatalf("services %v, %d labels", s.Services, len(s.Labels))
+	fs := hoursSeries(end, tz, func(i int) map[string]float64 {
+		switch i {
+		case 0:
+			return map[string]float64{"vpc": 0.045}
+		case 23:
+			return map[string]float64{"ec2": 0.1064, "vpc": 0.045}
+		}
+		return nil
+	})
+	s := chartOf(chart24h, fs)
+	if fmt.Sprint(s.Services) != "[ec2 vpc]" || len(s.Labels) != 24 || s.Loc != tz {
+		t.Fatalf("services %v, %d labels, zone %v", s.Services, len(s.Labels), s.Loc)
 	}
 	if s.Values[1][0] != 0.045 || s.Values[1][23] != 0.045 || s.Values[0][23] != 0.1064 || s.Values[0][0] != 0 {
 		t.Errorf("values = %v", s.Values)
@@ -298,25 +330,28 @@ func TestChartSeries(t *testing.T) {
 	}
 
 	today := time.Date(2025, 3, 10, 0, 0, 0, 0, tz)
-	d := dailySeries([]costmodels.DayServiceCost{
-		{Day: today, Service: "ec2", USD: 2},
-		{Day: today.AddDate(0, 0, -29), Service: "ec2", USD: 1},
-		{Day: today.AddDate(0, 0, -30), Service: "ec2", USD: 100}, // too old
-	}, today)
-	if len(d.Labels) != 30 || d.Values[0][29] != 2 || d.Values[0][0] != 1 || d.Total() != 3 || d.Labels[29] != "03-10" {
-		t.Errorf("daily = %v %v", d.Labels, d.Values)
+	days := figures.Series{Loc: tz, Services: []string{"ec2"}, Values: [][]float64{make([]float64, figures.SeriesDays)}}
+	for i := range figures.SeriesDays {
+		days.Buckets = append(days.Buckets, today.AddDate(0, 0, i+1-figures.SeriesDays))
+	}
+	days.Values[0][0], days.Values[0][29] = 1, 2
+	d := chartOf(chart30d, days)
+	if len(d.Labels) != 30 || d.Values[0][29] != 2 || d.Values[0][0] != 1 || d.Total() != 3 || d.Labels[29] != "03-10" || d.Labels[26] != "03-07" || d.Labels[28] != "" {
+		t.Errorf("daily = %q %v", d.Labels, d.Values)
 	}
 
-	m := monthlySeries([]costmodels.Bill{
-		{Month: "2024-03", Services: []costmodels.ServiceCost{{Service: "ec2", USD: 50}}}, // 13 months back
-		{Month: "2024-04", Services: []costmodels.ServiceCost{{Service: "ec2", USD: 70}}},
-		{Month: "2025-03", Services: []costmodels.ServiceCost{{Service: "ec2", USD: 3.63}, {Service: "lambda", USD: 0}}},
-	}, utc("2025-03-01 00:00"))
-	if len(m.Labels) != 12 || m.Labels[0] != "Apr\n2024" || fmt.Sprint(m.Services) != "[ec2]" || m.Values[0][0] != 70 || m.Values[0][11] != 3.63 {
+	months := figures.Series{Loc: time.UTC, Services: []string{"ec2"}, Values: [][]float64{make([]float64, figures.SeriesMonths)}}
+	for i := range figures.SeriesMonths {
+		months.Buckets = append(months.Buckets, utc("2024-04-01 00:00").AddDate(0, i, 0))
+	}
+	months.Values[0][0], months.Values[0][11] = 70, 3.63
+	m := chartOf(chart12m, months)
+	if len(m.Labels) != 12 || m.Labels[0] != "Apr\n2024" || m.Labels[1] != "May\n2024" || m.Labels[11] != "Mar\n2025" ||
+		fmt.Sprint(m.Services) != "[ec2]" || m.Values[0][0] != 70 || m.Values[0][11] != 3.63 {
 		t.Errorf("monthly = %q %v %v", m.Labels, m.Services, m.Values)
 	}
-	if !newChartSeries(time.UTC, []string{"a"}, map[string][]float64{"ec2": {0}}).Empty() {
-		t.Error("a series of zeros must be empty")
+	if !chartOf(chart24h, figures.Series{Buckets: fs.Buckets, Loc: tz}).Empty() {
+		t.Error("a series without a service must be empty")
 	}
 }
 
@@ -354,13 +389,7 @@ func pixelsOf(img image.Image, colors ...color.RGBA) map[color.RGBA]int {
 func TestRenderChart(t *testing.T) {
 	tz := shanghai(t)
 	end := utc("2025-03-10 13:00")
-	var rows []costmodels.HourServiceCost
-	for i := range 24 {
-		h := end.Add(-time.Duration(24-i) * time.Hour)
-		rows = append(rows, costmodels.HourServiceCost{Hour: h, Service: "ec2", USD: 0.1064},
-			costmodels.HourServiceCost{Hour: h, Service: "vpc", USD: 0.045})
-	}
-	series := hourlySeries(rows, end, tz)
+	series := chartOf(chart24h, hoursSeries(end, tz, func(int) map[string]float64 { return map[string]float64{"ec2": 0.1064, "vpc": 0.045} }))
 	for _, kind := range chartKinds {
 		t.Run(kind, func(t *testing.T) {
 			data, err := renderChart(kind, series, end)
@@ -393,11 +422,7 @@ func TestRenderChart(t *testing.T) {
 func TestRenderChartStartsFromABlankImage(t *testing.T) {
 	end := utc("2025-03-10 13:00")
 	series := func(service string) chartSeries {
-		var rows []costmodels.HourServiceCost
-		for i := range 24 {
-			rows = append(rows, costmodels.HourServiceCost{Hour: end.Add(-time.Duration(24-i) * time.Hour), Service: service, USD: 0.1})
-		}
-		return hourlySeries(rows, end, time.UTC)
+		return chartOf(chart24h, hoursSeries(end, time.UTC, func(int) map[string]float64 { return map[string]float64{service: 0.1} }))
 	}
 	for range 3 {
 		if _, err := renderChart(chart24h, series("rds"), end); err != nil {

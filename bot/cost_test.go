@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/figures"
 	"costbot/internal/tgtest"
 	costmodels "costbot/models"
 )
@@ -59,7 +60,7 @@ func seedMarch(t *testing.T, st *costmodels.Store) {
 
 func recordCollectRun(t *testing.T, st *costmodels.Store, at time.Time) {
 	t.Helper()
-	run, err := st.StartJobRun(context.Background(), collectJob, at)
+	run, err := st.StartJobRun(context.Background(), figures.ScanJob, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/figures"
 	costmodels "costbot/models"
 )
 
@@ -38,8 +39,10 @@ func TestUnpricedIsNeverZero(t *testing.T) {
 			mustContain(t, "extended support warning", warned, tr.T(msgID{"service.warning"},
 				map[string]any{"Warning": "mysql 5.7.44 is past standard support: upgrade to stop paying $292.00 a month of Extended Support"}))
 
-			bill := renderBill(tr, billView{Bill: costmodels.Bill{Month: "2026-12", TotalUSD: 10,
-				Services: []costmodels.ServiceCost{{Service: "ec2", USD: 10}}}, Unpriced: map[string]int{"fsx": 2, "q": 1}})
+			bill := renderBill(tr, figures.MonthBill{Month: "2026-12", Bill: costmodels.Bill{Month: "2026-12", TotalUSD: 10,
+				Services: []costmodels.ServiceCost{{Service: "ec2", USD: 10}}}, Unpriced: 3, Lines: []figures.ServiceLine{
+				{Service: "ec2", USD: 10, Priced: true, Percent: 100}, {Service: "fsx", Unpriced: 2}, {Service: "q", Unpriced: 1},
+			}}, time.UTC)
 			mustContain(t, "bill", bill,
 				tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": "FSx", "Count": 2}),
 				tr.T(msgID{"bill.unpriced_line"}, map[string]any{"Service": "Amazon Q", "Count": 1}),

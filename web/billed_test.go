@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/figures"
 	"costbot/models"
 )
 
@@ -66,7 +67,7 @@ func TestPagesShowAWSBillBesideTheEstimate(t *testing.T) {
 	if !near(c.GrossUSD, 1.43) || !near(c.NetUSD, 1.23) || !near(c.EstimatedUSD, 0.7488) {
 		t.Fatalf("the seeded comparison is not the one the test reads: %+v", c)
 	}
-	if f := models.ForecastCounted(58.4256, &c); !near(f, 59.1068) {
+	if f := figures.ForecastCounted(58.4256, &c); !near(f, 59.1068) {
 		t.Fatalf("forecast with the billed days: %v", f)
 	}
 	for _, tc := range []struct {
@@ -127,7 +128,7 @@ func TestBillsCSVCarriesTheBill(t *testing.T) {
 	want := [][]string{
 		{"month", "service", "estimated_usd", "status", "hours", "estimated_hours", "billed_usd", "billed_days_estimated_usd", "billed_from", "billed_through", "billed_status", "kind", "unpriced_resources"},
 		row("ec2", "3.629600", "0.900000", "0.748800", "service", "0"),
-		row("q", "0.000000", "", "", "service", "1"),
+		row("q", "unpriced", "", "", "service", "1"), // its only resource has no price: never $0
 		row("lightsail", "", "0.280000", "0.000000", "service", "0"),
 		row("Data transfer", "", "0.150000", "", "not_estimated", ""),
 		row("Tax", "", "0.100000", "", "not_estimated", ""),

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"costbot/models"
+	"costbot/figures"
 )
 
 func TestHourChart(t *testing.T) {
@@ -14,17 +14,17 @@ func TestHourChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	costs := []models.HourServiceCost{
-		{Hour: latest.Add(-30 * time.Hour), Service: "rds", USD: 9}, // before the window: left out
-		{Hour: latest.Add(-23 * time.Hour), Service: "ec2", USD: 0.1},
-		{Hour: latest, Service: "ec2", USD: 0.2},
-		{Hour: latest, Service: "vpc", USD: 0.5},
+	// The read model's 24 hours up to latest, in REPORT_TZ, VPC costing more in all (0.5 > 0.3).
+	fs := figures.Series{Loc: tz, Services: []string{"vpc", "ec2"}, Values: [][]float64{make([]float64, 24), make([]float64, 24)}}
+	for i := range 24 {
+		fs.Buckets = append(fs.Buckets, latest.Add(time.Duration(i-23)*time.Hour))
 	}
-	c := hourChart(translatorFor("en"), costs, latest, tz)
+	fs.Values[0][23], fs.Values[1][0], fs.Values[1][23] = 0.5, 0.1, 0.2
+	c := chartOf(translatorFor("en"), fs, func(t time.Time) string { return t.Format("15:04") })
 	if len(c.Labels) != 24 || c.Labels[0] != "21:00" || c.Labels[23] != "20:00" {
 		t.Errorf("labels %v: want 24 hours in REPORT_TZ, 21:00 to 20:00", c.Labels)
 	}
-	// VPC cost more in all (0.5 > 0.3), so it comes first.
+	// The series keep the read model's order, the costliest first, named for a person.
 	got := fmt.Sprintf("%s %v %s %v %v", c.Series[0].Name, c.Series[0].Values[23], c.Series[1].Name, c.Series[1].Values[0], c.Series[1].Values[23])
 	if len(c.Series) != 2 || got != "VPC 0.5 EC2 0.1 0.2" {
 		t.Errorf("series %+v", c.Series)
@@ -32,11 +32,9 @@ func TestHourChart(t *testing.T) {
 }
 
 func TestMonthChart(t *testing.T) {
-	bills := []models.Bill{
-		{Month: "2025-01", Services: []models.ServiceCost{{Service: "s3", USD: 1}}},
-		{Month: "2025-02", Services: []models.ServiceCost{{Service: "ec2", USD: 7}, {Service: "s3", USD: 2}}},
-	}
-	c := monthChart(translatorFor("zh"), bills)
+	fs := figures.Series{Loc: time.UTC, Buckets: []time.Time{utc("2025-01-01 00:00"), utc("2025-02-01 00:00")},
+		Services: []string{"ec2", "s3"}, Values: [][]float64{{0, 7}, {1, 2}}}
+	c := chartOf(translatorFor("zh"), fs, func(t time.Time) string { return t.Format("2006-01") })
 	if fmt.Sprint(c.Labels) != "[2025-01 2025-02]" {
 		t.Errorf("labels %v", c.Labels)
 	}

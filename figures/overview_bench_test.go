@@ -1,10 +1,12 @@
-package models_test
+package figures_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"costbot/config"
+	"costbot/figures"
 	"costbot/internal/benchseed"
 	"costbot/models"
 )
@@ -13,7 +15,7 @@ import (
 // 2,000 resources split between two accounts (even services in one, odd in the other):
 // over both accounts with the per-account breakdown, and narrowed to one account.
 //
-//	go test ./models -run '^$' -bench BenchmarkCostOverviewAccounts -benchtime 50x
+//	go test ./figures -run '^$' -bench BenchmarkCostOverviewAccounts -benchtime 50x
 func BenchmarkCostOverviewAccounts(b *testing.B) {
 	ctx := context.Background()
 	store := benchseed.OpenYear(b, 2000)
@@ -30,15 +32,17 @@ func BenchmarkCostOverviewAccounts(b *testing.B) {
 	if err := store.SaveAccounts(ctx, []models.Account{{ID: a, Name: "prod"}, {ID: other}}); err != nil {
 		b.Fatal(err)
 	}
+	// Reports in UTC, billing off.
+	r := figures.New(store, &config.Config{ReportTZ: time.UTC})
 	now := benchseed.YearEnd.Add(5 * time.Minute)
 	for _, tc := range []struct {
 		name      string
-		scope     models.AccountScope
+		scope     figures.Scope
 		breakdown int
-	}{{"both accounts", nil, 2}, {"one account", models.AccountScope{a}, 0}} {
+	}{{"both accounts", nil, 2}, {"one account", figures.Scope{a}, 0}} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				v, err := store.CostOverview(ctx, now, time.UTC, "collect", models.BillingScope{}, tc.scope)
+				v, err := r.Overview(ctx, tc.scope, now)
 				if err != nil || !v.HasData || len(v.Accounts) != tc.breakdown {
 					b.Fatalf("overview: %d accounts, %v", len(v.Accounts), err)
 				}

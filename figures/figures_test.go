@@ -1,18 +1,12 @@
-package models
+package figures
 
 import (
 	"fmt"
 	"testing"
 	"time"
-)
 
-func figUTC(s string) time.Time {
-	t, err := time.Parse("2006-01-02 15:04", s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+	"costbot/models"
+)
 
 func TestMonthEndForecast(t *testing.T) {
 	for _, tc := range []struct {
@@ -43,7 +37,7 @@ func TestMonthEndForecast(t *testing.T) {
 
 func TestComputeTrend(t *testing.T) {
 	latest := figUTC("2025-03-10 12:00")
-	sameHour := []HourTotal{
+	sameHour := []models.HourTotal{
 		{Hour: latest.Add(-24 * time.Hour), USD: 0.0104},
 		{Hour: latest.Add(-2 * time.Hour), USD: 0.5},
 		{Hour: latest, USD: 0.1064},
@@ -52,11 +46,11 @@ func TestComputeTrend(t *testing.T) {
 		t.Errorf("with the same hour yesterday: %+v", got)
 	}
 	// Without it: the average of the other hours, 0.1 and 0.2, not counting the latest.
-	avg := []HourTotal{{Hour: latest.Add(-5 * time.Hour), USD: 0.1}, {Hour: latest.Add(-time.Hour), USD: 0.2}, {Hour: latest, USD: 9}}
+	avg := []models.HourTotal{{Hour: latest.Add(-5 * time.Hour), USD: 0.1}, {Hour: latest.Add(-time.Hour), USD: 0.2}, {Hour: latest, USD: 9}}
 	if got := ComputeTrend(avg, latest); got.Basis != TrendAverage || fmt.Sprintf("%.4f", got.BaseUSD) != "0.1500" {
 		t.Errorf("average: %+v", got)
 	}
-	if got := ComputeTrend([]HourTotal{{Hour: latest, USD: 1}}, latest); got.Basis != "" {
+	if got := ComputeTrend([]models.HourTotal{{Hour: latest, USD: 1}}, latest); got.Basis != "" {
 		t.Errorf("nothing to compare: %+v", got)
 	}
 }
