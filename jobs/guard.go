@@ -310,7 +310,7 @@ func (g *Guard) checkRegion(ctx context.Context, region string, now time.Time, s
 	for i := range ms {
 		rows = append(rows, ms[i].row)
 	}
-	if err := g.store.SaveLightsailChecks(ctx, region, CycleOf(now), now, rows); err != nil {
+	if err := g.store.SaveLightsailChecks(ctx, g.multi.account, region, CycleOf(now), now, rows); err != nil {
 		return err
 	}
 	for _, m := range ms {
@@ -368,7 +368,7 @@ func (g *Guard) act(ctx context.Context, action, region, name, actor string) err
 		At: now, Cycle: CycleOf(now), Region: region, Instance: name, Action: action, Actor: actor,
 		Reason: "asked in Telegram", Result: ResultPending,
 	}
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return err
 	}
 	var err error

@@ -174,7 +174,7 @@ func (f *guardFixture) calls(op, name string) int {
 
 func (f *guardFixture) actions(region, name string) []models.LightsailAction {
 	f.t.Helper()
-	a, err := f.store.LightsailActions(context.Background(), region, name, CycleOf(f.clock.Now()))
+	a, err := f.store.LightsailActions(context.Background(), "", region, name, CycleOf(f.clock.Now()))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -589,7 +589,7 @@ func TestAStopInterruptedByARestartIsPushedWhenFoundDone(t *testing.T) {
 	f := newGuardFixture(t, start, nil)
 	growth(f, east, "web", start, 97)
 	// The previous costbot recorded the stop as under way, sent it and died.
-	if err := f.store.AddLightsailAction(context.Background(), &models.LightsailAction{
+	if err := f.store.AddLightsailAction(context.Background(), "", &models.LightsailAction{
 		At: start.Add(-10 * time.Minute), Cycle: "2025-03", Region: east, Instance: "web", Action: "stop", Actor: GuardActor, Result: ResultPending,
 	}); err != nil {
 		t.Fatal(err)

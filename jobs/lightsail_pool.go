@@ -39,11 +39,8 @@ func applyLightsailPool(ctx context.Context, store *models.Store, rs []models.Re
 		}
 	}
 	for p, idx := range byRegion {
-		region, checks := p.region, store
-		if byAccount {
-			checks = store.ForLightsailAccount(p.account)
-		}
-		history, err := checks.LightsailCycleInstances(ctx, region, cycle)
+		region := p.region
+		history, err := store.LightsailCycleInstances(ctx, p.account, region, cycle)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ import (
 // wait for the transaction to end (and on PostgreSQL it would work outside it).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		bound := *s // keeps what the Store is narrowed to (ForLightsailAccount)
+		bound := *s
 		bound.db = tx
 		return fn(&bound)
 	})

@@ -22,9 +22,6 @@ type Store struct {
 	db   *gorm.DB
 	path string
 	url  string
-	// lightsailAccount, when set (ForLightsailAccount), narrows the Lightsail guard's
-	// queries to one account and stamps its writes with it.
-	lightsailAccount *string
 }
 
 // Open opens (creating if needed, with mode 0600) the SQLite file at path, turns on WAL,
