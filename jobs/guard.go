@@ -200,14 +200,7 @@ func (g *Guard) Schedule(s *Scheduler) error {
 }
 
 // CycleOf is the allowance cycle (YYYY-MM, the calendar month in UTC) of t.
-func CycleOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
-// cycleBounds is the UTC month holding t.
-func cycleBounds(t time.Time) (start, end time.Time) {
-	t = t.UTC()
-	start = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return start, start.AddDate(0, 1, 0)
-}
+func CycleOf(t time.Time) string { return models.MonthOf(t) }
 
 // guardStats counts what a check did, for job_runs.
 type guardStats struct {

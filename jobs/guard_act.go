@@ -30,7 +30,7 @@ func (g *Guard) decideAndAct(ctx context.Context, m measurement, now time.Time, 
 		DryRun: g.cfg.LightsailDryRun, AutoStart: g.cfg.LightsailAutoStart,
 	}}
 	if in.Rules.AutoStart && !in.Rules.DryRun {
-		start, _ := cycleBounds(now)
+		start, _ := models.MonthBounds(now)
 		if in.Previous, err = g.store.LightsailActions(ctx, g.multi.account, t.Region, t.Instance, CycleOf(start.Add(-time.Second))); err != nil {
 			return err
 		}

@@ -57,7 +57,7 @@ func (g *Guard) measureRegion(ctx context.Context, region string, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	start, end := cycleBounds(now)
+	start, end := models.MonthBounds(now)
 	cycle := CycleOf(now)
 	var out []measurement
 	for _, in := range insts {

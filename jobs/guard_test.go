@@ -142,7 +142,7 @@ func (f *guardFixture) seed(region, name string, allowanceGB int, in, out awstes
 
 // usedNow is what the fake says the instance used this month until the clock.
 func (f *guardFixture) usedNow(region, name string) float64 {
-	start, _ := cycleBounds(f.clock.Now())
+	start, _ := models.MonthBounds(f.clock.Now())
 	now := f.clock.Now()
 	return f.ls.TrafficBetween(region, name, "NetworkIn", start, now) + f.ls.TrafficBetween(region, name, "NetworkOut", start, now)
 }
@@ -274,7 +274,7 @@ func growth(f *guardFixture, region, name string, start time.Time, pct ...float6
 
 // growthEvery is growth with checks every step.
 func growthEvery(f *guardFixture, region, name string, start time.Time, step time.Duration, pct ...float64) {
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	var segs []segment
 	prev := 0.0
 	for i, p := range pct {
@@ -434,7 +434,7 @@ func TestBurstGateStopsBeforeTheThreshold(t *testing.T) {
 	start := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	f := newGuardFixture(t, start, nil)
 	// 50% at 08:00, 90% at 08:50: 48%/h, so 98% by the 09:00 check.
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	f.seed(east, "bursty", 1000, ramp(segment{monthStart, start, 500e9}, segment{start, start.Add(50 * time.Minute), 400e9}), nil)
 	// Slow and steady: 50% then 60% — never near 95% by the next check.
 	f.seed(east, "steady", 1000, ramp(segment{monthStart, start, 500e9}, segment{start, start.Add(50 * time.Minute), 100e9}), nil)

@@ -25,7 +25,7 @@ func ApplyLightsailPoolByAccount(ctx context.Context, store *models.Store, rs []
 }
 
 func applyLightsailPool(ctx context.Context, store *models.Store, rs []models.Resource, now time.Time, byAccount bool) error {
-	start, end := cycleBounds(now)
+	start, end := models.MonthBounds(now)
 	cycle := CycleOf(now)
 	type place struct{ account, region string }
 	byRegion := map[place][]int{}

@@ -170,7 +170,7 @@ func (r *Reporter) build(ctx context.Context, now time.Time, date string) (model
 // hoursLeftAfter counts the hours of now's UTC month after the hour starting at latest:
 // the hours the forecast adds at the latest hour's rate.
 func hoursLeftAfter(latest, now time.Time) float64 {
-	start, end := cycleBounds(now)
+	start, end := models.MonthBounds(now)
 	from := latest.UTC().Add(time.Hour)
 	if from.Before(start) {
 		from = start

@@ -308,18 +308,6 @@ func dailyServiceCosts(loc *time.Location, scan func(each func(hour time.Time, s
 	return out, nil
 }
 
-// MonthStart is the first instant of a YYYY-MM month in UTC, the billing calendar.
-func MonthStart(month string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01", month, time.UTC)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("month %q: expected YYYY-MM", month)
-	}
-	return t, nil
-}
-
-// MonthOf is the YYYY-MM (UTC) month of t.
-func MonthOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
 // monthBillAll is one month's bill: the month's monthly_summary rows when there are any,
 // else (a month the collector has not summarised yet) the sum of its cost_summary hours.
 // A month without any data gives an empty Bill.
@@ -372,7 +360,7 @@ func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]str
 	if limit <= 0 {
 		return nil, nil
 	}
-	current, _ := MonthStart(MonthOf(now))
+	current := MonthStartOf(now)
 	oldest := current.AddDate(0, 1-limit, 0)
 	var summarised []string
 	if err := s.db.WithContext(ctx).Raw(qSummaryMonths, MonthOf(oldest)).Scan(&summarised).Error; err != nil {

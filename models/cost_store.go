@@ -137,7 +137,7 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 		if err := putCostHour(tx, &total); err != nil {
 			return err
 		}
-		return refreshMonth(tx, monthOf(hour), w.CollectedAt)
+		return refreshMonth(tx, MonthOf(hour), w.CollectedAt)
 	})
 	if err != nil {
 		return CostHour{}, fmt.Errorf("store: write hour %s: %w", hour.Format(time.RFC3339), err)
@@ -325,7 +325,7 @@ func latestPerResource(records []CostRecord) []CostRecord {
 }
 
 func hourTotal(hour time.Time, records []CostRecord, at time.Time) CostHour {
-	t := CostHour{Hour: hour, Month: monthOf(hour), ResourceCount: len(records), CollectedAt: at.UTC()}
+	t := CostHour{Hour: hour, Month: MonthOf(hour), ResourceCount: len(records), CollectedAt: at.UTC()}
 	for _, r := range records {
 		t.TotalUSD += r.CostUSD
 		if r.PriceSource == SourceUnpriced {
@@ -702,18 +702,6 @@ func putCostHour(tx *gorm.DB, h *CostHour) error {
 	return nil
 }
 
-// monthOf is the YYYY-MM (UTC) month of t, the billing calendar.
-func monthOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
-// monthRange is the first instant of the UTC month (YYYY-MM) and of the next.
-func monthRange(month string) (start, end time.Time, err error) {
-	start, err = time.ParseInLocation("2006-01", month, time.UTC)
-	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("month %q: expected YYYY-MM", month)
-	}
-	return start, start.AddDate(0, 1, 0), nil
-}
-
 // refreshMonth recomputes an open month's monthly_summary from its hours, so it can be
 // done any number of times: per service the sum of cost_summary; Hours and
 // EstimatedHours are the month's collected hours and those with any estimated figure
@@ -912,7 +900,7 @@ func (s *Store) PutMonthToDate(ctx context.Context, hour time.Time, before, afte
 	if err != nil {
 		return fmt.Errorf("store: put month to date: %w", err)
 	}
-	start, _, _ := monthRange(monthOf(hour))
+	start := MonthStartOf(hour)
 	if err := db.Where("hour < ?", start.AddDate(0, -1, 0)).Delete(&MonthToDateState{}).Error; err != nil {
 		return fmt.Errorf("store: prune month to date: %w", err)
 	}

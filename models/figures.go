@@ -64,21 +64,6 @@ func MonthEndForecast(soFar, hourly float64, latestHour, now time.Time) float64 
 	return soFar + hourly*HoursLeftInMonth(latestHour, now)
 }
 
-// HoursLeftInMonth counts the hours of now's UTC month after the hour that starts at
-// latestHour (all of them when the latest data is from an earlier month).
-func HoursLeftInMonth(latestHour, now time.Time) float64 {
-	start, _ := MonthStart(MonthOf(now))
-	end := start.AddDate(0, 1, 0)
-	from := latestHour.UTC().Add(time.Hour)
-	if from.Before(start) {
-		from = start
-	}
-	if !from.Before(end) {
-		return 0
-	}
-	return end.Sub(from).Hours()
-}
-
 // CostOverview is the account's cost now: what /cost and the dashboard's overview show.
 type CostOverview struct {
 	Now        time.Time

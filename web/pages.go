@@ -80,7 +80,7 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 		view.Hours = hourChart(v.tr, hours, ov.LatestHour, s.tz())
 	}
 	last := models.MonthOf(now)
-	first := models.MonthOf(monthStart(now).AddDate(0, 1-monthsCharted, 0))
+	first := models.MonthOf(models.MonthStartOf(now).AddDate(0, 1-monthsCharted, 0))
 	bills, err := s.store.MonthlyBills(ctx, first, last, scope)
 	if err != nil {
 		s.fail(w, r, v, err)
@@ -102,11 +102,6 @@ func (s *Server) pageOverview(w http.ResponseWriter, r *http.Request, v *viewer)
 // chat's /cost and /bill read it.
 func (s *Server) billing() models.BillingScope {
 	return models.BillingScope{On: s.cfg.CostExplorerInterval > 0, Estimated: s.cfg.CostServices}
-}
-
-func monthStart(t time.Time) time.Time {
-	m, _ := models.MonthStart(models.MonthOf(t))
-	return m
 }
 
 // serviceView is one page of a service's resource table.
