@@ -25,7 +25,7 @@ const (
 // lines it returned replace every stored line of those days, so a figure AWS revised is
 // revised here and none is stored twice. final says AWS finalised the whole month: it is
 // then never asked for again.
-func (s *Store) ReplaceBilled(ctx context.Context, month string, from, to time.Time, lines []BilledCost, final bool, at time.Time) error {
+func (s *Billing) ReplaceBilled(ctx context.Context, month string, from, to time.Time, lines []BilledCost, final bool, at time.Time) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := oneCostWriter(tx); err != nil {
 			return err
@@ -82,7 +82,7 @@ func (s *Store) ReplaceBilled(ctx context.Context, month string, from, to time.T
 
 // BilledMonthOf is what costbot holds of a month of AWS's bill; ok is false when it
 // never stored any.
-func (s *Store) BilledMonthOf(ctx context.Context, month string) (m BilledMonth, ok bool, err error) {
+func (s *Billing) BilledMonthOf(ctx context.Context, month string) (m BilledMonth, ok bool, err error) {
 	err = s.db.WithContext(ctx).Where("month = ?", month).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return BilledMonth{}, false, nil
@@ -94,7 +94,7 @@ func (s *Store) BilledMonthOf(ctx context.Context, month string) (m BilledMonth,
 }
 
 // RecordCostExplorerRequest notes one paid request.
-func (s *Store) RecordCostExplorerRequest(ctx context.Context, r CostExplorerRequest) error {
+func (s *Billing) RecordCostExplorerRequest(ctx context.Context, r CostExplorerRequest) error {
 	r.ID, r.At = 0, r.At.UTC()
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("store: record cost explorer request: %w", err)
@@ -103,7 +103,7 @@ func (s *Store) RecordCostExplorerRequest(ctx context.Context, r CostExplorerReq
 }
 
 // CostExplorerRequests counts the paid requests made in [from, to).
-func (s *Store) CostExplorerRequests(ctx context.Context, from, to time.Time) (int, error) {
+func (s *Billing) CostExplorerRequests(ctx context.Context, from, to time.Time) (int, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&CostExplorerRequest{}).Where("at >= ? AND at < ?", from.UTC(), to.UTC()).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("store: count cost explorer requests: %w", err)
@@ -112,7 +112,7 @@ func (s *Store) CostExplorerRequests(ctx context.Context, from, to time.Time) (i
 }
 
 // PutBillingStatus records the outcome of reading Cost Explorer: problem "" is success.
-func (s *Store) PutBillingStatus(ctx context.Context, problem, detail string, at time.Time) error {
+func (s *Billing) PutBillingStatus(ctx context.Context, problem, detail string, at time.Time) error {
 	st, _, err := s.BillingStatusOf(ctx)
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ func (s *Store) PutBillingStatus(ctx context.Context, problem, detail string, at
 
 // BillingStatusOf is the latest outcome of reading Cost Explorer; ok is false before the
 // first.
-func (s *Store) BillingStatusOf(ctx context.Context) (st BillingStatus, ok bool, err error) {
+func (s *Billing) BillingStatusOf(ctx context.Context) (st BillingStatus, ok bool, err error) {
 	err = s.db.WithContext(ctx).Where("name = ?", billingStatusName).Take(&st).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return BillingStatus{}, false, nil

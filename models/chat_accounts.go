@@ -12,19 +12,19 @@ import (
 
 // ChatAccount is the account the chat chose to look at with /account, or "" for every
 // account it sees.
-func (s *Store) ChatAccount(ctx context.Context, chatID int64) (string, error) {
+func (s *Directory) ChatAccount(ctx context.Context, chatID int64) (string, error) {
 	c, err := s.chatRow(ctx, chatID, "account")
 	return c.Account, err
 }
 
 // SetChatAccount stores the account the chat looks at ("" for every account it sees).
-func (s *Store) SetChatAccount(ctx context.Context, chatID int64, account string) error {
+func (s *Directory) SetChatAccount(ctx context.Context, chatID int64, account string) error {
 	return s.setChat(ctx, Chat{ChatID: chatID, Account: account}, "account", "account")
 }
 
 // chatRow is the chat's row, or the zero Chat when it has none; what names the setting
 // read, for the error.
-func (s *Store) chatRow(ctx context.Context, chatID int64, what string) (Chat, error) {
+func (s *Directory) chatRow(ctx context.Context, chatID int64, what string) (Chat, error) {
 	var c Chat
 	err := s.db.WithContext(ctx).Where("chat_id = ?", chatID).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -38,7 +38,7 @@ func (s *Store) chatRow(ctx context.Context, chatID int64, what string) (Chat, e
 
 // setChat stores one column of c's row, adding the row (subscribed) when the chat has
 // none; what names the setting, for the error.
-func (s *Store) setChat(ctx context.Context, c Chat, column, what string) error {
+func (s *Directory) setChat(ctx context.Context, c Chat, column, what string) error {
 	c.Subscribed, c.UpdatedAt = true, time.Now().UTC()
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "chat_id"}},

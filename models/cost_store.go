@@ -24,9 +24,7 @@ import (
 // wait for the transaction to end (and on PostgreSQL it would work outside it).
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		bound := *s
-		bound.db = tx
-		return fn(&bound)
+		return fn(newStore(tx, s.path, s.url))
 	})
 }
 
@@ -99,7 +97,7 @@ type HourWrite struct {
 // tasks), the summaries per service and region, the Lambda records, the resources'
 // latest state, the hour's total in cost_hours, and the month's running bill. It
 // returns the hour's total row.
-func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
+func (s *CostHistory) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 	hour := w.Hour.UTC().Truncate(time.Hour)
 	var total CostHour
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -150,7 +148,7 @@ func (s *Store) WriteHour(ctx context.Context, w HourWrite) (CostHour, error) {
 // per transaction and a few statements per day, so even a month's gap is quick. The
 // months' bills are refreshed by the next WriteHour, or by CloseMonthsBefore for a past
 // month.
-func (s *Store) FillHours(ctx context.Context, from time.Time, hours []time.Time, at time.Time) error {
+func (s *CostHistory) FillHours(ctx context.Context, from time.Time, hours []time.Time, at time.Time) error {
 	from = from.UTC()
 	src, err := recordsAt(s.db.WithContext(ctx), from, nil)
 	if err != nil {
@@ -264,7 +262,7 @@ func recordsAt(tx *gorm.DB, hour time.Time, task *TaskScope) ([]CostRecord, erro
 
 // CostRecordsAt is every resource's cost record of one hour still kept hourly, by
 // service, region and resource.
-func (s *Store) CostRecordsAt(ctx context.Context, hour time.Time) ([]CostRecord, error) {
+func (s *CostHistory) CostRecordsAt(ctx context.Context, hour time.Time) ([]CostRecord, error) {
 	rs, err := recordsAt(s.db.WithContext(ctx), hour.UTC(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: cost records at %s: %w", hour.UTC().Format(time.RFC3339), err)
@@ -274,7 +272,7 @@ func (s *Store) CostRecordsAt(ctx context.Context, hour time.Time) ([]CostRecord
 
 // OldestCostRecordHour is the oldest hour still kept per resource; ok is false when
 // there is none.
-func (s *Store) OldestCostRecordHour(ctx context.Context) (hour time.Time, ok bool, err error) {
+func (s *CostHistory) OldestCostRecordHour(ctx context.Context) (hour time.Time, ok bool, err error) {
 	var oldest []int64
 	if err := s.db.WithContext(ctx).Raw(`SELECT hour FROM cost_hourly ORDER BY hour LIMIT 1`).Scan(&oldest).Error; err != nil {
 		return time.Time{}, false, fmt.Errorf("store: oldest cost record: %w", err)
@@ -287,7 +285,7 @@ func (s *Store) OldestCostRecordHour(ctx context.Context) (hour time.Time, ok bo
 
 // DailyCosts is the rolled-up daily rows of the UTC days in [from, to), by day,
 // service, region and resource.
-func (s *Store) DailyCosts(ctx context.Context, from, to time.Time) ([]CostDaily, error) {
+func (s *CostHistory) DailyCosts(ctx context.Context, from, to time.Time) ([]CostDaily, error) {
 	var rows []struct {
 		CostDaily
 		DayUnix int64
@@ -768,7 +766,7 @@ func refreshMonth(tx *gorm.DB, month string, at time.Time) error {
 // and is not closed yet: its bill is recomputed one last time, then marked Closed with
 // ClosedAt = at, and never rewritten. It returns the bills it closed, oldest first. A
 // month without any cost has no bill to close.
-func (s *Store) CloseMonthsBefore(ctx context.Context, month string, at time.Time) ([]BillClosed, error) {
+func (s *CostHistory) CloseMonthsBefore(ctx context.Context, month string, at time.Time) ([]BillClosed, error) {
 	var out []BillClosed
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := oneCostWriter(tx); err != nil {
@@ -833,7 +831,7 @@ func billOf(month string, rows []MonthlySummary) BillClosed {
 }
 
 // MonthlyRows is a month's monthly_summary rows, by service.
-func (s *Store) MonthlyRows(ctx context.Context, month string) ([]MonthlySummary, error) {
+func (s *CostHistory) MonthlyRows(ctx context.Context, month string) ([]MonthlySummary, error) {
 	var rows []MonthlySummary
 	if err := s.db.WithContext(ctx).Where("month = ?", month).Order("service").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: monthly rows %s: %w", month, err)
@@ -843,7 +841,7 @@ func (s *Store) MonthlyRows(ctx context.Context, month string) ([]MonthlySummary
 
 // LastCollectedHour is the newest hour in cost_hours (collected or filled); ok is false
 // when nothing was collected yet.
-func (s *Store) LastCollectedHour(ctx context.Context) (hour time.Time, ok bool, err error) {
+func (s *CostHistory) LastCollectedHour(ctx context.Context) (hour time.Time, ok bool, err error) {
 	var h CostHour
 	if err := s.db.WithContext(ctx).Order("hour DESC").Limit(1).Find(&h).Error; err != nil {
 		return time.Time{}, false, fmt.Errorf("store: last collected hour: %w", err)
@@ -852,7 +850,7 @@ func (s *Store) LastCollectedHour(ctx context.Context) (hour time.Time, ok bool,
 }
 
 // CostHours are the collected hours in [from, to), oldest first.
-func (s *Store) CostHours(ctx context.Context, from, to time.Time) ([]CostHour, error) {
+func (s *CostHistory) CostHours(ctx context.Context, from, to time.Time) ([]CostHour, error) {
 	var hs []CostHour
 	err := s.db.WithContext(ctx).Where("hour >= ? AND hour < ?", from.UTC(), to.UTC()).Order("hour").Find(&hs).Error
 	if err != nil {
@@ -864,7 +862,7 @@ func (s *Store) CostHours(ctx context.Context, from, to time.Time) ([]CostHour, 
 // MonthToDate returns the pricer's state (JSON) to price hour with: the state stored
 // before that hour when it was collected already (so it prices identically again), else
 // the state after the latest hour collected before it. ok is false when there is none.
-func (s *Store) MonthToDate(ctx context.Context, hour time.Time) (state string, ok bool, err error) {
+func (s *CostHistory) MonthToDate(ctx context.Context, hour time.Time) (state string, ok bool, err error) {
 	hour = hour.UTC()
 	var row MonthToDateState
 	db := s.db.WithContext(ctx)
@@ -881,7 +879,7 @@ func (s *Store) MonthToDate(ctx context.Context, hour time.Time) (state string, 
 }
 
 // MonthToDateOf is the pricer's state before and after the collected hour, if stored.
-func (s *Store) MonthToDateOf(ctx context.Context, hour time.Time) (before, after string, ok bool, err error) {
+func (s *CostHistory) MonthToDateOf(ctx context.Context, hour time.Time) (before, after string, ok bool, err error) {
 	var row MonthToDateState
 	if err := s.db.WithContext(ctx).Where("hour = ?", hour.UTC()).Limit(1).Find(&row).Error; err != nil {
 		return "", "", false, fmt.Errorf("store: month to date of %s: %w", hour.UTC().Format(time.RFC3339), err)
@@ -891,7 +889,7 @@ func (s *Store) MonthToDateOf(ctx context.Context, hour time.Time) (before, afte
 
 // PutMonthToDate stores the pricer's state before and after hour, and forgets the
 // states of hours before the previous month.
-func (s *Store) PutMonthToDate(ctx context.Context, hour time.Time, before, after string) error {
+func (s *CostHistory) PutMonthToDate(ctx context.Context, hour time.Time, before, after string) error {
 	hour = hour.UTC()
 	row := MonthToDateState{Hour: hour, Before: before, After: after}
 	db := s.db.WithContext(ctx)
@@ -908,7 +906,7 @@ func (s *Store) PutMonthToDate(ctx context.Context, hour time.Time, before, afte
 }
 
 // KnownResourceKeys is the key of every resource ever stored.
-func (s *Store) KnownResourceKeys(ctx context.Context) (map[string]bool, error) {
+func (s *CostHistory) KnownResourceKeys(ctx context.Context) (map[string]bool, error) {
 	var keys []string
 	if err := s.db.WithContext(ctx).Model(&ResourceRow{}).Pluck("key", &keys).Error; err != nil {
 		return nil, fmt.Errorf("store: resource keys: %w", err)
@@ -921,7 +919,7 @@ func (s *Store) KnownResourceKeys(ctx context.Context) (map[string]bool, error) 
 }
 
 // AlertStates returns the alert states whose names start with prefix, by name.
-func (s *Store) AlertStates(ctx context.Context, prefix string) (map[string]AlertState, error) {
+func (s *CostHistory) AlertStates(ctx context.Context, prefix string) (map[string]AlertState, error) {
 	var rows []AlertState
 	if err := s.db.WithContext(ctx).Where("substr(name, 1, ?) = ?", len(prefix), prefix).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: alert states %s: %w", prefix, err)
@@ -934,7 +932,7 @@ func (s *Store) AlertStates(ctx context.Context, prefix string) (map[string]Aler
 }
 
 // PutAlertState stores an alert state.
-func (s *Store) PutAlertState(ctx context.Context, st AlertState) error {
+func (s *CostHistory) PutAlertState(ctx context.Context, st AlertState) error {
 	st.ChangedAt = st.ChangedAt.UTC()
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, UpdateAll: true}).Create(&st).Error
 	if err != nil {
@@ -945,7 +943,7 @@ func (s *Store) PutAlertState(ctx context.Context, st AlertState) error {
 
 // QueueCostEvent records an event to raise, once: an event of the same kind and key
 // queued before (raised or not) is left alone and queued is false.
-func (s *Store) QueueCostEvent(ctx context.Context, ev Event, at time.Time) (queued bool, err error) {
+func (s *CostHistory) QueueCostEvent(ctx context.Context, ev Event, at time.Time) (queued bool, err error) {
 	data, err := json.Marshal(ev.Data)
 	if err != nil {
 		return false, fmt.Errorf("store: queue %s %s: %w", ev.Kind, ev.Key, err)
@@ -959,7 +957,7 @@ func (s *Store) QueueCostEvent(ctx context.Context, ev Event, at time.Time) (que
 }
 
 // PendingCostEvents are the queued events not raised (nor given up) yet, oldest first.
-func (s *Store) PendingCostEvents(ctx context.Context) ([]CostEvent, error) {
+func (s *CostHistory) PendingCostEvents(ctx context.Context) ([]CostEvent, error) {
 	var rows []CostEvent
 	err := s.db.WithContext(ctx).Where("raised_at IS NULL AND dropped = ?", false).Order("id").Find(&rows).Error
 	if err != nil {
@@ -969,13 +967,13 @@ func (s *Store) PendingCostEvents(ctx context.Context) ([]CostEvent, error) {
 }
 
 // MarkCostEventRaised records that the notifier took the event.
-func (s *Store) MarkCostEventRaised(ctx context.Context, id uint, at time.Time) error {
+func (s *CostHistory) MarkCostEventRaised(ctx context.Context, id uint, at time.Time) error {
 	at = at.UTC()
 	return s.updateCostEvent(ctx, id, map[string]any{"raised_at": &at, "last_error": ""})
 }
 
 // MarkCostEventFailed records a failed attempt; with drop the event is given up.
-func (s *Store) MarkCostEventFailed(ctx context.Context, id uint, cause error, drop bool) error {
+func (s *CostHistory) MarkCostEventFailed(ctx context.Context, id uint, cause error, drop bool) error {
 	msg := ""
 	if cause != nil {
 		msg = cause.Error()
@@ -983,7 +981,7 @@ func (s *Store) MarkCostEventFailed(ctx context.Context, id uint, cause error, d
 	return s.updateCostEvent(ctx, id, map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": msg, "dropped": drop})
 }
 
-func (s *Store) updateCostEvent(ctx context.Context, id uint, set map[string]any) error {
+func (s *CostHistory) updateCostEvent(ctx context.Context, id uint, set map[string]any) error {
 	res := s.db.WithContext(ctx).Model(&CostEvent{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("store: cost event %d: %w", id, res.Error)
@@ -999,7 +997,7 @@ func (s *Store) updateCostEvent(ctx context.Context, id uint, set map[string]any
 // description of its last hour) and deletes them, one day per transaction, and drops the
 // Lambda records of those days. It returns how many hourly rows it rolled up; when there
 // is nothing to do it costs one delete and one lookup of the oldest hour.
-func (s *Store) RollupCostRecords(ctx context.Context, before time.Time) (int64, error) {
+func (s *CostHistory) RollupCostRecords(ctx context.Context, before time.Time) (int64, error) {
 	cutoff := before.UTC().Truncate(24 * time.Hour)
 	// A function's hourly usage is kept as long as the hourly cost rows; its cost lives
 	// on in the daily rows.
@@ -1021,7 +1019,7 @@ func (s *Store) RollupCostRecords(ctx context.Context, before time.Time) (int64,
 	return rolled, nil
 }
 
-func (s *Store) rollupDay(ctx context.Context, day time.Time) (int64, error) {
+func (s *CostHistory) rollupDay(ctx context.Context, day time.Time) (int64, error) {
 	from, to := day.Unix(), day.Add(24*time.Hour).Unix()
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -1060,7 +1058,7 @@ const qHourValue = `(?)`
 const jsonElements = `json_each(?) AS j`
 
 // ServiceCostsAt is each service's cost in one hour, highest first.
-func (s *Store) ServiceCostsAt(ctx context.Context, hour time.Time) ([]ServiceCost, error) {
+func (s *CostHistory) ServiceCostsAt(ctx context.Context, hour time.Time) ([]ServiceCost, error) {
 	var rows []ServiceCost
 	err := s.db.WithContext(ctx).Raw(`SELECT service, SUM(cost_usd) AS usd FROM cost_summary WHERE hour = ? GROUP BY service ORDER BY usd DESC, service`, hour.UTC()).
 		Scan(&rows).Error

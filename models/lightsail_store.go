@@ -18,7 +18,7 @@ import (
 
 // SaveLightsailChecks stores one region's check of account: the instances' rows, then
 // the region's marker, in one transaction, every row stamped with account. CheckedAt is kept to the second.
-func (s *Store) SaveLightsailChecks(ctx context.Context, account, region, cycle string, at time.Time, rows []LightsailUsage) error {
+func (s *Lightsail) SaveLightsailChecks(ctx context.Context, account, region, cycle string, at time.Time, rows []LightsailUsage) error {
 	at = at.UTC().Truncate(time.Second)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i := range rows {
@@ -44,7 +44,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, account, region, cycle 
 
 // LightsailHistory is an instance's successful checks of cycle at or after since, oldest
 // first (rows whose traffic could not be read are left out).
-func (s *Store) LightsailHistory(ctx context.Context, account, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
+func (s *Lightsail) LightsailHistory(ctx context.Context, account, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
 	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).
 		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND checked_at >= ?", region, instance, cycle, since.UTC().Truncate(time.Second)).
@@ -56,7 +56,7 @@ func (s *Store) LightsailHistory(ctx context.Context, account, region, instance,
 }
 
 // LastLightsailCheck is an instance's latest successful check of cycle, or nil.
-func (s *Store) LastLightsailCheck(ctx context.Context, account, region, instance, cycle string) (*LightsailUsage, error) {
+func (s *Lightsail) LastLightsailCheck(ctx context.Context, account, region, instance, cycle string) (*LightsailUsage, error) {
 	var row LightsailUsage
 	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
 		Order("id DESC").Take(&row).Error
@@ -71,7 +71,7 @@ func (s *Store) LastLightsailCheck(ctx context.Context, account, region, instanc
 
 // LastLightsailRowOf is the latest stored check of one instance (by InstanceID) in
 // region, of any cycle, failed reads included, or nil.
-func (s *Store) LastLightsailRowOf(ctx context.Context, account, region, instanceID string) (*LightsailUsage, error) {
+func (s *Lightsail) LastLightsailRowOf(ctx context.Context, account, region, instanceID string) (*LightsailUsage, error) {
 	var row LightsailUsage
 	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
 		Order("id DESC").Take(&row).Error
@@ -88,7 +88,7 @@ func (s *Store) LastLightsailRowOf(ctx context.Context, account, region, instanc
 // of region in cycle, deleted ones included, oldest first: what the allowance pool rule
 // needs. A check whose traffic could not be read keeps the last good figures, so the
 // latest row of each instance is the one to count.
-func (s *Store) LightsailCycleInstances(ctx context.Context, account, region, cycle string) ([]LightsailUsage, error) {
+func (s *Lightsail) LightsailCycleInstances(ctx context.Context, account, region, cycle string) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
 	err := s.db.WithContext(ctx).
 		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Scopes(inLightsailAccount(account)).Select("MAX(id)").
@@ -102,7 +102,7 @@ func (s *Store) LightsailCycleInstances(ctx context.Context, account, region, cy
 
 // LastLightsailRegionAction is the latest region-wide action (Instance empty) of region
 // with the given action names, or nil.
-func (s *Store) LastLightsailRegionAction(ctx context.Context, account, region string, actions ...string) (*LightsailAction, error) {
+func (s *Lightsail) LastLightsailRegionAction(ctx context.Context, account, region string, actions ...string) (*LightsailAction, error) {
 	var row LightsailAction
 	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -116,7 +116,7 @@ func (s *Store) LastLightsailRegionAction(ctx context.Context, account, region s
 
 // LatestLightsailUsage is every instance of the latest stored check of each account's
 // regions (the rows between the region's last two markers), by account, region, name.
-func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
+func (s *Lightsail) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
 	db := s.db.WithContext(ctx)
 	var markers []struct {
 		AccountID string
@@ -154,7 +154,7 @@ func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, err
 
 // AddLightsailAction records an action of account (stamped on it unless account is "");
 // its ID is set.
-func (s *Store) AddLightsailAction(ctx context.Context, account string, a *LightsailAction) error {
+func (s *Lightsail) AddLightsailAction(ctx context.Context, account string, a *LightsailAction) error {
 	a.ID = 0
 	a.At = a.At.UTC()
 	if account != "" {
@@ -167,7 +167,7 @@ func (s *Store) AddLightsailAction(ctx context.Context, account string, a *Light
 }
 
 // SaveLightsailAction updates a recorded action (its result, error and push).
-func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) error {
+func (s *Lightsail) SaveLightsailAction(ctx context.Context, a *LightsailAction) error {
 	if a.ID == 0 {
 		return errors.New("store: save lightsail action: not recorded yet")
 	}
@@ -178,7 +178,7 @@ func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) err
 }
 
 // LightsailActions is every action on an instance in cycle, oldest first.
-func (s *Store) LightsailActions(ctx context.Context, account, region, instance, cycle string) ([]LightsailAction, error) {
+func (s *Lightsail) LightsailActions(ctx context.Context, account, region, instance, cycle string) ([]LightsailAction, error) {
 	var rows []LightsailAction
 	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Store) LightsailActions(ctx context.Context, account, region, instance,
 
 // PendingLightsailNotices are the actions whose push the notifier has not taken yet,
 // oldest first.
-func (s *Store) PendingLightsailNotices(ctx context.Context) ([]LightsailAction, error) {
+func (s *Lightsail) PendingLightsailNotices(ctx context.Context) ([]LightsailAction, error) {
 	var rows []LightsailAction
 	err := s.db.WithContext(ctx).Where("event_kind <> '' AND notified_at IS NULL AND notify_dropped = ?", false).Order("id").Find(&rows).Error
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Store) PendingLightsailNotices(ctx context.Context) ([]LightsailAction,
 
 // MarkLightsailNotice records one attempt to hand an action's push to the notifier:
 // taken (at is set), or failed (dropped when given up).
-func (s *Store) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at time.Time, drop bool) error {
+func (s *Lightsail) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at time.Time, drop bool) error {
 	set := map[string]any{"notify_attempts": gorm.Expr("notify_attempts + 1")}
 	if taken {
 		set["notified_at"] = at.UTC()

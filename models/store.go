@@ -17,11 +17,31 @@ import (
 )
 
 // Store is costbot's database: a SQLite file (path), or PostgreSQL (url) when several
-// hosts share it.
+// hosts share it. It is made of one store per aggregate, each over the same database and
+// each usable alone (&store.Billing): their methods are the Store's. What reads more
+// than one aggregate (a month's bill with AWS's figures, the overview) is the Store's own.
 type Store struct {
+	CostHistory
+	Billing
+	Lightsail
+	Outbox
+	Directory
+
 	db   *gorm.DB
 	path string
 	url  string
+}
+
+// newStore is the Store over db, every aggregate's store bound to it.
+func newStore(db *gorm.DB, path, url string) *Store {
+	return &Store{
+		CostHistory: CostHistory{db: db},
+		Billing:     Billing{db: db},
+		Lightsail:   Lightsail{db: db},
+		Outbox:      Outbox{db: db},
+		Directory:   Directory{db: db},
+		db:          db, path: path, url: url,
+	}
 }
 
 // Open opens (creating if needed, with mode 0600) the SQLite file at path, turns on WAL,
@@ -68,7 +88,7 @@ func Open(path string) (*Store, error) {
 		// the free pages are reused by the rows to come, so opening goes on.
 		_ = db.Exec("VACUUM").Error
 	}
-	return &Store{db: db, path: path}, nil
+	return newStore(db, path, ""), nil
 }
 
 // DB exposes the GORM handle to the store's own package tests and to benchmarks.
@@ -131,18 +151,18 @@ func (s *Store) SizeBytes() int64 {
 }
 
 // ChatLang returns the chat's chosen language, or "" when it never chose one.
-func (s *Store) ChatLang(ctx context.Context, chatID int64) (string, error) {
+func (s *Directory) ChatLang(ctx context.Context, chatID int64) (string, error) {
 	c, err := s.chatRow(ctx, chatID, "language")
 	return c.Lang, err
 }
 
 // SetChatLang stores the chat's language.
-func (s *Store) SetChatLang(ctx context.Context, chatID int64, lang string) error {
+func (s *Directory) SetChatLang(ctx context.Context, chatID int64, lang string) error {
 	return s.setChat(ctx, Chat{ChatID: chatID, Lang: lang}, "lang", "language")
 }
 
 // StartJobRun records that a job started and returns the run to finish later.
-func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (*JobRun, error) {
+func (s *Directory) StartJobRun(ctx context.Context, job string, at time.Time) (*JobRun, error) {
 	run := &JobRun{Job: job, StartedAt: at.UTC(), Outcome: "running"}
 	if err := s.db.WithContext(ctx).Create(run).Error; err != nil {
 		return nil, fmt.Errorf("store: start job run %s: %w", job, err)
@@ -158,7 +178,7 @@ type PartialError struct{ Msg string }
 func (e *PartialError) Error() string { return e.Msg }
 
 // FinishJobRun records a job run's end, outcome (ok, partial or failed) and counts.
-func (s *Store) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, counts string, runErr error) error {
+func (s *Directory) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, counts string, runErr error) error {
 	end := at.UTC()
 	run.FinishedAt = &end
 	run.Counts = counts
@@ -180,7 +200,7 @@ func (s *Store) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, cou
 }
 
 // LastJobRuns returns the latest run of every job that has run, by job name.
-func (s *Store) LastJobRuns(ctx context.Context) ([]JobRun, error) {
+func (s *Directory) LastJobRuns(ctx context.Context) ([]JobRun, error) {
 	var runs []JobRun
 	err := s.db.WithContext(ctx).Raw(`SELECT * FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY job) ORDER BY job`).Scan(&runs).Error
 	if err != nil {
@@ -190,7 +210,7 @@ func (s *Store) LastJobRuns(ctx context.Context) ([]JobRun, error) {
 }
 
 // LastFailedJobRun returns the job's latest failed run, or nil.
-func (s *Store) LastFailedJobRun(ctx context.Context, job string) (*JobRun, error) {
+func (s *Directory) LastFailedJobRun(ctx context.Context, job string) (*JobRun, error) {
 	var run JobRun
 	err := s.db.WithContext(ctx).Where("job = ? AND outcome = ?", job, "failed").Order("id DESC").Take(&run).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -203,7 +223,7 @@ func (s *Store) LastFailedJobRun(ctx context.Context, job string) (*JobRun, erro
 }
 
 // CachedPrice returns a cached price document and when it was fetched.
-func (s *Store) CachedPrice(ctx context.Context, key string) (value string, fetchedAt time.Time, ok bool, err error) {
+func (s *CostHistory) CachedPrice(ctx context.Context, key string) (value string, fetchedAt time.Time, ok bool, err error) {
 	var e PriceCacheEntry
 	err = s.db.WithContext(ctx).Where("key = ?", key).Take(&e).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -216,7 +236,7 @@ func (s *Store) CachedPrice(ctx context.Context, key string) (value string, fetc
 }
 
 // PutPrice stores a price fetched from the Pricing API.
-func (s *Store) PutPrice(ctx context.Context, key, value string, fetchedAt time.Time) error {
+func (s *CostHistory) PutPrice(ctx context.Context, key, value string, fetchedAt time.Time) error {
 	e := PriceCacheEntry{Key: key, Value: value, FetchedAt: fetchedAt.UTC()}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
@@ -229,7 +249,7 @@ func (s *Store) PutPrice(ctx context.Context, key, value string, fetchedAt time.
 }
 
 // ClearPrices empties the price cache and says how many entries it removed.
-func (s *Store) ClearPrices(ctx context.Context) (int64, error) {
+func (s *CostHistory) ClearPrices(ctx context.Context) (int64, error) {
 	res := s.db.WithContext(ctx).Where("1 = 1").Delete(&PriceCacheEntry{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("store: clear price cache: %w", res.Error)
