@@ -3,13 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The read queries behind the bot's cost views (/cost, /service, /bill, /chart). They
@@ -471,20 +468,4 @@ func (s *CostHistory) ActiveResourceCounts(ctx context.Context) (map[string]int,
 func (s *CostHistory) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
 	t, err := s.TallyActiveResources(ctx, nil)
 	return t.Sources, err
-}
-
-// LastRunOf is the job's latest run, or nil when it never ran.
-func (s *Directory) LastRunOf(ctx context.Context, job string) (*JobRun, error) {
-	var run JobRun
-	err := s.db.WithContext(ctx).Raw(qLastRunOf, job).Scan(&run).Error
-	if err == nil && run.ID == 0 {
-		err = gorm.ErrRecordNotFound
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: last run of %s: %w", job, err)
-	}
-	return &run, nil
 }

@@ -213,3 +213,12 @@ func (s *Lightsail) MarkLightsailNotice(ctx context.Context, id uint, taken bool
 	}
 	return nil
 }
+
+// LatestLightsailActions are the n latest warnings, stops and starts, newest first.
+func (s *Lightsail) LatestLightsailActions(ctx context.Context, n int) ([]LightsailAction, error) {
+	var rows []LightsailAction
+	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: latest lightsail actions: %w", err)
+	}
+	return rows, nil
+}

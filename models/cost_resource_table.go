@@ -107,12 +107,3 @@ func (s *CostHistory) costliestActive(ctx context.Context, flag string, n int, s
 	}
 	return rows, nil
 }
-
-// LatestLightsailActions are the n latest warnings, stops and starts, newest first.
-func (s *Lightsail) LatestLightsailActions(ctx context.Context, n int) ([]LightsailAction, error) {
-	var rows []LightsailAction
-	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: latest lightsail actions: %w", err)
-	}
-	return rows, nil
-}
