@@ -266,7 +266,7 @@ func TestStopConfirmationEndToEnd(t *testing.T) {
 	if !strings.Contains(done.Params["text"], "accepted") || w.stopCalls("web") != 1 || w.ls.State("us-east-1", "web") != "stopped" {
 		t.Fatalf("confirm: %q, StopInstance %d", done.Params["text"], w.stopCalls("web"))
 	}
-	actions, err := w.store.LightsailActions(context.Background(), "us-east-1", "web", "2025-03")
+	actions, err := w.store.LightsailActions(context.Background(), "", "us-east-1", "web", "2025-03")
 	if err != nil || len(actions) != 1 || actions[0].Actor != "1001" || actions[0].Action != "stop" || actions[0].Result != jobs.ResultOK {
 		t.Fatalf("recorded actions %+v (%v); want the admin's stop", actions, err)
 	}

@@ -89,7 +89,7 @@ func newAccountsHarness(t *testing.T) (*harness, *recordingLightsail) {
 		{acctA, costmodels.LightsailUsage{Instance: "web-a", State: "running", UsedBytes: 100e9, AllowanceBytes: 1000e9, Percent: 10}},
 		{acctB, costmodels.LightsailUsage{Instance: "web-b", State: "running", UsedBytes: 200e9, AllowanceBytes: 1000e9, Percent: 20}},
 	} {
-		err := st.ForLightsailAccount(c.account).SaveLightsailChecks(ctx, "us-east-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{c.row})
+		err := st.SaveLightsailChecks(ctx, c.account, "us-east-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{c.row})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,7 +402,7 @@ func TestStopButtonKeepsTheAccountOfATwinInstance(t *testing.T) {
 	ctx := context.Background()
 	for _, account := range []string{acctA, acctB} {
 		twin := costmodels.LightsailUsage{Instance: "twin", State: "running", UsedBytes: 1e9, AllowanceBytes: 1000e9, Percent: 0.1}
-		if err := h.store.ForLightsailAccount(account).SaveLightsailChecks(ctx, "eu-west-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{twin}); err != nil {
+		if err := h.store.SaveLightsailChecks(ctx, account, "eu-west-1", "2025-03", h.clock.Now(), []costmodels.LightsailUsage{twin}); err != nil {
 			t.Fatal(err)
 		}
 	}

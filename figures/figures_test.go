@@ -26,7 +26,7 @@ func TestMonthEndForecast(t *testing.T) {
 		// The month's last hour is in: nothing left to add.
 		{"last hour", figUTC("2025-03-31 23:00"), figUTC("2025-03-31 23:40"), 80, 0.1064, 0, 80},
 	} {
-		if got := HoursLeftInMonth(tc.latest, tc.now); got != tc.hoursLeft {
+		if got := models.HoursLeftInMonth(tc.latest, tc.now); got != tc.hoursLeft {
 			t.Errorf("%s: hours left = %v, want %v", tc.name, got, tc.hoursLeft)
 		}
 		if got := MonthEndForecast(tc.soFar, tc.hourly, tc.latest, tc.now); fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", tc.forecast) {

@@ -248,22 +248,7 @@ func (t Trend) ChangePercent(current float64) (change float64, ok bool) {
 // MonthEndForecast is the month so far plus the current hourly rate for every hour left
 // in the UTC month of now after the latest hour with data.
 func MonthEndForecast(soFar, hourly float64, latestHour, now time.Time) float64 {
-	return soFar + hourly*HoursLeftInMonth(latestHour, now)
-}
-
-// HoursLeftInMonth counts the hours of now's UTC month after the hour that starts at
-// latestHour (all of them when the latest data is from an earlier month).
-func HoursLeftInMonth(latestHour, now time.Time) float64 {
-	start, _ := models.MonthStart(models.MonthOf(now))
-	end := start.AddDate(0, 1, 0)
-	from := latestHour.UTC().Add(time.Hour)
-	if from.Before(start) {
-		from = start
-	}
-	if !from.Before(end) {
-		return 0
-	}
-	return end.Sub(from).Hours()
+	return soFar + hourly*models.HoursLeftInMonth(latestHour, now)
 }
 
 // ForecastCounted is estimateForecast with the billed days in AWS's figures when billed

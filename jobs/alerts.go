@@ -113,7 +113,7 @@ func (c *Collector) budget(ctx context.Context, tx *models.Store, h models.CostH
 	if c.opt.MonthlyBudgetUSD <= 0 {
 		return models.Event{}, false, nil
 	}
-	start := monthStart(h.Hour)
+	start := models.MonthStartOf(h.Hour)
 	end := start.AddDate(0, 1, 0)
 	hours, err := tx.CostHours(ctx, start, end)
 	if err != nil {
@@ -126,7 +126,7 @@ func (c *Collector) budget(ctx context.Context, tx *models.Store, h models.CostH
 	forecast := soFar + h.TotalUSD*end.Sub(h.Hour.Add(time.Hour)).Hours()
 	above := forecast > c.opt.MonthlyBudgetUSD
 
-	month := monthOf(h.Hour)
+	month := models.MonthOf(h.Hour)
 	name := budgetPrefix + month
 	states, err := tx.AlertStates(ctx, name)
 	if err != nil {

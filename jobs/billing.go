@@ -122,14 +122,14 @@ type billingSpan struct {
 // for today, and asking for an empty span is an error).
 func billingSpans(now time.Time, final func(month string) bool) []billingSpan {
 	today := now.UTC().Truncate(24 * time.Hour)
-	cur := monthStart(now)
+	cur := models.MonthStartOf(now)
 	prev := cur.AddDate(0, -1, 0)
 	var out []billingSpan
-	if !final(monthOf(prev)) {
-		out = append(out, billingSpan{month: monthOf(prev), from: prev, to: cur, closed: true})
+	if !final(models.MonthOf(prev)) {
+		out = append(out, billingSpan{month: models.MonthOf(prev), from: prev, to: cur, closed: true})
 	}
 	if today.After(cur) {
-		out = append(out, billingSpan{month: monthOf(cur), from: cur, to: today})
+		out = append(out, billingSpan{month: models.MonthOf(cur), from: cur, to: today})
 	}
 	return out
 }
@@ -271,7 +271,7 @@ func billedFor(ctx context.Context, st *models.Store, enabled bool, estimated []
 // answers (`costbot doctor`), and records the outcome for /status.
 func (b *Biller) Probe(ctx context.Context) error {
 	b.mu.Lock()
-	b.asking = monthOf(b.clock.Now())
+	b.asking = models.MonthOf(b.clock.Now())
 	b.mu.Unlock()
 	err := b.ce.Probe(ctx, b.clock.Now())
 	if serr := b.recordStatus(ctx, err, b.clock.Now().UTC()); serr != nil {

@@ -389,7 +389,7 @@ func (c *Collector) collectHour(ctx context.Context, now time.Time, r *collectRu
 		}
 
 		var events []models.Event
-		bills, err := tx.CloseMonthsBefore(ctx, monthOf(hour), now)
+		bills, err := tx.CloseMonthsBefore(ctx, models.MonthOf(hour), now)
 		if err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func (c *Collector) fillGaps(ctx context.Context, hour, now time.Time) (int, err
 		return 0, err
 	}
 	from := last.Add(time.Hour)
-	if earliest := monthStart(hour).AddDate(0, -1, 0); from.Before(earliest) {
+	if earliest := models.MonthStartOf(hour).AddDate(0, -1, 0); from.Before(earliest) {
 		from = earliest
 	}
 	var missed []time.Time
@@ -543,11 +543,4 @@ func resourceRow(pr models.PricedResource, now time.Time) models.ResourceRow {
 		row.HourlyUSD, row.MonthlyUSD = pr.HourlyUSD, pr.MonthlyUSD
 	}
 	return row
-}
-
-func monthOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
-func monthStart(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }

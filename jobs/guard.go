@@ -200,14 +200,7 @@ func (g *Guard) Schedule(s *Scheduler) error {
 }
 
 // CycleOf is the allowance cycle (YYYY-MM, the calendar month in UTC) of t.
-func CycleOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
-// cycleBounds is the UTC month holding t.
-func cycleBounds(t time.Time) (start, end time.Time) {
-	t = t.UTC()
-	start = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return start, start.AddDate(0, 1, 0)
-}
+func CycleOf(t time.Time) string { return models.MonthOf(t) }
 
 // guardStats counts what a check did, for job_runs.
 type guardStats struct {
@@ -310,7 +303,7 @@ func (g *Guard) checkRegion(ctx context.Context, region string, now time.Time, s
 	for i := range ms {
 		rows = append(rows, ms[i].row)
 	}
-	if err := g.store.SaveLightsailChecks(ctx, region, CycleOf(now), now, rows); err != nil {
+	if err := g.store.SaveLightsailChecks(ctx, g.multi.account, region, CycleOf(now), now, rows); err != nil {
 		return err
 	}
 	for _, m := range ms {
@@ -368,7 +361,7 @@ func (g *Guard) act(ctx context.Context, action, region, name, actor string) err
 		At: now, Cycle: CycleOf(now), Region: region, Instance: name, Action: action, Actor: actor,
 		Reason: "asked in Telegram", Result: ResultPending,
 	}
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return err
 	}
 	var err error

@@ -14,9 +14,9 @@ import (
 )
 
 // The guard over more than one account (AWS_ACCOUNTS): each account is checked by a
-// guard of its own, over that account's Lightsail and its own rows (the store narrowed
-// to the account), so an instance is only ever stopped in the account it was measured
-// in, even when another account has one of the same name. The accounts' guards share
+// guard of its own, over that account's Lightsail and its own rows (it names its account
+// in every Lightsail read and write of the store), so an instance is only ever stopped
+// in the account it was measured in, even when another account has one of the same name. The accounts' guards share
 // the notifier, the logger and the self-host detection of the guard that made them.
 
 // AccountSource lists the accounts a job works on: *aws.AccountResolver.
@@ -61,9 +61,7 @@ func (g *Guard) accountGuard(a aws.Account) *Guard {
 		return s
 	}
 	s := &Guard{cfg: g.cfg, ops: g.multi.newOps(a), clock: g.clock, heartbeat: g.heartbeat, self: g.self}
-	if g.store != nil {
-		s.store = g.store.ForLightsailAccount(a.ID)
-	}
+	s.store = g.store
 	s.multi.parent, s.multi.account = g, a.ID
 	if g.multi.subs == nil {
 		g.multi.subs = map[string]*Guard{}

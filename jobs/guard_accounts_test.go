@@ -76,7 +76,7 @@ func TestGuardStopsTheInstanceInTheRightAccount(t *testing.T) {
 		t.Errorf("latest checks = %+v, want one per account, each its own figures", latest)
 	}
 	for _, id := range []string{over, under} {
-		actions, err := store.ForLightsailAccount(id).LightsailActions(ctx, east, "web", CycleOf(start))
+		actions, err := store.LightsailActions(ctx, id, east, "web", CycleOf(start))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,7 @@ import (
 func (g *Guard) decideAndAct(ctx context.Context, m measurement, now time.Time, stats *guardStats) error {
 	t := m.traffic
 	defer g.lock(t.Region, t.Instance)()
-	actions, err := g.store.LightsailActions(ctx, t.Region, t.Instance, t.Cycle)
+	actions, err := g.store.LightsailActions(ctx, g.multi.account, t.Region, t.Instance, t.Cycle)
 	if err != nil {
 		return err
 	}
@@ -30,8 +30,8 @@ func (g *Guard) decideAndAct(ctx context.Context, m measurement, now time.Time, 
 		DryRun: g.cfg.LightsailDryRun, AutoStart: g.cfg.LightsailAutoStart,
 	}}
 	if in.Rules.AutoStart && !in.Rules.DryRun {
-		start, _ := cycleBounds(now)
-		if in.Previous, err = g.store.LightsailActions(ctx, t.Region, t.Instance, CycleOf(start.Add(-time.Second))); err != nil {
+		start, _ := models.MonthBounds(now)
+		if in.Previous, err = g.store.LightsailActions(ctx, g.multi.account, t.Region, t.Instance, CycleOf(start.Add(-time.Second))); err != nil {
 			return err
 		}
 	}
@@ -83,7 +83,7 @@ func (g *Guard) warn(ctx context.Context, m measurement, steps []warnStep, now t
 			models.LightsailWarn{Traffic: t, Level: w.Level, StopPercent: g.cfg.LightsailStopPercent}); err != nil {
 			return warned, err
 		}
-		if err := g.store.AddLightsailAction(ctx, a); err != nil {
+		if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 			return warned, err
 		}
 		if a.EventKind != "" {
@@ -117,7 +117,7 @@ func (g *Guard) enforceStop(ctx context.Context, m measurement, s stopStep, now 
 		if err := attachEvent(a, models.EventLightsailStop, eventKey(t, "stop", "dry-run"), data); err != nil {
 			return false, err
 		}
-		if err := g.store.AddLightsailAction(ctx, a); err != nil {
+		if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 			return false, err
 		}
 		return false, g.notify(ctx, a)
@@ -152,7 +152,7 @@ func (g *Guard) enforceStop(ctx context.Context, m measurement, s stopStep, now 
 	if a == nil {
 		a = g.newAction(t, now, "stop", s.ReasonText)
 		a.Result = ResultPending
-		if err := g.store.AddLightsailAction(ctx, a); err != nil {
+		if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 			return false, err
 		}
 	}
@@ -183,7 +183,7 @@ func (g *Guard) enforceStop(ctx context.Context, m measurement, s stopStep, now 
 			}
 			a = g.newAction(t, now, actionStopNotice, s.ReasonText)
 			a.Result, a.Error = ResultFailed, err.Error()
-			if serr := g.store.AddLightsailAction(ctx, a); serr != nil {
+			if serr := g.store.AddLightsailAction(ctx, g.multi.account, a); serr != nil {
 				return false, errors.Join(err, serr)
 			}
 		}
@@ -230,7 +230,7 @@ func (g *Guard) stopFailed(ctx context.Context, t models.LightsailTraffic, s sto
 	if err := g.failureNotice(a, t, s, attempt, now); err != nil {
 		return err
 	}
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return errors.Join(cause, err)
 	}
 	if a.EventKind != "" {
@@ -336,12 +336,12 @@ func (g *Guard) autoStart(ctx context.Context, m *measurement, s startStep, now 
 	if s.Skip != "" {
 		a := g.newAction(t, now, "start", s.Skip)
 		a.Result, a.Level = ResultSkipped, 0
-		return false, g.store.AddLightsailAction(ctx, a)
+		return false, g.store.AddLightsailAction(ctx, g.multi.account, a)
 	}
 	data := models.LightsailStart{Traffic: t, PreviousCycle: s.PreviousCycle, StoppedAt: s.StoppedAt}
 	a := g.newAction(t, now, "start", "new cycle: the guard stopped it in "+s.PreviousCycle)
 	a.Result, a.Level = ResultPending, 0
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return false, err
 	}
 	startErr := g.ops.Start(ctx, t.Region, t.Instance)

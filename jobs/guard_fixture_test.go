@@ -140,7 +140,7 @@ func (f *guardFixture) seed(region, name string, allowanceGB int, in, out awstes
 
 // usedNow is what the fake says the instance used this month until the clock.
 func (f *guardFixture) usedNow(region, name string) float64 {
-	start, _ := cycleBounds(f.clock.Now())
+	start, _ := models.MonthBounds(f.clock.Now())
 	now := f.clock.Now()
 	return f.ls.TrafficBetween(region, name, "NetworkIn", start, now) + f.ls.TrafficBetween(region, name, "NetworkOut", start, now)
 }
@@ -172,7 +172,7 @@ func (f *guardFixture) calls(op, name string) int {
 
 func (f *guardFixture) actions(region, name string) []models.LightsailAction {
 	f.t.Helper()
-	a, err := f.store.LightsailActions(context.Background(), region, name, CycleOf(f.clock.Now()))
+	a, err := f.store.LightsailActions(context.Background(), "", region, name, CycleOf(f.clock.Now()))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func growth(f *guardFixture, region, name string, start time.Time, pct ...float6
 
 // growthEvery is growth with checks every step.
 func growthEvery(f *guardFixture, region, name string, start time.Time, step time.Duration, pct ...float64) {
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	var segs []segment
 	prev := 0.0
 	for i, p := range pct {

@@ -57,7 +57,7 @@ func (g *Guard) measureRegion(ctx context.Context, region string, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	start, end := cycleBounds(now)
+	start, end := models.MonthBounds(now)
 	cycle := CycleOf(now)
 	var out []measurement
 	for _, in := range insts {
@@ -101,7 +101,7 @@ func (g *Guard) measureRegion(ctx context.Context, region string, now time.Time)
 
 	var history []models.LightsailUsage
 	if g.store != nil {
-		if history, err = g.store.LightsailCycleInstances(ctx, region, cycle); err != nil {
+		if history, err = g.store.LightsailCycleInstances(ctx, g.multi.account, region, cycle); err != nil {
 			return nil, err
 		}
 	}
@@ -163,7 +163,7 @@ func (m *measurement) applyPool(c poolCarry, start, end time.Time) {
 // and whether the instance is blind (a failed read keeps the last good figures).
 func (g *Guard) addHistory(ctx context.Context, m *measurement, now, cycleEnd time.Time) error {
 	t := &m.traffic
-	prev, err := g.store.LastLightsailRowOf(ctx, t.Region, m.ownID)
+	prev, err := g.store.LastLightsailRowOf(ctx, g.multi.account, t.Region, m.ownID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (g *Guard) addHistory(ctx context.Context, m *measurement, now, cycleEnd ti
 	if m.err != nil {
 		return g.keepLastGood(ctx, m)
 	}
-	history, err := g.store.LightsailHistory(ctx, t.Region, t.Instance, t.Cycle, now.Add(-estimateWindow))
+	history, err := g.store.LightsailHistory(ctx, g.multi.account, t.Region, t.Instance, t.Cycle, now.Add(-estimateWindow))
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func dataLag(now, latest time.Time) time.Duration {
 // measurement whose read failed: a failed read is never 0 GB.
 func (g *Guard) keepLastGood(ctx context.Context, m *measurement) error {
 	t := &m.traffic
-	last, err := g.store.LastLightsailCheck(ctx, t.Region, t.Instance, t.Cycle)
+	last, err := g.store.LastLightsailCheck(ctx, g.multi.account, t.Region, t.Instance, t.Cycle)
 	if err != nil || last == nil || last.InstanceID != m.ownID {
 		return err
 	}

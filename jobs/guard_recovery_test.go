@@ -143,7 +143,7 @@ func TestAStopInterruptedByARestartIsPushedWhenFoundDone(t *testing.T) {
 	f := newGuardFixture(t, start, nil)
 	growth(f, east, "web", start, 97)
 	// The previous costbot recorded the stop as under way, sent it and died.
-	if err := f.store.AddLightsailAction(context.Background(), &models.LightsailAction{
+	if err := f.store.AddLightsailAction(context.Background(), "", &models.LightsailAction{
 		At: start.Add(-10 * time.Minute), Cycle: "2025-03", Region: east, Instance: "web", Action: "stop", Actor: GuardActor, Result: ResultPending,
 	}); err != nil {
 		t.Fatal(err)

@@ -236,7 +236,7 @@ func TestBurstGateStopsBeforeTheThreshold(t *testing.T) {
 	start := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	f := newGuardFixture(t, start, nil)
 	// 50% at 08:00, 90% at 08:50: 48%/h, so 98% by the 09:00 check.
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	f.seed(east, "bursty", 1000, ramp(segment{monthStart, start, 500e9}, segment{start, start.Add(50 * time.Minute), 400e9}), nil)
 	// Slow and steady: 50% then 60% — never near 95% by the next check.
 	f.seed(east, "steady", 1000, ramp(segment{monthStart, start, 500e9}, segment{start, start.Add(50 * time.Minute), 100e9}), nil)

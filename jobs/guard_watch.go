@@ -54,7 +54,7 @@ func (g *Guard) pushBlind(ctx context.Context, m measurement, now time.Time) err
 	if err := attachEvent(a, models.EventLightsailBlind, eventKey(t, "blind", now.UTC().Format("20060102T150405Z")), ev); err != nil {
 		return err
 	}
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return err
 	}
 	return g.notify(ctx, a)
@@ -94,7 +94,7 @@ func (g *Guard) regionOutcome(ctx context.Context, region string, now time.Time,
 	}
 	r.mu.Unlock()
 
-	last, err := g.store.LastLightsailRegionAction(ctx, region, actionRegionDown, actionRegionUp)
+	last, err := g.store.LastLightsailRegionAction(ctx, g.multi.account, region, actionRegionDown, actionRegionUp)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (g *Guard) regionOutcome(ctx context.Context, region string, now time.Time,
 	if err != nil {
 		return err
 	}
-	if err := g.store.AddLightsailAction(ctx, a); err != nil {
+	if err := g.store.AddLightsailAction(ctx, g.multi.account, a); err != nil {
 		return err
 	}
 	return g.notify(ctx, a)

@@ -23,7 +23,7 @@ func TestAPoolOfTheSameBundleStopsTheNextInstance(t *testing.T) {
 	// together reach 95 % of 1 TB.
 	start := time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
 	f := newGuardFixture(t, start, nil)
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	f.ls.AddInstance(east, awstest.LightsailInstance{Name: "blog", Bundle: "nano_3_0", AllowanceGB: 1000,
 		CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
 	f.ls.SetTraffic(east, "blog", "NetworkOut", ramp(segment{monthStart, start, 600e9}))

@@ -25,7 +25,7 @@ func ApplyLightsailPoolByAccount(ctx context.Context, store *models.Store, rs []
 }
 
 func applyLightsailPool(ctx context.Context, store *models.Store, rs []models.Resource, now time.Time, byAccount bool) error {
-	start, end := cycleBounds(now)
+	start, end := models.MonthBounds(now)
 	cycle := CycleOf(now)
 	type place struct{ account, region string }
 	byRegion := map[place][]int{}
@@ -39,11 +39,8 @@ func applyLightsailPool(ctx context.Context, store *models.Store, rs []models.Re
 		}
 	}
 	for p, idx := range byRegion {
-		region, checks := p.region, store
-		if byAccount {
-			checks = store.ForLightsailAccount(p.account)
-		}
-		history, err := checks.LightsailCycleInstances(ctx, region, cycle)
+		region := p.region
+		history, err := store.LightsailCycleInstances(ctx, p.account, region, cycle)
 		if err != nil {
 			return err
 		}

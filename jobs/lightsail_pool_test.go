@@ -19,7 +19,7 @@ import (
 func TestScanOverageIsTheGuards(t *testing.T) {
 	start := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	f := newGuardFixture(t, start, map[string]string{"LIGHTSAIL_DRY_RUN": "true"})
-	monthStart, _ := cycleBounds(start)
+	monthStart, _ := models.MonthBounds(start)
 	f.ls.AddBundle(east, awstest.LightsailBundle{ID: "nano_3_0", Price: 3.5, TransferGB: 1000})
 	f.ls.AddInstance(east, awstest.LightsailInstance{Name: "old", Bundle: "nano_3_0", AllowanceGB: 1000,
 		CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})

@@ -43,7 +43,7 @@ func (c *Collector) meterState(ctx context.Context, hour time.Time) (meterState,
 		return m, err
 	}
 	current := decodeMonthToDate(state, ok)
-	m.fresh = current == nil || current.Month != monthOf(hour)
+	m.fresh = current == nil || current.Month != models.MonthOf(hour)
 	last, ok, err := c.store.LastCollectedHour(ctx)
 	if err != nil || !ok {
 		return m, err
@@ -63,7 +63,7 @@ func (m meterState) advance(mtd *pricing.MonthToDate, hour time.Time, filled int
 		return mtd
 	}
 	inMonth := 0
-	start := monthStart(hour)
+	start := models.MonthStartOf(hour)
 	for h := m.last.Add(time.Hour); h.Before(hour); h = h.Add(time.Hour) {
 		if !h.Before(start) {
 			inMonth++

@@ -137,7 +137,7 @@ func TestReportFigures(t *testing.T) {
 	wantForecast := float64(hours) + time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC).Sub(latest.Add(time.Hour)).Hours()
 
 	// The guard's latest checks: a watched instance, and one no longer watched.
-	if err := store.SaveLightsailChecks(ctx, east, "2026-11", now.Add(-5*time.Minute), []models.LightsailUsage{
+	if err := store.SaveLightsailChecks(ctx, "", east, "2026-11", now.Add(-5*time.Minute), []models.LightsailUsage{
 		{Instance: "web", UsedBytes: 500e9, AllowanceBytes: 1000e9, Percent: 50, EstimateStatus: models.EstimateIdle},
 		{Instance: "old", UsedBytes: 1, AllowanceBytes: 1000e9},
 	}); err != nil {

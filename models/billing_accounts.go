@@ -10,7 +10,7 @@ import (
 
 // ReplaceBilledAccounts stores each linked account's bill for the days [from, to) of
 // month: the lines replace every stored line of those days, as ReplaceBilled does.
-func (s *Store) ReplaceBilledAccounts(ctx context.Context, month string, from, to time.Time, lines []BilledAccountCost, at time.Time) error {
+func (s *Billing) ReplaceBilledAccounts(ctx context.Context, month string, from, to time.Time, lines []BilledAccountCost, at time.Time) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("month = ? AND day >= ? AND day < ?", month, from.UTC(), to.UTC()).Delete(&BilledAccountCost{}).Error; err != nil {
 			return err
@@ -39,7 +39,7 @@ type BilledAccountTotal struct {
 }
 
 // BilledAccountTotals is each account's bill for month, by account.
-func (s *Store) BilledAccountTotals(ctx context.Context, month string) ([]BilledAccountTotal, error) {
+func (s *Billing) BilledAccountTotals(ctx context.Context, month string) ([]BilledAccountTotal, error) {
 	var out []BilledAccountTotal
 	err := s.db.WithContext(ctx).Model(&BilledAccountCost{}).
 		Select("account_id, SUM(unblended_usd) AS unblended_usd, SUM(net_usd) AS net_usd, MAX(estimated) AS estimated").

@@ -3,13 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The read queries behind the bot's cost views (/cost, /service, /bill, /chart). They
@@ -108,7 +105,7 @@ const (
 // LatestCostHour is the newest hour with cost data; ok is false when there is none. An
 // hour collected with nothing billable (a cost_hours row without summaries) counts: the
 // burn rate is then $0, not the last hour that cost something.
-func (s *Store) LatestCostHour(ctx context.Context) (hour time.Time, ok bool, err error) {
+func (s *CostHistory) LatestCostHour(ctx context.Context) (hour time.Time, ok bool, err error) {
 	for _, q := range []string{qLatestCostHour, qLatestHourRow} {
 		latest, err := s.storedTime(ctx, q)
 		if err != nil {
@@ -123,7 +120,7 @@ func (s *Store) LatestCostHour(ctx context.Context) (hour time.Time, ok bool, er
 
 // storedTime runs a query of one time column, such as MAX(hour), which SQLite answers
 // from the end of the hour index. It gives the zero time when the answer is NULL.
-func (s *Store) storedTime(ctx context.Context, q string, args ...any) (time.Time, error) {
+func (s *CostHistory) storedTime(ctx context.Context, q string, args ...any) (time.Time, error) {
 	var text sql.NullString
 	if err := s.db.WithContext(ctx).Raw(q, args...).Row().Scan(&text); err != nil {
 		return time.Time{}, err
@@ -135,7 +132,7 @@ func (s *Store) storedTime(ctx context.Context, q string, args ...any) (time.Tim
 }
 
 // costTotalAll is the cost of every service and region in the hours [from, to).
-func (s *Store) costTotalAll(ctx context.Context, from, to time.Time) (float64, error) {
+func (s *CostHistory) costTotalAll(ctx context.Context, from, to time.Time) (float64, error) {
 	var total float64
 	if err := s.db.WithContext(ctx).Raw(qCostTotal, from.UTC(), to.UTC()).Scan(&total).Error; err != nil {
 		return 0, fmt.Errorf("store: cost total %s..%s: %w", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), err)
@@ -144,7 +141,7 @@ func (s *Store) costTotalAll(ctx context.Context, from, to time.Time) (float64, 
 }
 
 // serviceCostsAll is each service's cost in the hours [from, to), highest first.
-func (s *Store) serviceCostsAll(ctx context.Context, from, to time.Time) ([]ServiceCost, error) {
+func (s *CostHistory) serviceCostsAll(ctx context.Context, from, to time.Time) ([]ServiceCost, error) {
 	var rows []struct {
 		Service string
 		USD     float64
@@ -181,7 +178,7 @@ func SortServiceCosts(costs []ServiceCost) {
 
 // hourlyServiceCostsAll is each service's cost per hour in [from, to), by hour then service.
 // Hours without data are absent.
-func (s *Store) hourlyServiceCostsAll(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
+func (s *CostHistory) hourlyServiceCostsAll(ctx context.Context, from, to time.Time) ([]HourServiceCost, error) {
 	var rows []HourServiceCost
 	err := s.scanHourlyServices(ctx, from, to, func(hour time.Time, service string, usd float64) {
 		rows = append(rows, HourServiceCost{Hour: hour, Service: service, USD: usd})
@@ -196,7 +193,7 @@ func (s *Store) hourlyServiceCostsAll(ctx context.Context, from, to time.Time) (
 // that has data, summed over regions, by hour then service. The chart of 30 days reads
 // some 9,000 such rows but only 720 distinct hours, so the hour comes as text and each
 // distinct one is parsed once, and rows are read without GORM's reflection.
-func (s *Store) scanHourlyServices(ctx context.Context, from, to time.Time, each func(hour time.Time, service string, usd float64)) error {
+func (s *CostHistory) scanHourlyServices(ctx context.Context, from, to time.Time, each func(hour time.Time, service string, usd float64)) error {
 	rows, err := s.db.WithContext(ctx).Raw(forDB(s.db, qHourlyServices), from.UTC(), to.UTC()).Rows()
 	if err != nil {
 		return err
@@ -256,7 +253,7 @@ func parseStoredTime(text string) (time.Time, error) {
 
 // hourlyTotalsAll is the total cost per hour in [from, to), oldest first. Hours without
 // data are absent.
-func (s *Store) hourlyTotalsAll(ctx context.Context, from, to time.Time) ([]HourTotal, error) {
+func (s *CostHistory) hourlyTotalsAll(ctx context.Context, from, to time.Time) ([]HourTotal, error) {
 	var rows []HourTotal
 	if err := s.db.WithContext(ctx).Raw(qHourlyTotals, from.UTC(), to.UTC()).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: hourly totals: %w", err)
@@ -270,7 +267,7 @@ func (s *Store) hourlyTotalsAll(ctx context.Context, from, to time.Time) ([]Hour
 // dailyServiceCostsAll is each service's cost per day of loc in [from, to), by day then
 // service. It sums the hourly rows, at most 24 × services a day, as they arrive: hours
 // come in order, so each day's rows come together.
-func (s *Store) dailyServiceCostsAll(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
+func (s *CostHistory) dailyServiceCostsAll(ctx context.Context, from, to time.Time, loc *time.Location) ([]DayServiceCost, error) {
 	return dailyServiceCosts(loc, func(each func(hour time.Time, service string, usd float64)) error {
 		return s.scanHourlyServices(ctx, from, to, each)
 	})
@@ -308,22 +305,10 @@ func dailyServiceCosts(loc *time.Location, scan func(each func(hour time.Time, s
 	return out, nil
 }
 
-// MonthStart is the first instant of a YYYY-MM month in UTC, the billing calendar.
-func MonthStart(month string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01", month, time.UTC)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("month %q: expected YYYY-MM", month)
-	}
-	return t, nil
-}
-
-// MonthOf is the YYYY-MM (UTC) month of t.
-func MonthOf(t time.Time) string { return t.UTC().Format("2006-01") }
-
 // monthBillAll is one month's bill: the month's monthly_summary rows when there are any,
 // else (a month the collector has not summarised yet) the sum of its cost_summary hours.
 // A month without any data gives an empty Bill.
-func (s *Store) monthBillAll(ctx context.Context, month string) (Bill, error) {
+func (s *CostHistory) monthBillAll(ctx context.Context, month string) (Bill, error) {
 	start, err := MonthStart(month)
 	if err != nil {
 		return Bill{}, err
@@ -346,7 +331,7 @@ func (s *Store) monthBillAll(ctx context.Context, month string) (Bill, error) {
 	}
 
 	end := start.AddDate(0, 1, 0)
-	services, err := s.ServiceCosts(ctx, start, end, nil)
+	services, err := s.serviceCostsAll(ctx, start, end)
 	if err != nil {
 		return Bill{}, err
 	}
@@ -368,11 +353,11 @@ func (s *Store) monthBillAll(ctx context.Context, month string) (Bill, error) {
 
 // BillMonths lists the months (YYYY-MM) with cost data among the limit months up to
 // and including the one of now, newest first.
-func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]string, error) {
+func (s *CostHistory) BillMonths(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	current, _ := MonthStart(MonthOf(now))
+	current := MonthStartOf(now)
 	oldest := current.AddDate(0, 1-limit, 0)
 	var summarised []string
 	if err := s.db.WithContext(ctx).Raw(qSummaryMonths, MonthOf(oldest)).Scan(&summarised).Error; err != nil {
@@ -402,7 +387,7 @@ func (s *Store) BillMonths(ctx context.Context, now time.Time, limit int) ([]str
 
 // activeResourcesAll is one page of a service's active resources, optionally in one
 // region, priced ones first by hourly cost, highest first.
-func (s *Store) activeResourcesAll(ctx context.Context, f ResourceFilter) (ResourcePage, error) {
+func (s *CostHistory) activeResourcesAll(ctx context.Context, f ResourceFilter) (ResourcePage, error) {
 	var page ResourcePage
 	var total int64
 	db := s.db.WithContext(ctx)
@@ -421,7 +406,7 @@ func (s *Store) activeResourcesAll(ctx context.Context, f ResourceFilter) (Resou
 }
 
 // activeResourceRegionsAll lists the regions where a service has active resources.
-func (s *Store) activeResourceRegionsAll(ctx context.Context, service string) ([]string, error) {
+func (s *CostHistory) activeResourceRegionsAll(ctx context.Context, service string) ([]string, error) {
 	var regions []string
 	if err := s.db.WithContext(ctx).Raw(qResourceRegion, service, true).Scan(&regions).Error; err != nil {
 		return nil, fmt.Errorf("store: %s regions: %w", service, err)
@@ -437,7 +422,7 @@ type ResourceTally struct {
 
 // tallyActiveResourcesAll counts the active resources per service and by price source in
 // one pass over them, for /cost, which shows both.
-func (s *Store) tallyActiveResourcesAll(ctx context.Context) (ResourceTally, error) {
+func (s *CostHistory) tallyActiveResourcesAll(ctx context.Context) (ResourceTally, error) {
 	var rows []tallyRow
 	if err := s.db.WithContext(ctx).Raw(qResourceTally, true).Scan(&rows).Error; err != nil {
 		return ResourceTally{}, fmt.Errorf("store: resource counts: %w", err)
@@ -474,29 +459,13 @@ func tallyOf(rows []tallyRow) ResourceTally {
 }
 
 // ActiveResourceCounts counts active resources per service.
-func (s *Store) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
+func (s *CostHistory) ActiveResourceCounts(ctx context.Context) (map[string]int, error) {
 	t, err := s.TallyActiveResources(ctx, nil)
 	return t.PerService, err
 }
 
 // PriceSourceCounts counts active resources by price source.
-func (s *Store) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
+func (s *CostHistory) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
 	t, err := s.TallyActiveResources(ctx, nil)
 	return t.Sources, err
-}
-
-// LastRunOf is the job's latest run, or nil when it never ran.
-func (s *Store) LastRunOf(ctx context.Context, job string) (*JobRun, error) {
-	var run JobRun
-	err := s.db.WithContext(ctx).Raw(qLastRunOf, job).Scan(&run).Error
-	if err == nil && run.ID == 0 {
-		err = gorm.ErrRecordNotFound
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: last run of %s: %w", job, err)
-	}
-	return &run, nil
 }

@@ -2,27 +2,16 @@ package models
 
 import "gorm.io/gorm"
 
-// ForLightsailAccount is the store as the guard of one account sees it: the Lightsail
-// queries (checks, history, actions) narrowed to the account, and the rows written
-// stamped with it. Every other query is the store's own.
-func (s *Store) ForLightsailAccount(account string) *Store {
-	c := *s
-	c.lightsailAccount = &account
-	return &c
-}
+// The Lightsail guard keeps each account's rows apart: every Lightsail read and write
+// names the account it is for. The account "" is a deployment that watches one account
+// (AWS_ACCOUNTS unset): its rows carry no account and its reads are not narrowed.
 
-// inLightsailAccount narrows a Lightsail query to the store's account, when it has one.
-func (s *Store) inLightsailAccount(db *gorm.DB) *gorm.DB {
-	if s.lightsailAccount == nil {
-		return db
+// inLightsailAccount narrows a Lightsail query to account's rows; "" leaves it as it is.
+func inLightsailAccount(account string) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		if account == "" {
+			return db
+		}
+		return db.Where("account_id = ?", account)
 	}
-	return db.Where("account_id = ?", *s.lightsailAccount)
-}
-
-// lightsailAccountID is the account the store's Lightsail rows are written for.
-func (s *Store) lightsailAccountID() string {
-	if s.lightsailAccount == nil {
-		return ""
-	}
-	return *s.lightsailAccount
 }

@@ -13,11 +13,12 @@ import (
 // The Lightsail guard's queries: lightsail_usage holds every check of every watched
 // instance, and after each successful listing of a region a marker row (no Instance)
 // that closes the region's batch; lightsail_actions holds every warning, stop and start
-// with the push it raised until the notifier took it.
+// with the push it raised until the notifier took it. The guard's reads and writes name
+// the account they are for (see inLightsailAccount).
 
-// SaveLightsailChecks stores one region's check: the instances' rows, then the region's
-// marker, in one transaction. CheckedAt is kept to the second.
-func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, at time.Time, rows []LightsailUsage) error {
+// SaveLightsailChecks stores one region's check of account: the instances' rows, then
+// the region's marker, in one transaction, every row stamped with account. CheckedAt is kept to the second.
+func (s *Lightsail) SaveLightsailChecks(ctx context.Context, account, region, cycle string, at time.Time, rows []LightsailUsage) error {
 	at = at.UTC().Truncate(time.Second)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i := range rows {
@@ -25,7 +26,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 			rows[i].CheckedAt = at
 			rows[i].Region = region
 			rows[i].Cycle = cycle
-			rows[i].AccountID = s.lightsailAccountID()
+			rows[i].AccountID = account
 			if rows[i].Instance == "" {
 				return errors.New("an instance row without a name")
 			}
@@ -33,7 +34,7 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 				return err
 			}
 		}
-		return tx.Create(&LightsailUsage{CheckedAt: at, AccountID: s.lightsailAccountID(), Region: region, Cycle: cycle}).Error
+		return tx.Create(&LightsailUsage{CheckedAt: at, AccountID: account, Region: region, Cycle: cycle}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("store: save lightsail checks of %s: %w", region, err)
@@ -43,9 +44,9 @@ func (s *Store) SaveLightsailChecks(ctx context.Context, region, cycle string, a
 
 // LightsailHistory is an instance's successful checks of cycle at or after since, oldest
 // first (rows whose traffic could not be read are left out).
-func (s *Store) LightsailHistory(ctx context.Context, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
+func (s *Lightsail) LightsailHistory(ctx context.Context, account, region, instance, cycle string, since time.Time) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
-	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).
+	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).
 		Where("region = ? AND instance = ? AND cycle = ? AND error = '' AND checked_at >= ?", region, instance, cycle, since.UTC().Truncate(time.Second)).
 		Order("checked_at, id").Find(&rows).Error
 	if err != nil {
@@ -55,9 +56,9 @@ func (s *Store) LightsailHistory(ctx context.Context, region, instance, cycle st
 }
 
 // LastLightsailCheck is an instance's latest successful check of cycle, or nil.
-func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle string) (*LightsailUsage, error) {
+func (s *Lightsail) LastLightsailCheck(ctx context.Context, account, region, instance, cycle string) (*LightsailUsage, error) {
 	var row LightsailUsage
-	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
+	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = ? AND cycle = ? AND error = ''", region, instance, cycle).
 		Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
@@ -70,9 +71,9 @@ func (s *Store) LastLightsailCheck(ctx context.Context, region, instance, cycle 
 
 // LastLightsailRowOf is the latest stored check of one instance (by InstanceID) in
 // region, of any cycle, failed reads included, or nil.
-func (s *Store) LastLightsailRowOf(ctx context.Context, region, instanceID string) (*LightsailUsage, error) {
+func (s *Lightsail) LastLightsailRowOf(ctx context.Context, account, region, instanceID string) (*LightsailUsage, error) {
 	var row LightsailUsage
-	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
+	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance_id = ? AND instance <> ''", region, instanceID).
 		Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
@@ -87,10 +88,10 @@ func (s *Store) LastLightsailRowOf(ctx context.Context, region, instanceID strin
 // of region in cycle, deleted ones included, oldest first: what the allowance pool rule
 // needs. A check whose traffic could not be read keeps the last good figures, so the
 // latest row of each instance is the one to count.
-func (s *Store) LightsailCycleInstances(ctx context.Context, region, cycle string) ([]LightsailUsage, error) {
+func (s *Lightsail) LightsailCycleInstances(ctx context.Context, account, region, cycle string) ([]LightsailUsage, error) {
 	var rows []LightsailUsage
 	err := s.db.WithContext(ctx).
-		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Scopes(s.inLightsailAccount).Select("MAX(id)").
+		Where("id IN (?)", s.db.Model(&LightsailUsage{}).Scopes(inLightsailAccount(account)).Select("MAX(id)").
 			Where("region = ? AND cycle = ? AND instance <> '' AND instance_id <> ''", region, cycle).Group("instance_id")).
 		Order("id").Find(&rows).Error
 	if err != nil {
@@ -101,9 +102,9 @@ func (s *Store) LightsailCycleInstances(ctx context.Context, region, cycle strin
 
 // LastLightsailRegionAction is the latest region-wide action (Instance empty) of region
 // with the given action names, or nil.
-func (s *Store) LastLightsailRegionAction(ctx context.Context, region string, actions ...string) (*LightsailAction, error) {
+func (s *Lightsail) LastLightsailRegionAction(ctx context.Context, account, region string, actions ...string) (*LightsailAction, error) {
 	var row LightsailAction
-	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
+	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = '' AND action IN ?", region, actions).Order("id DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
@@ -115,14 +116,14 @@ func (s *Store) LastLightsailRegionAction(ctx context.Context, region string, ac
 
 // LatestLightsailUsage is every instance of the latest stored check of each account's
 // regions (the rows between the region's last two markers), by account, region, name.
-func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
+func (s *Lightsail) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, error) {
 	db := s.db.WithContext(ctx)
 	var markers []struct {
 		AccountID string
 		Region    string
 		Last      uint
 	}
-	if err := db.Model(&LightsailUsage{}).Scopes(s.inLightsailAccount).Select("account_id, region, MAX(id) AS last").Where("instance = ''").
+	if err := db.Model(&LightsailUsage{}).Select("account_id, region, MAX(id) AS last").Where("instance = ''").
 		Group("account_id, region").Scan(&markers).Error; err != nil {
 		return nil, fmt.Errorf("store: latest lightsail checks: %w", err)
 	}
@@ -151,12 +152,13 @@ func (s *Store) LatestLightsailUsage(ctx context.Context) ([]LightsailUsage, err
 	return out, nil
 }
 
-// AddLightsailAction records an action; its ID is set.
-func (s *Store) AddLightsailAction(ctx context.Context, a *LightsailAction) error {
+// AddLightsailAction records an action of account (stamped on it unless account is "");
+// its ID is set.
+func (s *Lightsail) AddLightsailAction(ctx context.Context, account string, a *LightsailAction) error {
 	a.ID = 0
 	a.At = a.At.UTC()
-	if s.lightsailAccount != nil {
-		a.AccountID = *s.lightsailAccount
+	if account != "" {
+		a.AccountID = account
 	}
 	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
 		return fmt.Errorf("store: record lightsail %s of %s/%s: %w", a.Action, a.Region, a.Instance, err)
@@ -165,7 +167,7 @@ func (s *Store) AddLightsailAction(ctx context.Context, a *LightsailAction) erro
 }
 
 // SaveLightsailAction updates a recorded action (its result, error and push).
-func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) error {
+func (s *Lightsail) SaveLightsailAction(ctx context.Context, a *LightsailAction) error {
 	if a.ID == 0 {
 		return errors.New("store: save lightsail action: not recorded yet")
 	}
@@ -176,9 +178,9 @@ func (s *Store) SaveLightsailAction(ctx context.Context, a *LightsailAction) err
 }
 
 // LightsailActions is every action on an instance in cycle, oldest first.
-func (s *Store) LightsailActions(ctx context.Context, region, instance, cycle string) ([]LightsailAction, error) {
+func (s *Lightsail) LightsailActions(ctx context.Context, account, region, instance, cycle string) ([]LightsailAction, error) {
 	var rows []LightsailAction
-	err := s.db.WithContext(ctx).Scopes(s.inLightsailAccount).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
+	err := s.db.WithContext(ctx).Scopes(inLightsailAccount(account)).Where("region = ? AND instance = ? AND cycle = ?", region, instance, cycle).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: lightsail actions of %s/%s: %w", region, instance, err)
 	}
@@ -187,7 +189,7 @@ func (s *Store) LightsailActions(ctx context.Context, region, instance, cycle st
 
 // PendingLightsailNotices are the actions whose push the notifier has not taken yet,
 // oldest first.
-func (s *Store) PendingLightsailNotices(ctx context.Context) ([]LightsailAction, error) {
+func (s *Lightsail) PendingLightsailNotices(ctx context.Context) ([]LightsailAction, error) {
 	var rows []LightsailAction
 	err := s.db.WithContext(ctx).Where("event_kind <> '' AND notified_at IS NULL AND notify_dropped = ?", false).Order("id").Find(&rows).Error
 	if err != nil {
@@ -198,7 +200,7 @@ func (s *Store) PendingLightsailNotices(ctx context.Context) ([]LightsailAction,
 
 // MarkLightsailNotice records one attempt to hand an action's push to the notifier:
 // taken (at is set), or failed (dropped when given up).
-func (s *Store) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at time.Time, drop bool) error {
+func (s *Lightsail) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at time.Time, drop bool) error {
 	set := map[string]any{"notify_attempts": gorm.Expr("notify_attempts + 1")}
 	if taken {
 		set["notified_at"] = at.UTC()
@@ -210,4 +212,13 @@ func (s *Store) MarkLightsailNotice(ctx context.Context, id uint, taken bool, at
 		return fmt.Errorf("store: mark lightsail notice %d: %w", id, err)
 	}
 	return nil
+}
+
+// LatestLightsailActions are the n latest warnings, stops and starts, newest first.
+func (s *Lightsail) LatestLightsailActions(ctx context.Context, n int) ([]LightsailAction, error) {
+	var rows []LightsailAction
+	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: latest lightsail actions: %w", err)
+	}
+	return rows, nil
 }

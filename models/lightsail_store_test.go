@@ -12,7 +12,7 @@ func TestLatestLightsailUsageIsEachRegionsLastCheck(t *testing.T) {
 	t0 := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	save := func(region string, at time.Time, rows ...LightsailUsage) {
 		t.Helper()
-		if err := s.SaveLightsailChecks(ctx, region, "2025-03", at, rows); err != nil {
+		if err := s.SaveLightsailChecks(ctx, "", region, "2025-03", at, rows); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -42,7 +42,7 @@ func TestLightsailCycleInstancesIsEachInstancesLastCheck(t *testing.T) {
 	t0 := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	save := func(region, cycle string, at time.Time, rows ...LightsailUsage) {
 		t.Helper()
-		if err := s.SaveLightsailChecks(ctx, region, cycle, at, rows); err != nil {
+		if err := s.SaveLightsailChecks(ctx, "", region, cycle, at, rows); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,7 +53,7 @@ func TestLightsailCycleInstancesIsEachInstancesLastCheck(t *testing.T) {
 	save("eu-west-1", "2025-03", t0, LightsailUsage{Instance: "eu", InstanceID: "arn:9", OwnBytes: 50})
 	save("us-east-1", "2025-04", t0.AddDate(0, 1, 0), LightsailUsage{Instance: "web", InstanceID: "arn:2", OwnBytes: 1})
 
-	rows, err := s.LightsailCycleInstances(ctx, "us-east-1", "2025-03")
+	rows, err := s.LightsailCycleInstances(ctx, "", "us-east-1", "2025-03")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +72,10 @@ func TestLightsailNoticesStayPendingUntilTaken(t *testing.T) {
 	ctx := context.Background()
 	a := &LightsailAction{At: time.Now(), Cycle: "2025-03", Region: "us-east-1", Instance: "web", Action: "warn",
 		EventKind: EventLightsailWarn, EventKey: "k", EventData: "{}"}
-	if err := s.AddLightsailAction(ctx, a); err != nil {
+	if err := s.AddLightsailAction(ctx, "", a); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddLightsailAction(ctx, &LightsailAction{Cycle: "2025-03", Action: "warn", Result: "skipped"}); err != nil {
+	if err := s.AddLightsailAction(ctx, "", &LightsailAction{Cycle: "2025-03", Action: "warn", Result: "skipped"}); err != nil {
 		t.Fatal(err)
 	}
 	pending := func() int {

@@ -35,7 +35,7 @@ func dedupKeyFor(chatID int64, key string, part int) *string {
 // consecutive messages. With a non-empty dedupKey, enqueueing is idempotent: when the
 // key was queued for this chat before (sent or not), nothing is added and queued is
 // false, so a producer that retries or restarts pushes once.
-func (s *Store) Enqueue(ctx context.Context, chatID int64, text, parseMode, dedupKey string) (queued bool, err error) {
+func (s *Outbox) Enqueue(ctx context.Context, chatID int64, text, parseMode, dedupKey string) (queued bool, err error) {
 	parts := SplitMessage(text, parseMode, MaxMessageLen)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -50,7 +50,7 @@ func (s *Store) Enqueue(ctx context.Context, chatID int64, text, parseMode, dedu
 
 // EnqueueAll queues text for every chat in chatIDs in one transaction (a broadcast is
 // queued for all or for none) and says for how many chats it was queued.
-func (s *Store) EnqueueAll(ctx context.Context, chatIDs []int64, text, parseMode, dedupKey string) (queued int, err error) {
+func (s *Outbox) EnqueueAll(ctx context.Context, chatIDs []int64, text, parseMode, dedupKey string) (queued int, err error) {
 	parts := SplitMessage(text, parseMode, MaxMessageLen)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		queued = 0
@@ -96,7 +96,7 @@ func enqueueParts(tx *gorm.DB, chatID int64, parts []string, parseMode, dedupKey
 // in order. A chat whose head waits for a later attempt contributes nothing, so its later
 // messages never overtake the head. Every chat's head comes before any chat's second
 // message, so one busy chat cannot fill the batch.
-func (s *Store) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+func (s *Outbox) DueMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	var msgs []OutboxMessage
 	err := s.db.WithContext(ctx).Raw(`
 WITH pending AS (
@@ -117,7 +117,7 @@ LIMIT @limit`, map[string]any{"now": now.UTC(), "limit": limit, "no": false}).Sc
 
 // NextDue is the earliest time a chat's head message may be attempted; ok is false when
 // nothing is pending.
-func (s *Store) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
+func (s *Outbox) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var head OutboxMessage
 	err = s.db.WithContext(ctx).
 		Where(pendingSQL, false).
@@ -133,7 +133,7 @@ func (s *Store) NextDue(ctx context.Context) (at time.Time, ok bool, err error) 
 }
 
 // PendingCount is how many messages wait for delivery.
-func (s *Store) PendingCount(ctx context.Context) (int64, error) {
+func (s *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where(pendingSQL, false).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("store: count pending outbox messages: %w", err)
@@ -142,7 +142,7 @@ func (s *Store) PendingCount(ctx context.Context) (int64, error) {
 }
 
 // OutboxMessage returns one message of the outbox.
-func (s *Store) OutboxMessage(ctx context.Context, id uint) (*OutboxMessage, error) {
+func (s *Outbox) OutboxMessage(ctx context.Context, id uint) (*OutboxMessage, error) {
 	var m OutboxMessage
 	if err := s.db.WithContext(ctx).Take(&m, id).Error; err != nil {
 		return nil, fmt.Errorf("store: outbox message %d: %w", id, err)
@@ -151,7 +151,7 @@ func (s *Store) OutboxMessage(ctx context.Context, id uint) (*OutboxMessage, err
 }
 
 // MarkSent records that Telegram accepted message id at at.
-func (s *Store) MarkSent(ctx context.Context, id uint, at time.Time) error {
+func (s *Outbox) MarkSent(ctx context.Context, id uint, at time.Time) error {
 	return s.updateOutbox(ctx, id, "mark sent", map[string]any{
 		"sent_at":  at.UTC(),
 		"attempts": gorm.Expr("attempts + 1"),
@@ -159,7 +159,7 @@ func (s *Store) MarkSent(ctx context.Context, id uint, at time.Time) error {
 }
 
 // MarkRetry records a failed attempt of message id and when to try it again.
-func (s *Store) MarkRetry(ctx context.Context, id uint, nextAttempt time.Time, cause error) error {
+func (s *Outbox) MarkRetry(ctx context.Context, id uint, nextAttempt time.Time, cause error) error {
 	return s.updateOutbox(ctx, id, "mark retry", map[string]any{
 		"next_attempt_at": nextAttempt.UTC(),
 		"attempts":        gorm.Expr("attempts + 1"),
@@ -168,7 +168,7 @@ func (s *Store) MarkRetry(ctx context.Context, id uint, nextAttempt time.Time, c
 }
 
 // MarkDropped gives up on message id after a failed attempt, keeping the error.
-func (s *Store) MarkDropped(ctx context.Context, id uint, cause error) error {
+func (s *Outbox) MarkDropped(ctx context.Context, id uint, cause error) error {
 	return s.updateOutbox(ctx, id, "mark dropped", map[string]any{
 		"dropped":    true,
 		"attempts":   gorm.Expr("attempts + 1"),
@@ -179,7 +179,7 @@ func (s *Store) MarkDropped(ctx context.Context, id uint, cause error) error {
 // ReplaceText changes what message id will send: the plain-text fallback of a message
 // Telegram could not parse (cause is that failed attempt, and counts as one), or what is
 // left of a message sent in parts (cause nil).
-func (s *Store) ReplaceText(ctx context.Context, id uint, text, parseMode string, cause error) error {
+func (s *Outbox) ReplaceText(ctx context.Context, id uint, text, parseMode string, cause error) error {
 	set := map[string]any{"text": text, "parse_mode": parseMode}
 	if cause != nil {
 		set["attempts"] = gorm.Expr("attempts + 1")
@@ -190,7 +190,7 @@ func (s *Store) ReplaceText(ctx context.Context, id uint, text, parseMode string
 
 // DropChatPending drops every pending message of chatID, keeping reason as their error,
 // and says how many it dropped.
-func (s *Store) DropChatPending(ctx context.Context, chatID int64, reason string) (int64, error) {
+func (s *Outbox) DropChatPending(ctx context.Context, chatID int64, reason string) (int64, error) {
 	res := s.db.WithContext(ctx).Model(&OutboxMessage{}).
 		Where("chat_id = ?", chatID).Where(pendingSQL, false).
 		Updates(map[string]any{"dropped": true, "last_error": reason})
@@ -200,7 +200,7 @@ func (s *Store) DropChatPending(ctx context.Context, chatID int64, reason string
 	return res.RowsAffected, nil
 }
 
-func (s *Store) updateOutbox(ctx context.Context, id uint, what string, set map[string]any) error {
+func (s *Outbox) updateOutbox(ctx context.Context, id uint, what string, set map[string]any) error {
 	res := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
 		return fmt.Errorf("store: %s outbox message %d: %w", what, id, res.Error)
@@ -216,62 +216,4 @@ func errorText(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-// SetChatBlocked records whether the chat refuses the bot's messages (it blocked or
-// removed the bot). A blocked chat gets no broadcasts until it is unblocked.
-func (s *Store) SetChatBlocked(ctx context.Context, chatID int64, blocked bool) error {
-	c := Chat{ChatID: chatID, Subscribed: true, Blocked: blocked, UpdatedAt: time.Now().UTC()}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "chat_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"blocked", "updated_at"}),
-	}).Create(&c).Error
-	if err != nil {
-		return fmt.Errorf("store: set chat %d blocked=%t: %w", chatID, blocked, err)
-	}
-	return nil
-}
-
-// UnblockChat clears a chat's blocked mark, when it has one: a chat that writes to the
-// bot again has unblocked it. It reports whether the chat was marked blocked.
-func (s *Store) UnblockChat(ctx context.Context, chatID int64) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Chat{}).Where("chat_id = ? AND blocked", chatID).
-		Updates(map[string]any{"blocked": false, "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return false, fmt.Errorf("store: unblock chat %d: %w", chatID, res.Error)
-	}
-	return res.RowsAffected > 0, nil
-}
-
-// BlockedChats lists the chats that blocked the bot.
-func (s *Store) BlockedChats(ctx context.Context) ([]int64, error) {
-	var ids []int64
-	if err := s.db.WithContext(ctx).Model(&Chat{}).Where("blocked = ?", true).Order("chat_id").Pluck("chat_id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("store: blocked chats: %w", err)
-	}
-	return ids, nil
-}
-
-// SubscribedChats returns the configured chats that receive pushes: those not blocked
-// and not unsubscribed, in configured order, each once. A chat without preferences is
-// subscribed.
-func (s *Store) SubscribedChats(ctx context.Context, configured []int64) ([]int64, error) {
-	var excluded []int64
-	err := s.db.WithContext(ctx).Model(&Chat{}).
-		Where("blocked = ? OR subscribed = ?", true, false).Pluck("chat_id", &excluded).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: subscribed chats: %w", err)
-	}
-	skip := make(map[int64]bool, len(excluded)+len(configured))
-	for _, id := range excluded {
-		skip[id] = true
-	}
-	out := make([]int64, 0, len(configured))
-	for _, id := range configured {
-		if !skip[id] {
-			out = append(out, id)
-			skip[id] = true
-		}
-	}
-	return out, nil
 }

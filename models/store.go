@@ -1,4 +1,3 @@
-// Package models holds costbot's domain types and its Store: every query lives here.
 package models
 
 import (
@@ -12,19 +11,35 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
 // Store is costbot's database: a SQLite file (path), or PostgreSQL (url) when several
-// hosts share it.
+// hosts share it. It is made of one store per aggregate, each over the same database and
+// each usable alone (&store.Billing): their methods are the Store's. What reads more
+// than one aggregate (a month's bill with AWS's figures, the overview) is the Store's own.
 type Store struct {
+	CostHistory
+	Billing
+	Lightsail
+	Outbox
+	Directory
+
 	db   *gorm.DB
 	path string
 	url  string
-	// lightsailAccount, when set (ForLightsailAccount), narrows the Lightsail guard's
-	// queries to one account and stamps its writes with it.
-	lightsailAccount *string
+}
+
+// newStore is the Store over db, every aggregate's store bound to it.
+func newStore(db *gorm.DB, path, url string) *Store {
+	return &Store{
+		CostHistory: CostHistory{db: db},
+		Billing:     Billing{db: db},
+		Lightsail:   Lightsail{db: db},
+		Outbox:      Outbox{db: db},
+		Directory:   Directory{db: db},
+		db:          db, path: path, url: url,
+	}
 }
 
 // Open opens (creating if needed, with mode 0600) the SQLite file at path, turns on WAL,
@@ -71,7 +86,7 @@ func Open(path string) (*Store, error) {
 		// the free pages are reused by the rows to come, so opening goes on.
 		_ = db.Exec("VACUUM").Error
 	}
-	return &Store{db: db, path: path}, nil
+	return newStore(db, path, ""), nil
 }
 
 // DB exposes the GORM handle to the store's own package tests and to benchmarks.
@@ -133,26 +148,6 @@ func (s *Store) SizeBytes() int64 {
 	return total
 }
 
-// ChatLang returns the chat's chosen language, or "" when it never chose one.
-func (s *Store) ChatLang(ctx context.Context, chatID int64) (string, error) {
-	c, err := s.chatRow(ctx, chatID, "language")
-	return c.Lang, err
-}
-
-// SetChatLang stores the chat's language.
-func (s *Store) SetChatLang(ctx context.Context, chatID int64, lang string) error {
-	return s.setChat(ctx, Chat{ChatID: chatID, Lang: lang}, "lang", "language")
-}
-
-// StartJobRun records that a job started and returns the run to finish later.
-func (s *Store) StartJobRun(ctx context.Context, job string, at time.Time) (*JobRun, error) {
-	run := &JobRun{Job: job, StartedAt: at.UTC(), Outcome: "running"}
-	if err := s.db.WithContext(ctx).Create(run).Error; err != nil {
-		return nil, fmt.Errorf("store: start job run %s: %w", job, err)
-	}
-	return run, nil
-}
-
 // PartialError is a job run that did part of its work: a scan in which some (service,
 // region) tasks failed. The run is recorded as "partial" with the message, so /status
 // shows what failed although the rest was done.
@@ -160,88 +155,17 @@ type PartialError struct{ Msg string }
 
 func (e *PartialError) Error() string { return e.Msg }
 
-// FinishJobRun records a job run's end, outcome (ok, partial or failed) and counts.
-func (s *Store) FinishJobRun(ctx context.Context, run *JobRun, at time.Time, counts string, runErr error) error {
-	end := at.UTC()
-	run.FinishedAt = &end
-	run.Counts = counts
-	run.Outcome = "ok"
-	run.Error = ""
-	var partial *PartialError
-	switch {
-	case errors.As(runErr, &partial):
-		run.Outcome = "partial"
-		run.Error = partial.Msg
-	case runErr != nil:
-		run.Outcome = "failed"
-		run.Error = runErr.Error()
-	}
-	if err := s.db.WithContext(ctx).Save(run).Error; err != nil {
-		return fmt.Errorf("store: finish job run %s: %w", run.Job, err)
-	}
-	return nil
-}
-
-// LastJobRuns returns the latest run of every job that has run, by job name.
-func (s *Store) LastJobRuns(ctx context.Context) ([]JobRun, error) {
-	var runs []JobRun
-	err := s.db.WithContext(ctx).Raw(`SELECT * FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY job) ORDER BY job`).Scan(&runs).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: last job runs: %w", err)
-	}
-	return runs, nil
-}
-
-// LastFailedJobRun returns the job's latest failed run, or nil.
-func (s *Store) LastFailedJobRun(ctx context.Context, job string) (*JobRun, error) {
-	var run JobRun
-	err := s.db.WithContext(ctx).Where("job = ? AND outcome = ?", job, "failed").Order("id DESC").Take(&run).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: last failed run of %s: %w", job, err)
-	}
-	return &run, nil
-}
-
-// CachedPrice returns a cached price document and when it was fetched.
-func (s *Store) CachedPrice(ctx context.Context, key string) (value string, fetchedAt time.Time, ok bool, err error) {
-	var e PriceCacheEntry
-	err = s.db.WithContext(ctx).Where("key = ?", key).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", time.Time{}, false, nil
-	}
-	if err != nil {
-		return "", time.Time{}, false, fmt.Errorf("store: cached price %s: %w", key, err)
-	}
-	return e.Value, e.FetchedAt, true, nil
-}
-
-// PutPrice stores a price fetched from the Pricing API.
-func (s *Store) PutPrice(ctx context.Context, key, value string, fetchedAt time.Time) error {
-	e := PriceCacheEntry{Key: key, Value: value, FetchedAt: fetchedAt.UTC()}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"value", "fetched_at"}),
-	}).Create(&e).Error
-	if err != nil {
-		return fmt.Errorf("store: put price %s: %w", key, err)
-	}
-	return nil
-}
-
-// ClearPrices empties the price cache and says how many entries it removed.
-func (s *Store) ClearPrices(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Where("1 = 1").Delete(&PriceCacheEntry{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("store: clear price cache: %w", res.Error)
-	}
-	return res.RowsAffected, nil
-}
-
 // uriPath escapes what would end a file path inside a "file:" URI: a DB_PATH with a "#"
 // or a "?" in it would otherwise open (and create, with the default mode) another file.
 func uriPath(path string) string {
 	return strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
+}
+
+// InTx runs fn in one transaction, handing it a Store bound to that transaction. fn must
+// use only that Store: a SQLite database has one connection, so the outer Store would
+// wait for the transaction to end (and on PostgreSQL it would work outside it).
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(newStore(tx, s.path, s.url))
+	})
 }

@@ -200,26 +200,26 @@ func TestLightsailStoreQueries(t *testing.T) {
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	for i, used := range []float64{10, 20} {
 		rows := []LightsailUsage{{Instance: "web", InstanceID: "arn:web", UsedBytes: used}}
-		if err := s.SaveLightsailChecks(ctx, "us-east-1", "2026-11", at.Add(time.Duration(i)*time.Hour), rows); err != nil {
+		if err := s.SaveLightsailChecks(ctx, "", "us-east-1", "2026-11", at.Add(time.Duration(i)*time.Hour), rows); err != nil {
 			t.Fatal(err)
 		}
 	}
-	history, err := s.LightsailHistory(ctx, "us-east-1", "web", "2026-11", at.Add(time.Minute))
+	history, err := s.LightsailHistory(ctx, "", "us-east-1", "web", "2026-11", at.Add(time.Minute))
 	if err != nil || len(history) != 1 || history[0].UsedBytes != 20 {
 		t.Errorf("LightsailHistory = %+v, %v; want the second check", history, err)
 	}
-	last, err := s.LastLightsailCheck(ctx, "us-east-1", "web", "2026-11")
+	last, err := s.LastLightsailCheck(ctx, "", "us-east-1", "web", "2026-11")
 	if err != nil || last == nil || last.UsedBytes != 20 {
 		t.Errorf("LastLightsailCheck = %+v, %v", last, err)
 	}
-	row, err := s.LastLightsailRowOf(ctx, "us-east-1", "arn:web")
+	row, err := s.LastLightsailRowOf(ctx, "", "us-east-1", "arn:web")
 	if err != nil || row == nil || row.UsedBytes != 20 {
 		t.Errorf("LastLightsailRowOf = %+v, %v", row, err)
 	}
 	stop := &LightsailAction{At: at, Cycle: "2026-11", Region: "us-east-1", Instance: "web", Action: "stop", Result: "pending"}
 	region := &LightsailAction{At: at, Cycle: "2026-11", Region: "us-east-1", Action: "pool", Result: "ok"}
 	for _, a := range []*LightsailAction{stop, region} {
-		if err := s.AddLightsailAction(ctx, a); err != nil {
+		if err := s.AddLightsailAction(ctx, "", a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -227,11 +227,11 @@ func TestLightsailStoreQueries(t *testing.T) {
 	if err := s.SaveLightsailAction(ctx, stop); err != nil {
 		t.Fatal(err)
 	}
-	actions, err := s.LightsailActions(ctx, "us-east-1", "web", "2026-11")
+	actions, err := s.LightsailActions(ctx, "", "us-east-1", "web", "2026-11")
 	if err != nil || len(actions) != 1 || actions[0].Result != "ok" {
 		t.Errorf("LightsailActions = %+v, %v; want the stop, ok", actions, err)
 	}
-	got, err := s.LastLightsailRegionAction(ctx, "us-east-1", "pool", "other")
+	got, err := s.LastLightsailRegionAction(ctx, "", "us-east-1", "pool", "other")
 	if err != nil || got == nil || got.ID != region.ID {
 		t.Errorf("LastLightsailRegionAction = %+v, %v", got, err)
 	}

@@ -75,7 +75,7 @@ func OpenPostgres(dbURL string) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: migrate %s: %w", where, redactErr(err, dbURL))
 	}
-	return &Store{db: db, url: dbURL}, nil
+	return newStore(db, "", dbURL), nil
 }
 
 // RedactURL is a database URL with its password replaced, fit for a log line, /status

@@ -48,7 +48,7 @@ func newAccountsDash(t *testing.T) *dash {
 			t.Fatal(err)
 		}
 	}
-	err := st.SaveLightsailChecks(ctx, "us-east-1", "2025-03", d.clock.Now(), []models.LightsailUsage{
+	err := st.SaveLightsailChecks(ctx, "", "us-east-1", "2025-03", d.clock.Now(), []models.LightsailUsage{
 		{AccountID: acctA, Instance: "blog-a", State: "running", UsedBytes: 100e9, AllowanceBytes: 1000e9, Percent: 10},
 		{AccountID: acctB, Instance: "blog-b", State: "running", UsedBytes: 200e9, AllowanceBytes: 1000e9, Percent: 20},
 	})
@@ -59,7 +59,7 @@ func newAccountsDash(t *testing.T) *dash {
 		{AccountID: acctA, At: utc("2025-03-10 08:00"), Cycle: "2025-03", Region: "us-east-1", Instance: "blog-a", Action: "warn", Level: 80, Actor: "guard", Reason: "warned-in-a", Result: "ok"},
 		{AccountID: acctB, At: utc("2025-03-10 09:00"), Cycle: "2025-03", Region: "us-east-1", Instance: "blog-b", Action: "warn", Level: 80, Actor: "guard", Reason: "warned-in-b", Result: "ok"},
 	} {
-		if err := st.AddLightsailAction(ctx, &a); err != nil {
+		if err := st.AddLightsailAction(ctx, "", &a); err != nil {
 			t.Fatal(err)
 		}
 	}

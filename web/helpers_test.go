@@ -169,14 +169,14 @@ func (d *dash) seedMarch() {
 	}
 	usage := models.LightsailUsage{CheckedAt: utc("2025-03-10 12:20"), Region: "us-east-1", Instance: "blog", Cycle: "2025-03", State: "running",
 		UsedBytes: 523e9, AllowanceBytes: 1000e9, FullAllowanceBytes: 1000e9, Percent: 52.3, InstanceID: "arn:blog", EstimateStatus: models.EstimateIdle}
-	if err := d.store.SaveLightsailChecks(ctx, "us-east-1", "2025-03", usage.CheckedAt, []models.LightsailUsage{usage}); err != nil {
+	if err := d.store.SaveLightsailChecks(ctx, "", "us-east-1", "2025-03", usage.CheckedAt, []models.LightsailUsage{usage}); err != nil {
 		d.t.Fatal(err)
 	}
-	if err := d.store.AddLightsailAction(ctx, &models.LightsailAction{At: utc("2025-03-09 08:00"), Cycle: "2025-03", Region: "us-east-1",
+	if err := d.store.AddLightsailAction(ctx, "", &models.LightsailAction{At: utc("2025-03-09 08:00"), Cycle: "2025-03", Region: "us-east-1",
 		Instance: "blog", Action: "warn", Level: 50, Actor: "guard", Reason: "traffic at 50%", Result: "ok"}); err != nil {
 		d.t.Fatal(err)
 	}
-	if err := d.store.AddLightsailAction(ctx, &models.LightsailAction{At: utc("2025-02-20 08:00"), Cycle: "2025-02", Region: "us-east-1",
+	if err := d.store.AddLightsailAction(ctx, "", &models.LightsailAction{At: utc("2025-02-20 08:00"), Cycle: "2025-02", Region: "us-east-1",
 		Instance: "blog", Action: "stop", Level: 95, Actor: "guard", Reason: "traffic at 95% last cycle", Result: "ok"}); err != nil {
 		d.t.Fatal(err)
 	}

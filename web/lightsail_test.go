@@ -32,7 +32,7 @@ func TestLightsailPageShowsTheGuardsFacts(t *testing.T) {
 		{CheckedAt: utc("2025-03-10 12:20"), Region: "ap-northeast-1", Instance: "dark", Cycle: "2025-03", State: "running",
 			UsedBytes: 10e9, AllowanceBytes: 1000e9, FullAllowanceBytes: 1000e9, Percent: 1, EstimateStatus: models.EstimateIdle, Blind: true, LastGoodAt: &lastGood},
 	}
-	if err := d.store.SaveLightsailChecks(ctx, "ap-northeast-1", "2025-03", rows[0].CheckedAt, rows); err != nil {
+	if err := d.store.SaveLightsailChecks(ctx, "", "ap-northeast-1", "2025-03", rows[0].CheckedAt, rows); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -132,7 +132,7 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	if err := d.store.DB().Create(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := d.store.AddLightsailAction(context.Background(), &models.LightsailAction{At: utc("2025-03-10 08:00"), Cycle: "2025-03", Region: "us-east-1",
+	if err := d.store.AddLightsailAction(context.Background(), "", &models.LightsailAction{At: utc("2025-03-10 08:00"), Cycle: "2025-03", Region: "us-east-1",
 		Instance: hostile, Action: "stop", Actor: "guard", Reason: hostile, Result: "failed", Error: hostile}); err != nil {
 		t.Fatal(err)
 	}

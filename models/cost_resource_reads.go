@@ -17,7 +17,7 @@ func resourcesIn(scope AccountScope) (string, []any) {
 
 // TallyActiveResources counts the active resources of the scope's accounts (nil: every
 // account) per service and by price source in one pass over them, for /cost.
-func (s *Store) TallyActiveResources(ctx context.Context, scope AccountScope) (ResourceTally, error) {
+func (s *CostHistory) TallyActiveResources(ctx context.Context, scope AccountScope) (ResourceTally, error) {
 	if scope.All() {
 		return s.tallyActiveResourcesAll(ctx)
 	}
@@ -32,7 +32,7 @@ func (s *Store) TallyActiveResources(ctx context.Context, scope AccountScope) (R
 
 // UnpricedActive counts the active resources of the scope's accounts (nil: every
 // account) without a price, per service.
-func (s *Store) UnpricedActive(ctx context.Context, scope AccountScope) (map[string]UnpricedService, error) {
+func (s *CostHistory) UnpricedActive(ctx context.Context, scope AccountScope) (map[string]UnpricedService, error) {
 	if scope.All() {
 		return s.unpricedActiveAll(ctx)
 	}
@@ -55,7 +55,7 @@ func (s *Store) UnpricedActive(ctx context.Context, scope AccountScope) (map[str
 
 // UnpricedBetween counts, per service, the resources of the scope's accounts (nil: every
 // account) seen in [start, end) whose latest price is none.
-func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time, scope AccountScope) (map[string]int, error) {
+func (s *CostHistory) UnpricedBetween(ctx context.Context, start, end time.Time, scope AccountScope) (map[string]int, error) {
 	if scope.All() {
 		return s.unpricedBetweenAll(ctx, start, end)
 	}
@@ -77,7 +77,7 @@ func (s *Store) UnpricedBetween(ctx context.Context, start, end time.Time, scope
 
 // ActiveResources is one page of a service's active resources of the scope's accounts
 // (nil: every account), optionally in one region, priced ones first by hourly cost.
-func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter, scope AccountScope) (ResourcePage, error) {
+func (s *CostHistory) ActiveResources(ctx context.Context, f ResourceFilter, scope AccountScope) (ResourcePage, error) {
 	if scope.All() {
 		return s.activeResourcesAll(ctx, f)
 	}
@@ -94,7 +94,7 @@ func (s *Store) ActiveResources(ctx context.Context, f ResourceFilter, scope Acc
 
 // ActiveResourceRegions lists the regions where a service has active resources of the
 // scope's accounts (nil: every account).
-func (s *Store) ActiveResourceRegions(ctx context.Context, service string, scope AccountScope) ([]string, error) {
+func (s *CostHistory) ActiveResourceRegions(ctx context.Context, service string, scope AccountScope) ([]string, error) {
 	if scope.All() {
 		return s.activeResourceRegionsAll(ctx, service)
 	}

@@ -41,7 +41,7 @@ type ResourceQuery struct {
 }
 
 // ResourceTable is one page of a ResourceQuery and how many match in all.
-func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePage, error) {
+func (s *CostHistory) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePage, error) {
 	where := "service = ? AND active = ? AND (? = '' OR region = ?)"
 	args := []any{q.Service, true, q.Region, q.Region}
 	if search := strings.TrimSpace(q.Search); search != "" {
@@ -82,19 +82,19 @@ func (s *Store) ResourceTable(ctx context.Context, q ResourceQuery) (ResourcePag
 
 // TopResources are the n active priced resources of the scope's accounts (nil: every
 // account) that cost the most per hour, highest first.
-func (s *Store) TopResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+func (s *CostHistory) TopResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
 	return s.costliestActive(ctx, "priced", n, scope)
 }
 
 // WastedResources are up to n active resources of the scope's accounts (nil: every
 // account) flagged as waste, costliest first.
-func (s *Store) WastedResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
+func (s *CostHistory) WastedResources(ctx context.Context, n int, scope AccountScope) ([]ResourceRow, error) {
 	return s.costliestActive(ctx, "waste", n, scope)
 }
 
 // costliestActive are up to n active resources of scope whose flag column is true,
 // costliest first (idx_resources_cost walked backwards: no sort).
-func (s *Store) costliestActive(ctx context.Context, flag string, n int, scope AccountScope) ([]ResourceRow, error) {
+func (s *CostHistory) costliestActive(ctx context.Context, flag string, n int, scope AccountScope) ([]ResourceRow, error) {
 	var rows []ResourceRow
 	where, args := "", []any{true, true}
 	if !scope.All() {
@@ -104,15 +104,6 @@ func (s *Store) costliestActive(ctx context.Context, flag string, n int, scope A
 	q := `SELECT * FROM resources WHERE active = ? AND ` + flag + ` = ?` + where + ` ORDER BY hourly_usd DESC, resource_id DESC LIMIT ?`
 	if err := s.db.WithContext(ctx).Raw(q, append(args, n)...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: %s resources: %w", flag, err)
-	}
-	return rows, nil
-}
-
-// LatestLightsailActions are the n latest warnings, stops and starts, newest first.
-func (s *Store) LatestLightsailActions(ctx context.Context, n int) ([]LightsailAction, error) {
-	var rows []LightsailAction
-	if err := s.db.WithContext(ctx).Order("at DESC, id DESC").Limit(n).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: latest lightsail actions: %w", err)
 	}
 	return rows, nil
 }

@@ -12,7 +12,7 @@ import (
 // before hour, moved to hour and marked estimated: what a task that failed in one
 // account, while it succeeded in the others, carries forward (WriteHour carries a task
 // that failed in every account by itself).
-func (s *Store) CarryAccountRecords(ctx context.Context, account string, task TaskScope, hour time.Time) ([]CostRecord, error) {
+func (s *CostHistory) CarryAccountRecords(ctx context.Context, account string, task TaskScope, hour time.Time) ([]CostRecord, error) {
 	hour = hour.UTC().Truncate(time.Hour)
 	db := s.db.WithContext(ctx)
 	var last CostHour
@@ -37,7 +37,7 @@ func (s *Store) CarryAccountRecords(ctx context.Context, account string, task Ta
 }
 
 // MarkHourCarried marks the stored hour estimated, with tasks more carried forward.
-func (s *Store) MarkHourCarried(ctx context.Context, hour time.Time, tasks int) error {
+func (s *CostHistory) MarkHourCarried(ctx context.Context, hour time.Time, tasks int) error {
 	err := s.db.WithContext(ctx).Model(&CostHour{}).Where("hour = ?", hour.UTC().Truncate(time.Hour)).
 		Updates(map[string]any{"estimated": true, "carried_tasks": gorm.Expr("carried_tasks + ?", tasks)}).Error
 	if err != nil {

@@ -14,7 +14,7 @@ type UnpricedService struct {
 }
 
 // unpricedActiveAll counts the active resources without a price, per service.
-func (s *Store) unpricedActiveAll(ctx context.Context) (map[string]UnpricedService, error) {
+func (s *CostHistory) unpricedActiveAll(ctx context.Context) (map[string]UnpricedService, error) {
 	var rows []struct {
 		Service string
 		N       int
@@ -36,7 +36,7 @@ func (s *Store) unpricedActiveAll(ctx context.Context) (map[string]UnpricedServi
 // price is none: a bill or a chart of the period leaves them out of its totals. It reads
 // the resources table (one row per resource), not the hourly rows, so a month costs no
 // more to ask than a day.
-func (s *Store) unpricedBetweenAll(ctx context.Context, start, end time.Time) (map[string]int, error) {
+func (s *CostHistory) unpricedBetweenAll(ctx context.Context, start, end time.Time) (map[string]int, error) {
 	var rows []struct {
 		Service string
 		N       int
@@ -56,7 +56,7 @@ func (s *Store) unpricedBetweenAll(ctx context.Context, start, end time.Time) (m
 // UnpricedPerMonth is UnpricedBetween for every month of months (YYYY-MM) in one read:
 // per month, per service, the resources seen in it whose latest price is none. A page
 // of every month's bill asks once, not once a month.
-func (s *Store) UnpricedPerMonth(ctx context.Context, months []string) (map[string]map[string]int, error) {
+func (s *CostHistory) UnpricedPerMonth(ctx context.Context, months []string) (map[string]map[string]int, error) {
 	out := make(map[string]map[string]int, len(months))
 	if len(months) == 0 {
 		return out, nil

@@ -49,7 +49,7 @@ func (WebSession) TableName() string { return "web_sessions" }
 var ErrLoginUnusable = errors.New("login link unknown, expired, revoked or already used")
 
 // AddWebLogin records a login link, and forgets links and sessions long expired.
-func (s *Store) AddWebLogin(ctx context.Context, l *WebLogin) error {
+func (s *Directory) AddWebLogin(ctx context.Context, l *WebLogin) error {
 	db := s.db.WithContext(ctx)
 	if err := db.Create(l).Error; err != nil {
 		return fmt.Errorf("store: add login link: %w", err)
@@ -66,7 +66,7 @@ func (s *Store) AddWebLogin(ctx context.Context, l *WebLogin) error {
 
 // UseWebLogin marks the link with nonce used at now and returns it; it fails with
 // ErrLoginUnusable when the link cannot be used (a second use among them).
-func (s *Store) UseWebLogin(ctx context.Context, nonce string, now time.Time) (*WebLogin, error) {
+func (s *Directory) UseWebLogin(ctx context.Context, nonce string, now time.Time) (*WebLogin, error) {
 	var l WebLogin
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("nonce = ?", nonce).Limit(1).Find(&l).Error; err != nil {
@@ -94,7 +94,7 @@ func (s *Store) UseWebLogin(ctx context.Context, nonce string, now time.Time) (*
 }
 
 // AddWebSession records a session.
-func (s *Store) AddWebSession(ctx context.Context, ws *WebSession) error {
+func (s *Directory) AddWebSession(ctx context.Context, ws *WebSession) error {
 	if err := s.db.WithContext(ctx).Create(ws).Error; err != nil {
 		return fmt.Errorf("store: add session: %w", err)
 	}
@@ -103,7 +103,7 @@ func (s *Store) AddWebSession(ctx context.Context, ws *WebSession) error {
 
 // LiveWebSession is the session with tokenHash when it exists, is not revoked and has
 // not expired at now; nil otherwise.
-func (s *Store) LiveWebSession(ctx context.Context, tokenHash string, now time.Time) (*WebSession, error) {
+func (s *Directory) LiveWebSession(ctx context.Context, tokenHash string, now time.Time) (*WebSession, error) {
 	var ws WebSession
 	if err := s.db.WithContext(ctx).Where("token_hash = ?", tokenHash).Limit(1).Find(&ws).Error; err != nil {
 		return nil, fmt.Errorf("store: session: %w", err)
@@ -115,7 +115,7 @@ func (s *Store) LiveWebSession(ctx context.Context, tokenHash string, now time.T
 }
 
 // SetWebSessionLang changes a session's language.
-func (s *Store) SetWebSessionLang(ctx context.Context, id uint, lang string) error {
+func (s *Directory) SetWebSessionLang(ctx context.Context, id uint, lang string) error {
 	if err := s.db.WithContext(ctx).Model(&WebSession{}).Where("id = ?", id).Update("lang", lang).Error; err != nil {
 		return fmt.Errorf("store: session language: %w", err)
 	}
@@ -124,7 +124,7 @@ func (s *Store) SetWebSessionLang(ctx context.Context, id uint, lang string) err
 
 // RevokeWebAccess ends every session of the user and voids the login links not used
 // yet; it returns how many sessions it ended.
-func (s *Store) RevokeWebAccess(ctx context.Context, userID int64, now time.Time) (int64, error) {
+func (s *Directory) RevokeWebAccess(ctx context.Context, userID int64, now time.Time) (int64, error) {
 	var ended int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&WebSession{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now.UTC())
@@ -141,7 +141,7 @@ func (s *Store) RevokeWebAccess(ctx context.Context, userID int64, now time.Time
 }
 
 // RevokeWebSession ends one session (a browser's own logout).
-func (s *Store) RevokeWebSession(ctx context.Context, id uint, now time.Time) (int64, error) {
+func (s *Directory) RevokeWebSession(ctx context.Context, id uint, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Model(&WebSession{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now.UTC())
 	if res.Error != nil {
 		return 0, fmt.Errorf("store: end session %d: %w", id, res.Error)

@@ -37,7 +37,7 @@ func (a Account) Label() string {
 
 // SaveAccounts records the accounts the settings resolve to now: each is added or
 // renamed, and every other stored account is marked gone.
-func (s *Store) SaveAccounts(ctx context.Context, accounts []Account) error {
+func (s *Directory) SaveAccounts(ctx context.Context, accounts []Account) error {
 	db := s.db.WithContext(ctx)
 	ids := make([]string, 0, len(accounts))
 	for _, a := range accounts {
@@ -61,13 +61,13 @@ func (s *Store) SaveAccounts(ctx context.Context, accounts []Account) error {
 }
 
 // SetAccountProblem records how job last went on the account ("" problem: well).
-func (s *Store) SetAccountProblem(ctx context.Context, id, job, problem string, at time.Time) error {
+func (s *Directory) SetAccountProblem(ctx context.Context, id, job, problem string, at time.Time) error {
 	return s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", id).
 		Updates(map[string]any{"problem": problem, "job": job, "checked_at": at.UTC()}).Error
 }
 
 // Accounts lists the stored accounts, current ones first, each group by ID.
-func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
+func (s *Directory) Accounts(ctx context.Context) ([]Account, error) {
 	var out []Account
 	err := s.db.WithContext(ctx).Order("gone, id").Find(&out).Error
 	return out, err
