@@ -130,22 +130,13 @@ func (s *Server) pageService(w http.ResponseWriter, r *http.Request, v *viewer) 
 		query.Sort, query.Desc = "", false
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
-	page = max(page, 1)
-	query.Offset = (page - 1) * servicePerPage
-	ctx := r.Context()
-	query.Accounts = v.Accounts
-	regions, err := s.store.ActiveResourceRegions(ctx, name, v.Accounts)
+	sp, err := s.figures.Service(r.Context(), v.Accounts, query, page)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	res, err := s.store.ResourceTable(ctx, query)
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
-	}
-	view := serviceView{Service: name, Query: query, Regions: regions, Rows: res.Rows, Total: res.Total, Page: page}
-	view.Pages = max((res.Total+servicePerPage-1)/servicePerPage, 1)
+	page = sp.Page
+	view := serviceView{Service: name, Query: sp.Query, Regions: sp.Regions, Rows: sp.Rows, Total: sp.Total, Page: page, Pages: sp.Pages}
 	link := func(change func(url.Values)) string {
 		u := url.Values{}
 		for _, k := range []string{"region", "q", "sort", "dir"} {

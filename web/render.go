@@ -157,16 +157,16 @@ const navCountsTTL = 15 * time.Second
 // navigation; those of every account are cached.
 func (s *Server) navCounts(r *http.Request, scope models.AccountScope) map[string]int {
 	if !scope.All() {
-		tally, err := s.store.TallyActiveResources(r.Context(), scope)
+		counts, err := s.figures.ActiveCounts(r.Context(), scope)
 		if err != nil {
 			s.log.Warn("navigation counts", "error", err)
 		}
-		return tally.PerService
+		return counts
 	}
 	s.navMu.Lock()
 	defer s.navMu.Unlock()
 	if s.navCounted.IsZero() || time.Since(s.navCounted) > navCountsTTL {
-		counts, err := s.store.ActiveResourceCounts(r.Context())
+		counts, err := s.figures.ActiveCounts(r.Context(), nil)
 		if err != nil {
 			s.log.Warn("navigation counts", "error", err)
 			return s.navCache
