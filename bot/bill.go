@@ -56,7 +56,7 @@ func (b *Bot) billMonth(ctx context.Context, r *Request, month string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	v, err := b.figures.MonthBill(ctx, accts.Scope(), month, now)
+	v, err := b.figures.Bill(ctx, accts.Scope(), month, now)
 	if err != nil {
 		return "", nil, err
 	}

@@ -74,8 +74,8 @@ func (b MonthBill) Line(service string) (ServiceLine, bool) {
 	return b.Lines[i], true
 }
 
-// MonthBill reads month's (YYYY-MM) bill for the scope's accounts as of now.
-func (r *Reader) MonthBill(ctx context.Context, scope Scope, month string, now time.Time) (MonthBill, error) {
+// Bill reads month's (YYYY-MM) bill for the scope's accounts as of now.
+func (r *Reader) Bill(ctx context.Context, scope Scope, month string, now time.Time) (MonthBill, error) {
 	start, err := models.MonthStart(month)
 	if err != nil {
 		return MonthBill{}, err
@@ -159,7 +159,7 @@ func (r *Reader) Bills(ctx context.Context, scope Scope, now time.Time, limit in
 	out := make([]MonthBill, 0, len(months))
 	if !scope.All() {
 		for _, m := range months {
-			mb, err := r.MonthBill(ctx, scope, m, now)
+			mb, err := r.Bill(ctx, scope, m, now)
 			if err != nil {
 				return nil, err
 			}
@@ -180,7 +180,7 @@ func (r *Reader) Bills(ctx context.Context, scope Scope, now time.Time, limit in
 	current := models.MonthOf(now.UTC())
 	for _, m := range months {
 		if m == current { // the current month has a forecast
-			mb, err := r.MonthBill(ctx, scope, m, now)
+			mb, err := r.Bill(ctx, scope, m, now)
 			if err != nil {
 				return nil, err
 			}

@@ -25,7 +25,7 @@ func TestMonthBillLines(t *testing.T) {
 	writeHour(t, s, h, []models.CostRecord{record(h, "ec2", "us-east-1", "i-1", 7.5), record(h, "s3", "us-east-1", "b-1", 2.5), q, fsx1, fsx2},
 		qRow, fsx1Row, fsx2Row,
 		models.ResourceRow{Key: "ec2/us-east-1/i-1", Service: "ec2", Region: "us-east-1", ResourceID: "i-1", HourlyUSD: 7.5, Priced: true, PriceSource: models.SourceAPI, Active: true})
-	mb, err := newReader(t, s, nil).MonthBill(ctx, nil, "2026-12", h.Add(30*time.Minute))
+	mb, err := newReader(t, s, nil).Bill(ctx, nil, "2026-12", h.Add(30*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestMonthBillLines(t *testing.T) {
 		t.Error("a line for a service the month never saw")
 	}
 	// A viewer of another account sees an empty month, nothing left out.
-	other, err := newReader(t, s, nil).MonthBill(ctx, Scope{"999999999999"}, "2026-12", h)
+	other, err := newReader(t, s, nil).Bill(ctx, Scope{"999999999999"}, "2026-12", h)
 	if err != nil || !other.Empty() || len(other.Lines) != 0 {
 		t.Errorf("another account's bill = %+v (%v)", other, err)
 	}

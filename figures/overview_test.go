@@ -142,7 +142,7 @@ func TestMonthBillForecastPerScope(t *testing.T) {
 		{"account B", Scope{acctB}, 0.90, 0.90 + 0.30*515},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mb, err := r.MonthBill(ctx, tc.scope, "2026-03", now)
+			mb, err := r.Bill(ctx, tc.scope, "2026-03", now)
 			if err != nil {
 				t.Fatal(err)
 			}

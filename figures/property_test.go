@@ -58,11 +58,11 @@ func checkScope(t *testing.T, r *figures.Reader, h randhist.History, scope model
 	if err != nil {
 		t.Fatal(err)
 	}
-	bill, err := r.MonthBill(ctx, scope, h.Month(), h.Now)
+	bill, err := r.Bill(ctx, scope, h.Month(), h.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev, err := r.MonthBill(ctx, scope, h.Previous(), h.Now)
+	prev, err := r.Bill(ctx, scope, h.Previous(), h.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

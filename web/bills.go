@@ -110,7 +110,7 @@ func (s *Server) pageBillMonth(w http.ResponseWriter, r *http.Request, v *viewer
 		s.notFound(w, r, v)
 		return
 	}
-	mb, err := s.figures.MonthBill(r.Context(), v.Accounts, month, s.now())
+	mb, err := s.figures.Bill(r.Context(), v.Accounts, month, s.now())
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
