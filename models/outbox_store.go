@@ -146,8 +146,8 @@ func (s *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// OutboxMessage returns one message of the outbox.
-func (s *Outbox) OutboxMessage(ctx context.Context, id uint) (*OutboxMessage, error) {
+// message returns one message of the outbox.
+func (s *Outbox) message(ctx context.Context, id uint) (*OutboxMessage, error) {
 	var m OutboxMessage
 	if err := s.db.WithContext(ctx).Take(&m, id).Error; err != nil {
 		return nil, fmt.Errorf("store: outbox message %d: %w", id, err)

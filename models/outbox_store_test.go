@@ -216,7 +216,7 @@ func TestDueMessagesKeepPerChatOrder(t *testing.T) {
 	if got, want := due(now, 100), "1:a2 1:a3"; got != want {
 		t.Errorf("due after a1 dropped = %q, want %q", got, want)
 	}
-	a1, err := s.OutboxMessage(ctx, idOf["a1"])
+	a1, err := s.message(ctx, idOf["a1"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestReplaceTextAndDropChatPending(t *testing.T) {
 	if err := s.ReplaceText(ctx, rows[0].ID, "x", "", errors.New("can't parse entities")); err != nil {
 		t.Fatal(err)
 	}
-	m, _ := s.OutboxMessage(ctx, rows[0].ID)
+	m, _ := s.message(ctx, rows[0].ID)
 	if m.Text != "x" || m.ParseMode != "" || m.Attempts != 1 || m.LastError != "can't parse entities" {
 		t.Errorf("after ReplaceText: %+v", m)
 	}
@@ -259,7 +259,7 @@ func TestReplaceTextAndDropChatPending(t *testing.T) {
 	if got := strings.Join(texts(due), " "); got != "2:other" {
 		t.Errorf("due after dropping chat 1 = %q", got)
 	}
-	m, _ = s.OutboxMessage(ctx, rows[1].ID)
+	m, _ = s.message(ctx, rows[1].ID)
 	if !m.Dropped || !strings.Contains(m.LastError, "blocked") {
 		t.Errorf("dropped message keeps no reason: %+v", m)
 	}
