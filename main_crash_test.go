@@ -207,7 +207,7 @@ func TestKilledDuringDeliveryLosesNoPush(t *testing.T) {
 	}
 	const pushes = 6
 	for i := range pushes {
-		if _, err := store.Enqueue(context.Background(), 4242, fmt.Sprintf("push %d", i), "HTML", fmt.Sprintf("p%d", i)); err != nil {
+		if _, err := store.Enqueue(context.Background(), 4242, []string{fmt.Sprintf("push %d", i)}, "HTML", fmt.Sprintf("p%d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}

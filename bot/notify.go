@@ -52,7 +52,7 @@ func (b *Bot) Notify(ctx context.Context, ev costmodels.Event) error {
 		if err != nil {
 			return fmt.Errorf("bot: render %s: %w", ev.Kind, err)
 		}
-		if _, err := b.deps.Store.Enqueue(ctx, chatID, text, "HTML", ev.Kind+"/"+ev.Key); err != nil {
+		if _, err := b.deps.Store.Enqueue(ctx, chatID, splitHTML(text, maxMessageLen), "HTML", ev.Kind+"/"+ev.Key); err != nil {
 			return fmt.Errorf("bot: queue %s for chat %d: %w", ev.Kind, chatID, err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"costbot/bot/tghtml"
 	"costbot/models"
 )
 
@@ -110,9 +111,10 @@ func (d *Deliverer) Notify() {
 	}
 }
 
-// Push queues text for one chat and wakes the loop. See models.Store.Enqueue for dedupKey.
+// Push queues text for one chat, cut into parts that fit a message, and wakes the loop.
+// See models.Outbox.Enqueue for dedupKey.
 func (d *Deliverer) Push(ctx context.Context, chatID int64, text, parseMode, dedupKey string) (queued bool, err error) {
-	queued, err = d.store.Enqueue(ctx, chatID, text, parseMode, dedupKey)
+	queued, err = d.store.Enqueue(ctx, chatID, tghtml.Split(text, parseMode, tghtml.MaxMessageLen), parseMode, dedupKey)
 	if queued {
 		d.Notify()
 	}
@@ -126,7 +128,7 @@ func (d *Deliverer) Broadcast(ctx context.Context, configured []int64, text, par
 	if err != nil {
 		return 0, err
 	}
-	n, err := d.store.EnqueueAll(ctx, chats, text, parseMode, dedupKey)
+	n, err := d.store.EnqueueAll(ctx, chats, tghtml.Split(text, parseMode, tghtml.MaxMessageLen), parseMode, dedupKey)
 	if n > 0 {
 		d.Notify()
 	}
@@ -395,14 +397,14 @@ func (d *Deliverer) handleFailure(ctx context.Context, m models.OutboxMessage, t
 		if m.ParseMode != "" {
 			// Everything still to send becomes plain text: the reader loses the
 			// formatting, not the message.
-			plain := models.PlainText(m.Text)
+			plain := tghtml.PlainText(m.Text)
 			delete(d.remaining, m.ID)
 			log.Warn("outbox: Telegram could not parse the HTML; sending it as plain text")
 			return d.store.ReplaceText(ctx, m.ID, plain, "", sendErr)
 		}
 
 	case models.TooLong:
-		parts := models.SplitMessage(text, m.ParseMode, min(models.MaxMessageLen, utf8.RuneCountInString(text))/2)
+		parts := tghtml.Split(text, m.ParseMode, min(tghtml.MaxMessageLen, utf8.RuneCountInString(text))/2)
 		if len(parts) > 1 {
 			if rest, ok := d.remaining[m.ID]; ok {
 				parts = append(parts, rest[1:]...)

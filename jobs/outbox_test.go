@@ -15,6 +15,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"costbot/bot/tghtml"
 	"costbot/models"
 )
 
@@ -158,7 +159,7 @@ func (f *outboxFixture) newDeliverer(store *models.Store) *Deliverer {
 func (f *outboxFixture) enqueue(t *testing.T, chatID int64, texts ...string) {
 	t.Helper()
 	for _, text := range texts {
-		if _, err := f.store.Enqueue(context.Background(), chatID, text, "HTML", ""); err != nil {
+		if _, err := f.store.Enqueue(context.Background(), chatID, tghtml.Split(text, "HTML", tghtml.MaxMessageLen), "HTML", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -429,8 +430,8 @@ func TestDelivererSendsATooLongMessageInParts(t *testing.T) {
 		t.Fatalf("delivered = %q; want the long message in parts, then \"after\"", got)
 	}
 	parts := got[:len(got)-1]
-	if strings.Join(strings.Fields(models.PlainText(strings.Join(parts, "\n"))), " ") !=
-		strings.Join(strings.Fields(models.PlainText(text)), " ") {
+	if strings.Join(strings.Fields(tghtml.PlainText(strings.Join(parts, "\n"))), " ") !=
+		strings.Join(strings.Fields(tghtml.PlainText(text)), " ") {
 		t.Errorf("the parts do not read as the message:\n%q", parts)
 	}
 	if n := f.pending(t); n != 0 {

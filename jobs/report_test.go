@@ -20,7 +20,7 @@ type outboxNotifier struct {
 
 func (n outboxNotifier) Notify(ctx context.Context, ev models.Event) error {
 	for _, chat := range n.chats {
-		if _, err := n.store.Enqueue(ctx, chat, fmt.Sprintf("%s %s", ev.Kind, ev.Key), "HTML", ev.Kind+"/"+ev.Key); err != nil {
+		if _, err := n.store.Enqueue(ctx, chat, []string{fmt.Sprintf("%s %s", ev.Kind, ev.Key)}, "HTML", ev.Kind+"/"+ev.Key); err != nil {
 			return err
 		}
 	}

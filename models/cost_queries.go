@@ -464,8 +464,8 @@ func (s *CostHistory) ActiveResourceCounts(ctx context.Context) (map[string]int,
 	return t.PerService, err
 }
 
-// PriceSourceCounts counts active resources by price source.
-func (s *CostHistory) PriceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
+// priceSourceCounts counts active resources by price source.
+func (s *CostHistory) priceSourceCounts(ctx context.Context) (PriceSourceCounts, error) {
 	t, err := s.TallyActiveResources(ctx, nil)
 	return t.Sources, err
 }

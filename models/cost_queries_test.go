@@ -354,7 +354,7 @@ func TestActiveResources(t *testing.T) {
 	if err != nil || counts["ec2"] != 24 || counts["ebs"] != 2 || len(counts) != 2 {
 		t.Fatalf("counts = %v, %v", counts, err)
 	}
-	src, err := s.PriceSourceCounts(ctx)
+	src, err := s.priceSourceCounts(ctx)
 	if err != nil || src != (PriceSourceCounts{API: 23, Cache: 1, Fallback: 1, Unpriced: 1}) {
 		t.Fatalf("price sources = %+v, %v", src, err)
 	}
@@ -576,6 +576,6 @@ func BenchmarkCostQueriesOnAYearOfHistory(b *testing.B) {
 		s.HourlyServiceCosts(ctx, latest.Add(-23*time.Hour), latest.Add(time.Hour), nil)
 		s.MonthBill(ctx, "2025-03", nil)
 		s.ActiveResources(ctx, ResourceFilter{Service: "svc1", Limit: 10, Offset: 20}, nil)
-		s.PriceSourceCounts(ctx)
+		s.priceSourceCounts(ctx)
 	}
 }

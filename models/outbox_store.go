@@ -31,12 +31,15 @@ func dedupKeyFor(chatID int64, key string, part int) *string {
 	return &k
 }
 
-// Enqueue queues text for chatID. A text longer than Telegram's limit becomes several
-// consecutive messages. With a non-empty dedupKey, enqueueing is idempotent: when the
-// key was queued for this chat before (sent or not), nothing is added and queued is
-// false, so a producer that retries or restarts pushes once.
-func (s *Outbox) Enqueue(ctx context.Context, chatID int64, text, parseMode, dedupKey string) (queued bool, err error) {
-	parts := SplitMessage(text, parseMode, MaxMessageLen)
+// Enqueue queues one text for chatID, as its parts (a text longer than Telegram's limit,
+// cut by the sender into several), which become consecutive messages. With a non-empty
+// dedupKey, enqueueing is idempotent: when the key was queued for this chat before (sent
+// or not), nothing is added and queued is false, so a producer that retries or restarts
+// pushes once.
+func (s *Outbox) Enqueue(ctx context.Context, chatID int64, parts []string, parseMode, dedupKey string) (queued bool, err error) {
+	if len(parts) == 0 {
+		return false, fmt.Errorf("store: enqueue for chat %d: no text", chatID)
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		queued, err = enqueueParts(tx, chatID, parts, parseMode, dedupKey)
@@ -48,10 +51,12 @@ func (s *Outbox) Enqueue(ctx context.Context, chatID int64, text, parseMode, ded
 	return queued, nil
 }
 
-// EnqueueAll queues text for every chat in chatIDs in one transaction (a broadcast is
-// queued for all or for none) and says for how many chats it was queued.
-func (s *Outbox) EnqueueAll(ctx context.Context, chatIDs []int64, text, parseMode, dedupKey string) (queued int, err error) {
-	parts := SplitMessage(text, parseMode, MaxMessageLen)
+// EnqueueAll queues one text, as its parts, for every chat in chatIDs in one transaction
+// (a broadcast is queued for all or for none) and says for how many chats it was queued.
+func (s *Outbox) EnqueueAll(ctx context.Context, chatIDs []int64, parts []string, parseMode, dedupKey string) (queued int, err error) {
+	if len(parts) == 0 {
+		return 0, fmt.Errorf("store: enqueue for %d chats: no text", len(chatIDs))
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		queued = 0
 		for _, chatID := range chatIDs {
@@ -141,8 +146,8 @@ func (s *Outbox) PendingCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// OutboxMessage returns one message of the outbox.
-func (s *Outbox) OutboxMessage(ctx context.Context, id uint) (*OutboxMessage, error) {
+// message returns one message of the outbox.
+func (s *Outbox) message(ctx context.Context, id uint) (*OutboxMessage, error) {
 	var m OutboxMessage
 	if err := s.db.WithContext(ctx).Take(&m, id).Error; err != nil {
 		return nil, fmt.Errorf("store: outbox message %d: %w", id, err)

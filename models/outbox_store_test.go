@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 )
 
 func openOutboxStore(t *testing.T) *Store {
@@ -24,7 +22,7 @@ func openOutboxStore(t *testing.T) *Store {
 
 func mustEnqueue(t *testing.T, s *Store, chatID int64, text, key string) {
 	t.Helper()
-	queued, err := s.Enqueue(context.Background(), chatID, text, "HTML", key)
+	queued, err := s.Enqueue(context.Background(), chatID, []string{text}, "HTML", key)
 	if err != nil || !queued {
 		t.Fatalf("Enqueue(%d, %q) = %v, %v", chatID, text, queued, err)
 	}
@@ -64,7 +62,7 @@ func TestEnqueueWithDedupKeyIsIdempotent(t *testing.T) {
 		{1, "no key", "", true}, // without a key every call queues
 	}
 	for i, st := range steps {
-		queued, err := s.Enqueue(ctx, st.chatID, st.text, "HTML", st.key)
+		queued, err := s.Enqueue(ctx, st.chatID, []string{st.text}, "HTML", st.key)
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -83,7 +81,7 @@ func TestEnqueueWithDedupKeyIsIdempotent(t *testing.T) {
 	if err := s.MarkSent(ctx, rows[0].ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if queued, err := s.Enqueue(ctx, 1, "stopped web-1", "HTML", "stop:web-1:2025-06"); err != nil || queued {
+	if queued, err := s.Enqueue(ctx, 1, []string{"stopped web-1"}, "HTML", "stop:web-1:2025-06"); err != nil || queued {
 		t.Errorf("Enqueue after sent = %v, %v; want false, nil", queued, err)
 	}
 	if n, _ := s.PendingCount(ctx); n != 3 {
@@ -94,11 +92,11 @@ func TestEnqueueWithDedupKeyIsIdempotent(t *testing.T) {
 func TestEnqueueAllIsOneTransactionWithPerChatDedup(t *testing.T) {
 	ctx := context.Background()
 	s := openOutboxStore(t)
-	n, err := s.EnqueueAll(ctx, []int64{10, 20, 30}, "<b>daily</b>", "HTML", "daily:2025-06-01")
+	n, err := s.EnqueueAll(ctx, []int64{10, 20, 30}, []string{"<b>daily</b>"}, "HTML", "daily:2025-06-01")
 	if err != nil || n != 3 {
 		t.Fatalf("EnqueueAll = %d, %v; want 3", n, err)
 	}
-	n, err = s.EnqueueAll(ctx, []int64{10, 20, 30, 40}, "<b>daily</b>", "HTML", "daily:2025-06-01")
+	n, err = s.EnqueueAll(ctx, []int64{10, 20, 30, 40}, []string{"<b>daily</b>"}, "HTML", "daily:2025-06-01")
 	if err != nil || n != 1 {
 		t.Fatalf("EnqueueAll again with a new chat = %d, %v; want 1", n, err)
 	}
@@ -113,7 +111,7 @@ func TestEnqueueAllIsOneTransactionWithPerChatDedup(t *testing.T) {
 		BEGIN SELECT RAISE(ABORT, 'refused'); END`).Error; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EnqueueAll(ctx, []int64{50, 60}, "x", "", ""); err == nil {
+	if _, err := s.EnqueueAll(ctx, []int64{50, 60}, []string{"x"}, "", ""); err == nil {
 		t.Fatal("EnqueueAll with a failing insert: no error")
 	}
 	if rows := allOutbox(t, s); len(rows) != 4 {
@@ -121,190 +119,40 @@ func TestEnqueueAllIsOneTransactionWithPerChatDedup(t *testing.T) {
 	}
 }
 
-// checkTelegramHTML reports what in s would not parse alone: unbalanced tags, a cut
-// tag, a cut entity.
-func checkTelegramHTML(s string) error {
-	var stack []string
-	tag := regexp.MustCompile(`^<(/?)([a-z-]+)[^<>]*>`)
-	entity := regexp.MustCompile(`^&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);`)
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '<':
-			m := tag.FindStringSubmatch(s[i:])
-			if m == nil {
-				return fmt.Errorf("broken tag at %d: %.20q", i, s[i:])
-			}
-			if m[1] == "/" {
-				if len(stack) == 0 || stack[len(stack)-1] != m[2] {
-					return fmt.Errorf("</%s> at %d closes nothing open (open: %v)", m[2], i, stack)
-				}
-				stack = stack[:len(stack)-1]
-			} else {
-				stack = append(stack, m[2])
-			}
-			i += len(m[0]) - 1
-		case '>':
-			return fmt.Errorf("stray > at %d", i)
-		case '&':
-			if entity.FindString(s[i:]) == "" {
-				return fmt.Errorf("broken entity at %d: %.12q", i, s[i:])
-			}
-		}
-	}
-	if len(stack) > 0 {
-		return fmt.Errorf("tags left open: %v", stack)
-	}
-	return nil
-}
-
-func utf16Units(s string) int { return len(utf16.Encode([]rune(s))) }
-
-func TestEnqueueSplitsLongMessagesOnLineBoundaries(t *testing.T) {
+func TestEnqueueQueuesPartsAsConsecutiveRows(t *testing.T) {
 	ctx := context.Background()
 	s := openOutboxStore(t)
 
-	// A report of 300 lines inside <b>…</b>, each with entities, links and emoji:
-	// about 3.5 times the limit.
-	var b strings.Builder
-	b.WriteString("<b>Daily report</b>\n<blockquote>")
-	for i := range 300 {
-		fmt.Fprintf(&b, "🖥 <a href=\"https://example.com/i/%d\">web-%03d</a> &lt;us-east-1&gt; <b>%d.%02d%%</b> &amp; $%d.00\n", i, i, i%100, i%7, i)
+	// A long report, cut by its sender into parts (tghtml.Split), then a message for
+	// another chat.
+	report := []string{"<b>Daily report</b>\n<blockquote>1</blockquote>", "<blockquote>2</blockquote>", "<blockquote>3</blockquote>", "<blockquote>4</blockquote>\n<i>end</i>"}
+	if queued, err := s.Enqueue(ctx, 7, report, "HTML", "report:2025-06-01"); err != nil || !queued {
+		t.Fatalf("Enqueue = %v, %v", queued, err)
 	}
-	b.WriteString("</blockquote>\n<i>end</i>")
-	text := b.String()
-	if utf16Units(text) < 3*MaxMessageLen {
-		t.Fatalf("test text too short: %d", utf16Units(text))
-	}
-
-	mustEnqueue(t, s, 7, text, "report:2025-06-01")
 	mustEnqueue(t, s, 8, "other chat", "")
 	rows := allOutbox(t, s)
 	parts := rows[:len(rows)-1]
-	if len(parts) < 4 {
-		t.Fatalf("%d parts, want at least 4", len(parts))
+	if len(parts) != len(report) {
+		t.Fatalf("%d parts, want %d", len(parts), len(report))
 	}
-	var plain []string
 	for i, p := range parts {
+		if p.Text != report[i] {
+			t.Errorf("part %d = %q, want %q", i, p.Text, report[i])
+		}
 		if p.ChatID != 7 || (i > 0 && p.ID != parts[i-1].ID+1) {
 			t.Errorf("part %d: chat %d id %d: parts must be consecutive rows of chat 7", i, p.ChatID, p.ID)
 		}
-		if n := utf16Units(p.Text); n > MaxMessageLen {
-			t.Errorf("part %d has %d UTF-16 units", i, n)
-		}
-		if err := checkTelegramHTML(p.Text); err != nil {
-			t.Errorf("part %d: %v", i, err)
-		}
-		// Cut at line boundaries: every report line is whole in one part.
-		for _, line := range strings.Split(PlainText(p.Text), "\n") {
-			if strings.HasPrefix(line, "🖥") && !strings.HasSuffix(line, ".00") {
-				t.Errorf("part %d cuts a line: %q", i, line)
-			}
-		}
-		plain = append(plain, PlainText(p.Text))
-	}
-	if got, want := strings.Fields(strings.Join(plain, "\n")), strings.Fields(PlainText(text)); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("the parts do not read as the original")
-	}
-	if !strings.HasPrefix(parts[1].Text, "<blockquote>") {
-		t.Errorf("part 2 does not reopen the blockquote: %.40q", parts[1].Text)
 	}
 
 	// Re-enqueueing the same report adds none of its parts.
-	if queued, err := s.Enqueue(ctx, 7, text, "HTML", "report:2025-06-01"); err != nil || queued {
+	if queued, err := s.Enqueue(ctx, 7, report, "HTML", "report:2025-06-01"); err != nil || queued {
 		t.Errorf("second Enqueue = %v, %v", queued, err)
 	}
 	if got := len(allOutbox(t, s)); got != len(rows) {
 		t.Errorf("rows after second Enqueue = %d, want %d", got, len(rows))
 	}
-}
-
-func TestSplitMessage(t *testing.T) {
-	long := func(line string, n int) string { return strings.TrimSuffix(strings.Repeat(line+"\n", n), "\n") }
-	tests := []struct {
-		name      string
-		text      string
-		parseMode string
-		limit     int
-		check     func(t *testing.T, parts []string)
-	}{
-		{
-			name: "short text is one part", text: "<b>hi</b> &amp; bye", parseMode: "HTML", limit: 4096,
-			check: wantParts("<b>hi</b> &amp; bye"),
-		},
-		{
-			name: "cuts after whole lines", text: long("0123456789", 10), parseMode: "", limit: 35,
-			check: wantParts("0123456789\n0123456789\n0123456789", "0123456789\n0123456789\n0123456789",
-				"0123456789\n0123456789\n0123456789", "0123456789"),
-		},
-		{
-			name: "a long line is cut at spaces", text: "alpha beta gamma delta epsilon zeta", parseMode: "", limit: 12,
-			check: wantParts("alpha beta", "gamma delta", "epsilon zeta"),
-		},
-		{
-			name: "a word longer than the limit is cut anywhere", text: "abcdefghij", parseMode: "", limit: 4,
-			check: wantParts("abcd", "efgh", "ij"),
-		},
-		{
-			name: "open tags are closed and reopened", text: "<b>one two</b> <i>three <u>four five</u></i>", parseMode: "HTML", limit: 20,
-			check: func(t *testing.T, parts []string) {
-				for _, p := range parts {
-					if err := checkTelegramHTML(p); err != nil {
-						t.Errorf("part %q: %v", p, err)
-					}
-					if utf16Units(p) > 20 {
-						t.Errorf("part %q longer than 20", p)
-					}
-				}
-				if got := strings.Join(strings.Fields(PlainText(strings.Join(parts, " "))), " "); got != "one two three four five" {
-					t.Errorf("reads %q", got)
-				}
-			},
-		},
-		{
-			name: "entities are never cut", text: "&lt;&lt;&lt;&lt;&lt;&lt;&gt;&gt;&gt;", parseMode: "HTML", limit: 10,
-			check: wantParts("&lt;&lt;", "&lt;&lt;", "&lt;&lt;", "&gt;&gt;", "&gt;"),
-		},
-		{
-			name: "plain text has no tags to keep", text: "<b>abcdef</b>", parseMode: "", limit: 5,
-			check: wantParts("<b>ab", "cdef<", "/b>"),
-		},
-		{
-			name: "emoji count as two UTF-16 units", text: "😀😀😀😀😀", parseMode: "", limit: 4,
-			check: wantParts("😀😀", "😀😀", "😀"),
-		},
-		{
-			name: "no empty trailing part", text: "<b>aaaa\n\n\n</b>", parseMode: "HTML", limit: 12,
-			check: wantParts("<b>aaaa</b>"),
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.check(t, SplitMessage(tt.text, tt.parseMode, tt.limit))
-		})
-	}
-}
-
-func wantParts(want ...string) func(t *testing.T, parts []string) {
-	return func(t *testing.T, parts []string) {
-		t.Helper()
-		if strings.Join(parts, "|") != strings.Join(want, "|") {
-			t.Errorf("parts = %q, want %q", parts, want)
-		}
-	}
-}
-
-func TestPlainText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"<b>web-1</b> stopped at <i>95.2%</i>", "web-1 stopped at 95.2%"},
-		{`<a href="https://x.test/?a=1&amp;b=2">link</a> &lt;tag&gt; &amp; &#36;5 &quot;q&quot;`, `link <tag> & $5 "q"`},
-		// What made Telegram refuse the HTML stays as text.
-		{"instance <my-server> costs < $5 & more", "instance <my-server> costs < $5 & more"},
-		{"<blockquote expandable>x</blockquote><tg-spoiler>y</tg-spoiler>", "xy"},
-	}
-	for _, tt := range tests {
-		if got := PlainText(tt.in); got != tt.want {
-			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+	if _, err := s.Enqueue(ctx, 7, nil, "HTML", ""); err == nil {
+		t.Error("Enqueue of no parts: no error")
 	}
 }
 
@@ -368,7 +216,7 @@ func TestDueMessagesKeepPerChatOrder(t *testing.T) {
 	if got, want := due(now, 100), "1:a2 1:a3"; got != want {
 		t.Errorf("due after a1 dropped = %q, want %q", got, want)
 	}
-	a1, err := s.OutboxMessage(ctx, idOf["a1"])
+	a1, err := s.message(ctx, idOf["a1"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +246,7 @@ func TestReplaceTextAndDropChatPending(t *testing.T) {
 	if err := s.ReplaceText(ctx, rows[0].ID, "x", "", errors.New("can't parse entities")); err != nil {
 		t.Fatal(err)
 	}
-	m, _ := s.OutboxMessage(ctx, rows[0].ID)
+	m, _ := s.message(ctx, rows[0].ID)
 	if m.Text != "x" || m.ParseMode != "" || m.Attempts != 1 || m.LastError != "can't parse entities" {
 		t.Errorf("after ReplaceText: %+v", m)
 	}
@@ -411,7 +259,7 @@ func TestReplaceTextAndDropChatPending(t *testing.T) {
 	if got := strings.Join(texts(due), " "); got != "2:other" {
 		t.Errorf("due after dropping chat 1 = %q", got)
 	}
-	m, _ = s.OutboxMessage(ctx, rows[1].ID)
+	m, _ = s.message(ctx, rows[1].ID)
 	if !m.Dropped || !strings.Contains(m.LastError, "blocked") {
 		t.Errorf("dropped message keeps no reason: %+v", m)
 	}

@@ -92,9 +92,6 @@ func Open(path string) (*Store, error) {
 // DB exposes the GORM handle to the store's own package tests and to benchmarks.
 func (s *Store) DB() *gorm.DB { return s.db }
 
-// Path is the database file; "" on PostgreSQL.
-func (s *Store) Path() string { return s.path }
-
 // Postgres reports whether the store is PostgreSQL rather than a SQLite file.
 func (s *Store) Postgres() bool { return s.url != "" }
 

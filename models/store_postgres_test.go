@@ -218,7 +218,7 @@ func TestPostgresReplicasShareOneStore(t *testing.T) {
 				if err := s.PutPrice(ctx, "ec2|t3.micro", fmt.Sprintf(`{"usd":"0.01%d"}`, i), now); err != nil {
 					return err
 				}
-				if _, err := s.Enqueue(ctx, 42, "hello", "", "push-1"); err != nil {
+				if _, err := s.Enqueue(ctx, 42, []string{"hello"}, "", "push-1"); err != nil {
 					return err
 				}
 				if _, err := s.UseWebLogin(ctx, "n1", now); err == nil {

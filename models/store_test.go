@@ -28,7 +28,7 @@ func openTestStore(t testing.TB) *Store {
 func TestOpenCreatesPrivateFileWithWAL(t *testing.T) {
 	skipOnPostgres(t, "file mode and SQLite pragmas")
 	s := openTestStore(t)
-	fi, err := os.Stat(s.Path())
+	fi, err := os.Stat(s.path)
 	if err != nil {
 		t.Fatal(err)
 	}

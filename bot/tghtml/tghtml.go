@@ -1,65 +1,16 @@
-package models
+// Package tghtml is Telegram's HTML parse mode as costbot sends it: how long a text is as
+// Telegram counts it, how to cut a long one into parts that each parse alone, and what
+// a reader sees of it as plain text.
+package tghtml
 
 import (
-	"fmt"
 	"html"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
 // MaxMessageLen is Telegram's limit for one message text, in UTF-16 code units.
 const MaxMessageLen = 4096
-
-// SendErrorKind says what the outbox should do about a failed send, without the outbox
-// knowing which Telegram library produced the failure.
-type SendErrorKind int
-
-const (
-	// Temporary failures (5xx, network, timeouts) are retried with backoff, forever.
-	Temporary SendErrorKind = iota
-	// RateLimited is a 429: wait RetryAfter, then send again.
-	RateLimited
-	// Blocked means the chat cannot receive messages (bot blocked, kicked, chat not
-	// found): stop sending to it.
-	Blocked
-	// Unparseable means Telegram rejected the HTML: send the text again as plain text.
-	Unparseable
-	// TooLong means the text is over Telegram's length limit: split it.
-	TooLong
-	// Permanent is any other rejection (4xx): retried a few times, then dropped.
-	Permanent
-)
-
-var sendErrorKindNames = [...]string{"temporary", "rate-limited", "blocked", "unparseable", "too-long", "permanent"}
-
-func (k SendErrorKind) String() string {
-	if k >= 0 && int(k) < len(sendErrorKindNames) {
-		return sendErrorKindNames[k]
-	}
-	return fmt.Sprintf("SendErrorKind(%d)", int(k))
-}
-
-// SendError is a failed send, classified. A Sender returns it so the outbox can decide
-// between retrying, waiting, rewriting and dropping.
-type SendError struct {
-	Kind       SendErrorKind
-	RetryAfter time.Duration // for RateLimited: how long Telegram asked to wait (0: unknown)
-	Err        error         // the library's error, for logs
-}
-
-func (e *SendError) Error() string {
-	msg := "send: " + e.Kind.String()
-	if e.RetryAfter > 0 {
-		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
-	}
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-func (e *SendError) Unwrap() error { return e.Err }
 
 // telegramTags are the tags Telegram's HTML parse mode knows. Anything else that looks
 // like a tag is text to Telegram (and makes it refuse the message).
@@ -83,12 +34,12 @@ func PlainText(s string) string {
 	return html.UnescapeString(b.String())
 }
 
-// SplitMessage cuts text into parts of at most limit UTF-16 units (Telegram counts the
+// Split cuts text into parts of at most limit UTF-16 units (Telegram counts the
 // parsed text; counting the raw HTML, tags included, stays on the safe side). It cuts
 // at a line break where it can, else at a space, else between characters; never inside
 // a tag or an entity. In HTML (parseMode "HTML"), tags open at a cut are closed at the
 // end of the part and opened again at the start of the next, so every part parses alone.
-func SplitMessage(text, parseMode string, limit int) []string {
+func Split(text, parseMode string, limit int) []string {
 	if limit <= 0 || UTF16Len(text) <= limit {
 		return []string{text}
 	}
@@ -153,7 +104,7 @@ func SplitMessage(text, parseMode string, limit int) []string {
 	return parts
 }
 
-// cutPoint is a place SplitMessage may cut: before token at, with the tags open there.
+// cutPoint is a place Split may cut: before token at, with the tags open there.
 type cutPoint struct {
 	at   int
 	len  int
