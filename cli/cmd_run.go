@@ -185,18 +185,6 @@ func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, re
 	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
 		return nil, err
 	}
-	// A collection, a guard check or a read of the bill runs a lot of code once and then
-	// nothing for ten minutes to twelve hours: give its pages back when it ends (see
-	// trimMemory).
-	sched.OnRunDone = func(job string, _ time.Time, _ error) {
-		if job == jobs.CollectJob || job == jobs.GuardJob || job == jobs.ReportJob || job == jobs.BillingJob {
-			if kB, err := trimMemory(); err != nil {
-				log.Debug("memory trim", "job", job, "err", err)
-			} else {
-				log.Debug("memory trim", "job", job, "unmapped_kB", kB)
-			}
-		}
-	}
 	return &wiredDaemon{cfg: cfg, log: log, sched: sched, deliverer: deliverer, tg: tg, dash: dash, reg: reg}, nil
 }
 
