@@ -32,23 +32,18 @@ type scanDocument struct {
 	Pricing   scanPricingStatistics `json:"pricing"`
 }
 
+// scanResource is one resource of `costbot scan --json`: the resource as models writes it
+// (its account's ID under "account"), the account's name when known, and its price:
+// hourly_usd and monthly_usd are null, and price_source "unpriced", when no price could be
+// found.
 type scanResource struct {
-	Service     string             `json:"service"`
-	Region      string             `json:"region"`
-	ID          string             `json:"id"`
-	Name        string             `json:"name"`
-	Kind        string             `json:"kind"`
-	Type        string             `json:"type"`
-	State       string             `json:"state"`
-	Waste       bool               `json:"waste"`
-	WasteReason string             `json:"waste_reason,omitempty"`
-	Attrs       map[string]string  `json:"attrs,omitempty"`
-	Usage       map[string]float64 `json:"usage"`
-	HourlyUSD   *float64           `json:"hourly_usd"` // null when unpriced
-	MonthlyUSD  *float64           `json:"monthly_usd"`
-	PriceSource string             `json:"price_source"`
-	Note        string             `json:"note,omitempty"`
-	Warning     string             `json:"warning,omitempty"` // an upper bound, Extended Support to upgrade away from
+	models.Resource
+	AccountName string   `json:"account_name,omitempty"`
+	HourlyUSD   *float64 `json:"hourly_usd"`
+	MonthlyUSD  *float64 `json:"monthly_usd"`
+	PriceSource string   `json:"price_source"`
+	Note        string   `json:"note,omitempty"`
+	Warning     string   `json:"warning,omitempty"` // an upper bound, Extended Support to upgrade away from
 }
 
 type scanPricingStatistics struct {
@@ -124,6 +119,12 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 		Totals:    pricing.TotalsOf(priced),
 		Pricing:   scanPricingStatistics{APICalls: pricer.Calls()},
 	}
+	names := map[string]string{}
+	for _, a := range res.Accounts {
+		if a.Account.Name != "" {
+			names[a.Account.ID] = a.Account.Name
+		}
+	}
 	if doc.Account == "" { // several accounts: name them all
 		for _, a := range res.Accounts {
 			doc.Account = strings.TrimPrefix(doc.Account+","+a.Account.ID, ",")
@@ -133,17 +134,13 @@ func scanAndPrice(ctx context.Context, cfg *config.Config, store *models.Store) 
 		doc.Errors = []costaws.TaskError{}
 	}
 	for _, pr := range priced {
-		doc.Resources = append(doc.Resources, toScanResource(pr))
+		doc.Resources = append(doc.Resources, toScanResource(pr, names[pr.AccountID]))
 	}
 	return doc, nil
 }
 
-func toScanResource(pr models.PricedResource) scanResource {
-	sr := scanResource{
-		Service: pr.Service, Region: pr.Region, ID: pr.ID, Name: pr.Name, Kind: pr.Kind, Type: pr.Type,
-		State: pr.State, Waste: pr.Waste, WasteReason: pr.WasteReason, Attrs: pr.Attrs, Usage: pr.Usage,
-		PriceSource: pr.Source, Note: pr.Note, Warning: pr.Warning,
-	}
+func toScanResource(pr models.PricedResource, accountName string) scanResource {
+	sr := scanResource{Resource: pr.Resource, AccountName: accountName, PriceSource: pr.Source, Note: pr.Note, Warning: pr.Warning}
 	if sr.Usage == nil {
 		sr.Usage = map[string]float64{}
 	}
@@ -169,11 +166,7 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 	for _, svc := range services {
 		rs := byService[svc]
 		t := doc.Totals.ByService[svc]
-		fmt.Fprintf(w, "\n== %s: %d resources, $%.4f/h, $%.2f/month", svc, t.Count, t.HourlyUSD, t.MonthlyUSD)
-		if t.Unpriced > 0 {
-			fmt.Fprintf(w, " (%d unpriced)", t.Unpriced)
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "\n== %s: %d resources, %s\n", svc, t.Count, costLine(t.Count, t.Unpriced, t.HourlyUSD, t.MonthlyUSD))
 		sort.SliceStable(rs, func(i, j int) bool { return costOf(rs[i]) > costOf(rs[j]) })
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "REGION\tID\tNAME\tTYPE\tSTATE\tHOURLY\tMONTHLY\tSOURCE\tWASTE / NOTE")
@@ -188,7 +181,7 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 			}
 			switch {
 			case r.HourlyUSD == nil:
-				waste = strings.TrimPrefix(waste+"; unpriced: "+r.Note, "; ")
+				waste = strings.TrimPrefix(strings.TrimSuffix(waste+"; unpriced: "+r.Note, ": "), "; ")
 			case r.Warning != "":
 				waste = strings.TrimPrefix(waste+"; "+r.Warning, "; ")
 			}
@@ -196,10 +189,7 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 		}
 		tw.Flush()
 	}
-	fmt.Fprintf(w, "\nTotal: %d resources, $%.4f/h, $%.2f/month", doc.Totals.Count, doc.Totals.HourlyUSD, doc.Totals.MonthlyUSD)
-	if doc.Totals.Unpriced > 0 {
-		fmt.Fprintf(w, ", %d unpriced", doc.Totals.Unpriced)
-	}
+	fmt.Fprintf(w, "\nTotal: %d resources, %s", doc.Totals.Count, costLine(doc.Totals.Count, doc.Totals.Unpriced, doc.Totals.HourlyUSD, doc.Totals.MonthlyUSD))
 	fmt.Fprintf(w, " (prices: %s; %d Pricing API calls)\n", doc.Totals.Source, doc.Pricing.APICalls)
 	if len(doc.Errors) > 0 {
 		fmt.Fprintln(w, "\nNot scanned:")
@@ -207,6 +197,19 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 			fmt.Fprintf(w, "  %s %s: %s\n", e.Service, e.Region, e.Error)
 		}
 	}
+}
+
+// costLine is what count resources cost, the unpriced ones counted apart: "unpriced"
+// alone when none has a price, never $0.00 for what could not be priced.
+func costLine(count, unpriced int, hourlyUSD, monthlyUSD float64) string {
+	if count > 0 && unpriced == count {
+		return "unpriced (see each resource's reason)"
+	}
+	line := fmt.Sprintf("$%.4f/h, $%.2f/month", hourlyUSD, monthlyUSD)
+	if unpriced > 0 {
+		line += fmt.Sprintf(" + %d unpriced", unpriced)
+	}
+	return line
 }
 
 func costOf(r scanResource) float64 {

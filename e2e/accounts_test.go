@@ -74,3 +74,55 @@ func TestOrganizationCostDoneWhen(t *testing.T) {
 		t.Errorf("/cost lacks the sum %q:\n%s", want, cost)
 	}
 }
+
+// TestScanJSONNamesEachResourcesAccount scans two member accounts of an organization:
+// each resource carries the ID and the name of the account it is in.
+func TestScanJSONNamesEachResourcesAccount(t *testing.T) {
+	moto := awstest.StartMoto(t)
+	moto.Reset(t)
+	ctx := awstest.Context(t)
+	members := moto.CreateOrganization(t, ctx, "dev", "prod")
+	resolver := &costaws.AccountResolver{Base: moto.Config("us-east-1"), Organization: true, RoleName: "CostbotReadOnly"}
+	accounts, err := resolver.Resolve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	instances := map[string]string{} // instance ID -> the account it was started in
+	for _, a := range accounts {
+		if a.ID != members["dev"] && a.ID != members["prod"] {
+			continue
+		}
+		out, err := ec2.NewFromConfig(a.Config).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: awssdk.String("ami-12c6146b"),
+			InstanceType: ec2types.InstanceTypeT3Micro, MinCount: awssdk.Int32(1), MaxCount: awssdk.Int32(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		instances[*out.Instances[0].InstanceId] = a.ID
+	}
+	pricingAPI := awstest.NewPricingServer(t, awstest.DefaultPricingCatalogue())
+	doc := scanJSON(t, cleanEnv(
+		"DB_PATH="+filepath.Join(t.TempDir(), "cost.db"),
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1",
+		"AWS_ENDPOINT_URL="+moto.URL, "AWS_ENDPOINT_URL_PRICING="+pricingAPI.URL, "AWS_MAX_ATTEMPTS=1",
+		"AWS_ACCOUNTS=organization", "COST_SERVICES=ec2", "COST_REGIONS=us-east-1",
+	))
+	names := map[string]string{members["dev"]: "dev", members["prod"]: "prod"}
+	seen := map[string]bool{}
+	for _, r := range doc.Resources {
+		if r.Account == "" {
+			t.Errorf("%s %s carries no account", r.Service, r.ID)
+		}
+		if want, ok := names[r.Account]; ok && r.AccountName != want {
+			t.Errorf("%s %s in %s is named %q, want %q", r.Service, r.ID, r.Account, r.AccountName, want)
+		}
+		if want, ok := instances[r.ID]; ok {
+			seen[r.ID] = true
+			if r.Account != want {
+				t.Errorf("instance %s carries account %q, want %q", r.ID, r.Account, want)
+			}
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("scan lists %d of the two accounts' instances: %+v", len(seen), doc.Resources)
+	}
+}

@@ -116,6 +116,8 @@ func seedScanAccount(t *testing.T) *seededAccount {
 }
 
 type scannedResource struct {
+	Account     string             `json:"account"`
+	AccountName string             `json:"account_name"`
 	Service     string             `json:"service"`
 	Region      string             `json:"region"`
 	ID          string             `json:"id"`
@@ -172,6 +174,9 @@ func TestScanEndToEnd(t *testing.T) {
 	count := map[string]int{}
 	for _, r := range doc.Resources {
 		count[r.Service+"/"+r.ID]++
+		if r.Account != "123456789012" {
+			t.Errorf("%s %s carries account %q, want 123456789012", r.Service, r.ID, r.Account)
+		}
 	}
 	for key, n := range count {
 		if n != 1 {
