@@ -24,15 +24,15 @@ import (
 	"costbot/models"
 )
 
-// wireLightsail builds the Lightsail guard and the daily report and schedules both on
-// sched: the guard every LIGHTSAIL_CHECK_INTERVAL (and once at start), the report at
-// REPORT_TIME in REPORT_TZ. Give both to the bot (Deps.Lightsail, Deps.Reporter), then
-// point them at it with SetNotifier before sched.Start. clock nil is the real clock.
+// wireLightsail builds the Lightsail guard and the daily report, both pushing to n, and
+// schedules both on sched: the guard every LIGHTSAIL_CHECK_INTERVAL (and once at start),
+// the report at REPORT_TIME in REPORT_TZ. flusher delivers the outbox before the guard
+// stops costbot's own host. clock nil is the real clock.
 func wireLightsail(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, resolver *costaws.AccountResolver,
-	sched *jobs.Scheduler, clock clockwork.Clock, log *slog.Logger) (*jobs.Guard, *jobs.Reporter, error) {
-	guard := newGuard(cfg, store, awsCfg, nil, clock, resolver)
+	n jobs.Notifier, flusher jobs.OutboxFlusher, sched *jobs.Scheduler, clock clockwork.Clock, log *slog.Logger) (*jobs.Guard, *jobs.Reporter, error) {
+	guard := newGuard(cfg, store, awsCfg, n, flusher, clock, resolver)
 	guard.SetLogger(log)
-	reporter := jobs.NewReporter(cfg, store, nil, clock)
+	reporter := jobs.NewReporter(cfg, store, n, clock)
 	reporter.SetLogger(log)
 	if err := guard.Schedule(sched); err != nil {
 		return nil, nil, err
@@ -116,7 +116,9 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 		DryRun: cfg.LightsailDryRun, Instances: []lightsailInstanceRow{}, Errors: []lightsailRegionError{}}
 	failed := false
 	if !enforce {
-		traffic, regionErrs := newGuard(cfg, nil, awsCfg, nil, clock, newResolver(cfg, awsCfg)).Measure(ctx)
+		// Measuring records nothing and pushes nothing: the notifier only stands ready.
+		n := &printingNotifier{lang: cfg.Lang}
+		traffic, regionErrs := newGuard(cfg, nil, awsCfg, n, nil, clock, newResolver(cfg, awsCfg)).Measure(ctx)
 		for _, t := range traffic {
 			doc.Instances = append(doc.Instances, toInstanceRow(t))
 			failed = failed || t.Error != ""
@@ -134,16 +136,18 @@ func runLightsail(ctx context.Context, cfg *config.Config, awsCfg awssdk.Config,
 		defer store.Close()
 		n := &printingNotifier{lang: cfg.Lang}
 		if cfg.RequireTelegram() == nil {
-			tg, err := bot.New(cfg, bot.Deps{Store: store})
+			queue, err := bot.NewNotifier(cfg, store, nil, nil)
 			if err != nil {
 				fmt.Fprintln(stderr, "costbot:", err)
 				return 1
 			}
-			n.next = tg
+			n.next = queue
 		} else {
 			fmt.Fprintln(stderr, "costbot: no Telegram settings: what the guard pushes is only printed here")
 		}
-		guard := newGuard(cfg, store, awsCfg, n, clock, newResolver(cfg, awsCfg))
+		// No outbox runs here: the daemon delivers what is queued, so a stop of the host
+		// costbot runs on fails rather than go unannounced.
+		guard := newGuard(cfg, store, awsCfg, n, nil, clock, newResolver(cfg, awsCfg))
 		counts, checkErr := guard.Check(ctx)
 		doc.Enforced = &lightsailEnforcement{Counts: counts, Pushes: n.printed()}
 		if checkErr != nil {
@@ -230,7 +234,7 @@ func printLightsail(w io.Writer, doc lightsailDocument) {
 }
 
 // printingNotifier keeps every push as plain text for the terminal and hands it on to
-// the bot's outbox when there is one.
+// the outbox (next) when there are Telegram settings.
 type printingNotifier struct {
 	lang string
 	next jobs.Notifier

@@ -48,7 +48,8 @@ func printReport(ctx context.Context, cfg *config.Config, clock clockwork.Clock,
 		return 1
 	}
 	defer store.Close()
-	ev, err := jobs.NewReporter(cfg, store, nil, clock).Report(ctx)
+	// Report builds the event without sending it; the notifier is there for Send alone.
+	ev, err := jobs.NewReporter(cfg, store, &printingNotifier{lang: lang}, clock).Report(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "costbot:", err)
 		return 1

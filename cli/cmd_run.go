@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	tgbot "github.com/go-telegram/bot"
 	"github.com/prometheus/client_golang/prometheus"
 
 	costaws "costbot/aws"
@@ -21,11 +23,12 @@ import (
 	"costbot/jobs"
 	"costbot/leader"
 	"costbot/models"
+	"costbot/pricing"
 	"costbot/web"
 )
 
-// cmdRun is the daemon: config, store, AWS, pricing, jobs, bot; then it waits for
-// SIGINT/SIGTERM and shuts down in reverse order.
+// cmdRun is the daemon: config, store, outbox and notifier, AWS, pricing, jobs, bot and
+// web; then it waits for SIGINT/SIGTERM and shuts down in reverse order.
 func cmdRun(_ []string, _, stderr io.Writer) int {
 	cfg, code := loadConfig(stderr)
 	if cfg == nil {
@@ -124,8 +127,14 @@ type wiredDaemon struct {
 // wireDaemon builds the daemon without starting anything: no job runs, nothing is sent
 // and Telegram is not called until lead. replica is nil for the one daemon on SQLite;
 // for a replica it tells /status who leads and fences AWS calls and pushes by the lease.
+// Each part is built before what uses it, in this order: the outbox and the notifier,
+// the AWS configuration and the pricer, the jobs, then the bot and the dashboard.
 func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, replica *replicaWiring, log *slog.Logger) (*wiredDaemon, error) {
 	started := time.Now()
+	out, err := wireOutbox(cfg, store, replica, log)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := costaws.LoadConfig(ctx)
 	if err != nil {
 		return nil, err
@@ -134,58 +143,100 @@ func wireDaemon(ctx context.Context, cfg *config.Config, store *models.Store, re
 		replica.fenceAWS(&awsCfg)
 	}
 	pricer := newPricer(cfg, store, awsCfg)
-	resolver := newResolver(cfg, awsCfg)
-	scanner := newScanner(cfg, resolver)
+	js, err := wireJobs(cfg, store, awsCfg, pricer, out, log)
+	if err != nil {
+		return nil, err
+	}
+	d := &wiredDaemon{cfg: cfg, log: log, sched: js.sched, deliverer: out.deliverer}
+	if err := d.wireFaces(store, js, out, replica, started); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
 
-	sched, err := jobs.NewScheduler(store, nil, log)
-	if err != nil {
-		return nil, err
-	}
-	collector := jobs.NewCollector(store, scanner, pricer, nil, jobs.CollectorOptionsFrom(cfg, log))
-	guard, reporter, err := wireLightsail(cfg, store, awsCfg, resolver, sched, nil, log)
-	if err != nil {
-		return nil, err
-	}
+// outbox is how a push leaves costbot: the notifier renders an event for each chat and
+// queues it in the store, and the deliverer sends what is queued through api.
+type outbox struct {
+	api       *tgbot.Bot
+	deliverer *jobs.Deliverer
+	notifier  *bot.Notifier
+}
 
-	dash, err := web.New(web.Options{Config: cfg, Store: store, Schedule: sched, Version: buildVersion(), StartedAt: started, Logger: log})
+// wireOutbox builds the outbox. A replica's sender sends only while it leads.
+func wireOutbox(cfg *config.Config, store *models.Store, replica *replicaWiring, log *slog.Logger) (*outbox, error) {
+	api, err := bot.NewAPI(cfg)
 	if err != nil {
 		return nil, err
 	}
-	reg := bot.NewMetricsRegistry()
-	deps := bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: log, Metrics: reg,
-		Collector: collector, Lightsail: guard, Reporter: reporter, Schedule: sched, Web: dash}
-	if replica != nil {
-		deps.Leader = replica
-	}
-	tg, err := bot.New(cfg, deps)
-	if err != nil {
-		return nil, err
-	}
-	dash.SetMembers(tg)
-	// Jobs raise events; the bot renders them per chat and queues them in the outbox.
-	collector.SetNotifier(tg)
-	guard.SetNotifier(tg)
-	reporter.SetNotifier(tg)
-	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
-		return nil, err
-	}
-	if biller := newBiller(cfg, store, awsCfg, log); biller != nil {
-		biller.SetNotifier(tg)
-		if err := biller.Schedule(sched, cfg.CostExplorerInterval); err != nil {
-			return nil, err
-		}
-	}
-	var sender jobs.Sender = bot.NewSender(tg.API(), cfg.TelegramToken)
+	var sender jobs.Sender = bot.NewSender(api, cfg.TelegramToken)
 	if replica != nil {
 		sender = replica.fenceSender(sender)
 	}
 	deliverer := jobs.NewDeliverer(store, sender, jobs.DelivererOptions{Logger: log})
-	tg.OnQueued = deliverer.Notify
-	guard.SetFlusher(deliverer) // the stop of costbot's own host is delivered before it lands
-	if err := sched.Every("outbox", time.Minute, false, deliverer.Job); err != nil {
+	// A queued push wakes the deliverer at once rather than at its next tick.
+	notifier, err := bot.NewNotifier(cfg, store, deliverer.Notify, log)
+	if err != nil {
 		return nil, err
 	}
-	return &wiredDaemon{cfg: cfg, log: log, sched: sched, deliverer: deliverer, tg: tg, dash: dash, reg: reg}, nil
+	return &outbox{api: api, deliverer: deliverer, notifier: notifier}, nil
+}
+
+// daemonJobs are the scheduled jobs the bot also answers from.
+type daemonJobs struct {
+	sched     *jobs.Scheduler
+	collector *jobs.Collector
+	guard     *jobs.Guard
+	reporter  *jobs.Reporter
+}
+
+// wireJobs builds every job, pushing through the outbox, and schedules them: the
+// Lightsail guard and the daily report, the collection, the bill, the outbox's delivery.
+func wireJobs(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, pricer *pricing.Pricer, out *outbox, log *slog.Logger) (*daemonJobs, error) {
+	sched, err := jobs.NewScheduler(store, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	resolver := newResolver(cfg, awsCfg)
+	collector := jobs.NewCollector(store, newScanner(cfg, resolver), pricer, out.notifier, jobs.CollectorOptionsFrom(cfg, log))
+	// The guard delivers the outbox before it stops costbot's own host.
+	guard, reporter, err := wireLightsail(cfg, store, awsCfg, resolver, out.notifier, out.deliverer, sched, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := collector.Schedule(sched, cfg.CollectInterval); err != nil {
+		return nil, err
+	}
+	if biller := newBiller(cfg, store, awsCfg, out.notifier, log); biller != nil {
+		if err := biller.Schedule(sched, cfg.CostExplorerInterval); err != nil {
+			return nil, err
+		}
+	}
+	if err := sched.Every("outbox", time.Minute, false, out.deliverer.Job); err != nil {
+		return nil, err
+	}
+	return &daemonJobs{sched: sched, collector: collector, guard: guard, reporter: reporter}, nil
+}
+
+// wireFaces builds the dashboard and the Telegram bot over the jobs. The dashboard asks
+// Telegram through the outbox's client whether a Mini App user is in an allowed group.
+func (d *wiredDaemon) wireFaces(store *models.Store, js *daemonJobs, out *outbox, replica *replicaWiring, started time.Time) error {
+	dash, err := web.New(web.Options{Config: d.cfg, Store: store, Schedule: js.sched, Version: buildVersion(), StartedAt: started,
+		Logger: d.log, Members: bot.NewMembers(d.cfg, out.api)})
+	if err != nil {
+		return err
+	}
+	reg := bot.NewMetricsRegistry()
+	deps := bot.Deps{Store: store, Version: buildVersion(), StartedAt: started, Logger: d.log, Metrics: reg,
+		Collector: js.collector, Lightsail: js.guard, Reporter: js.reporter, Schedule: js.sched, Web: dash}
+	if replica != nil {
+		deps.Leader = replica
+	}
+	tg, err := bot.New(d.cfg, deps)
+	if err != nil {
+		return err
+	}
+	d.tg, d.dash, d.reg = tg, dash, reg
+	return nil
 }
 
 // httpHandler serves /healthz (by health), /metrics and the dashboard.

@@ -85,13 +85,16 @@ func newLightsailWorld(t *testing.T, now time.Time) *lightsailWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.store.Close() })
-	w.guard = jobs.NewGuard(w.cfg, w.store, w.ls.Config("us-east-1"), nil, w.clock)
-	reporter := jobs.NewReporter(w.cfg, w.store, nil, w.clock)
+	notifier, err := bot.NewNotifier(w.cfg, w.store, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.guard = jobs.NewGuard(w.cfg, w.store, w.ls.Config("us-east-1"), notifier, nil, w.clock)
+	reporter := jobs.NewReporter(w.cfg, w.store, notifier, w.clock)
 	w.tg, err = bot.New(w.cfg, bot.Deps{Store: w.store, Now: w.clock.Now, Lightsail: w.guard, Reporter: reporter}, tgbot.WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.guard.SetNotifier(w.tg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.tg.Run(ctx) }()

@@ -27,9 +27,9 @@ func newScanner(cfg *config.Config, resolver *costaws.AccountResolver) *costaws.
 
 // newGuard is the Lightsail guard over every account of AWS_ACCOUNTS (each through its
 // own credentials), or over awsCfg's own account when AWS_ACCOUNTS is empty.
-func newGuard(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, n jobs.Notifier, clock clockwork.Clock,
-	resolver *costaws.AccountResolver) *jobs.Guard {
-	guard := jobs.NewGuard(cfg, store, awsCfg, n, clock)
+func newGuard(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, n jobs.Notifier, flusher jobs.OutboxFlusher,
+	clock clockwork.Clock, resolver *costaws.AccountResolver) *jobs.Guard {
+	guard := jobs.NewGuard(cfg, store, awsCfg, n, flusher, clock)
 	if !resolver.Single() {
 		guard.SetAccounts(resolver, cfg.AccountConcurrency, nil)
 	}

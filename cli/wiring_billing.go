@@ -14,9 +14,9 @@ import (
 	"costbot/models"
 )
 
-// newBiller is the billing job (what AWS billed, from Cost Explorer), or nil when
-// COST_EXPLORER_INTERVAL is off.
-func newBiller(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, log *slog.Logger) *jobs.Biller {
+// newBiller is the billing job (what AWS billed, from Cost Explorer) pushing its alerts
+// to n, or nil when COST_EXPLORER_INTERVAL is off.
+func newBiller(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, n jobs.Notifier, log *slog.Logger) *jobs.Biller {
 	if cfg.CostExplorerInterval <= 0 {
 		return nil
 	}
@@ -24,7 +24,7 @@ func newBiller(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, lo
 	// Several accounts: the management account's Cost Explorer (the base credentials)
 	// bills the whole organization; one query more splits it by linked account.
 	ce.ByAccount = !cfg.Accounts.Single()
-	return jobs.NewBiller(store, ce, nil, jobs.BillingOptions{
+	return jobs.NewBiller(store, ce, n, jobs.BillingOptions{
 		Logger: log, MaxRequestsPerDay: cfg.CostExplorerMaxRequestsDay, Estimated: cfg.CostServices,
 	})
 }
@@ -44,7 +44,8 @@ func checkCostExplorer(ctx context.Context, cfg *config.Config) (string, error) 
 		return "", err
 	}
 	defer store.Close()
-	biller := newBiller(cfg, store, awsCfg, slog.New(slog.DiscardHandler))
+	// The probe reads no bill, so it raises nothing: its notifier only prints.
+	biller := newBiller(cfg, store, awsCfg, &printingNotifier{lang: cfg.Lang}, slog.New(slog.DiscardHandler))
 	if err := biller.Probe(ctx); err != nil {
 		return "", errors.New(models.BillingProblemAdvice[costaws.ClassifyCostExplorerError(err)] + ": " + err.Error())
 	}

@@ -70,15 +70,21 @@ func TestCostCommandsEndToEnd(t *testing.T) {
 	pricer := pricing.New(store, pricing.NewAPIClient(pricingAPI.Config()), pricing.Options{Now: clock.Now})
 	opts := jobs.CollectorOptionsFrom(cfg, nil)
 	opts.Clock = clock
-	collector := jobs.NewCollector(store, scanner, pricer, nil, opts)
+	api, err := bot.NewAPI(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliverer := jobs.NewDeliverer(store, bot.NewSender(api), jobs.DelivererOptions{PerChatInterval: time.Millisecond, Tick: 20 * time.Millisecond})
+	notifier, err := bot.NewNotifier(cfg, store, deliverer.Notify, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collector := jobs.NewCollector(store, scanner, pricer, notifier, opts)
 	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: "test", StartedAt: clock.Now(), Now: clock.Now, Collector: collector},
 		tgbot.WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	collector.SetNotifier(tg)
-	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{PerChatInterval: time.Millisecond, Tick: 20 * time.Millisecond})
-	tg.OnQueued = deliverer.Notify
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { tg.Run(runCtx); done <- struct{}{} }()
