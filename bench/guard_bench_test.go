@@ -11,6 +11,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/jonboulle/clockwork"
 
+	"costbot/bot"
 	"costbot/config"
 	"costbot/internal/awstest"
 	"costbot/jobs"
@@ -83,5 +84,9 @@ func newBenchGuard(b *testing.B, env map[string]string, awsCfg awssdk.Config, cl
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	return jobs.NewGuard(cfg, store, awsCfg, nil, clock)
+	notifier, err := bot.NewNotifier(cfg, store, nil, nil) // no chats: nothing is queued
+	if err != nil {
+		b.Fatal(err)
+	}
+	return jobs.NewGuard(cfg, store, awsCfg, notifier, nil, clock)
 }

@@ -302,7 +302,7 @@ func TestPushesReachOnlyChatsThatSeeTheAccount(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := h.bot.Notify(ctx, tc.ev); err != nil {
+			if err := h.notifier(nil).Notify(ctx, tc.ev); err != nil {
 				t.Fatal(err)
 			}
 			after, err := h.store.DueMessages(ctx, h.clock.Now().Add(1<<40), 1000)

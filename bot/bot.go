@@ -96,10 +96,6 @@ type Bot struct {
 	work       context.Context
 	cancelWork context.CancelFunc
 
-	// OnQueued, when set before Run, is called after Notify queued messages, so the
-	// outbox delivers them without waiting for its next tick.
-	OnQueued func()
-
 	handledMu  sync.Mutex
 	maxHandled int64 // highest update ID handled, confirmed to Telegram at shutdown
 }

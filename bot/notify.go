@@ -2,9 +2,12 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
+	"costbot/config"
 	costmodels "costbot/models"
 )
 
@@ -27,58 +30,95 @@ func registerEvent(kind string, r eventRenderer) {
 	eventRenderers[kind] = r
 }
 
+// NotifyStore is what the notifier needs of the store: the chats that get pushes, each
+// chat's language, and the outbox.
+type NotifyStore interface {
+	SubscribedChats(ctx context.Context, configured []int64) ([]int64, error)
+	ChatLang(ctx context.Context, chatID int64) (string, error)
+	Enqueue(ctx context.Context, chatID int64, parts []string, parseMode, dedupKey string) (queued bool, err error)
+}
+
+// Notifier renders the jobs' events for each chat and queues them in the outbox; the
+// outbox delivers them.
+type Notifier struct {
+	cfg     *config.Config
+	store   NotifyStore
+	catalog *catalog
+	queued  func()
+	log     *slog.Logger
+}
+
+// NewNotifier builds the notifier over the chats of cfg and store's outbox. queued, when
+// not nil, is called after an event was queued, so the outbox delivers it without
+// waiting for its next tick. log nil is slog.Default().
+func NewNotifier(cfg *config.Config, store NotifyStore, queued func(), log *slog.Logger) (*Notifier, error) {
+	if store == nil {
+		return nil, errors.New("bot: the notifier needs a store")
+	}
+	cat, err := newCatalog()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Notifier{cfg: cfg, store: store, catalog: cat, queued: queued, log: log.With("component", "notifier")}, nil
+}
+
 // Notify queues ev for every subscribed chat (TELEGRAM_CHAT_IDS less blocked and
 // unsubscribed ones) that sees the event's account (TELEGRAM_CHAT_ACCOUNTS; an event
 // about every account goes to the chats that see every account), rendered in each
 // chat's language. Queuing is idempotent per event
 // Key and chat, so a job may raise the same event again after a failure or a restart.
 // Delivery is the outbox's job.
-func (b *Bot) Notify(ctx context.Context, ev costmodels.Event) error {
+func (n *Notifier) Notify(ctx context.Context, ev costmodels.Event) error {
 	eventRenderersMu.RLock()
 	render, ok := eventRenderers[ev.Kind]
 	eventRenderersMu.RUnlock()
 	if !ok {
 		return fmt.Errorf("bot: no renderer for event kind %q", ev.Kind)
 	}
-	chats, err := b.deps.Store.SubscribedChats(ctx, b.cfg.TelegramChatIDs)
+	chats, err := n.store.SubscribedChats(ctx, n.cfg.TelegramChatIDs)
 	if err != nil {
 		return fmt.Errorf("bot: notify %s: %w", ev.Kind, err)
 	}
 	for _, chatID := range chats {
-		if !b.chatGets(chatID, ev.Account()) {
+		if !n.chatGets(chatID, ev.Account()) {
 			continue
 		}
-		text, err := render(b.chatTranslator(ctx, chatID), ev.Data)
+		text, err := render(n.chatTranslator(ctx, chatID), ev.Data)
 		if err != nil {
 			return fmt.Errorf("bot: render %s: %w", ev.Kind, err)
 		}
-		if _, err := b.deps.Store.Enqueue(ctx, chatID, splitHTML(text, maxMessageLen), "HTML", ev.Kind+"/"+ev.Key); err != nil {
+		if _, err := n.store.Enqueue(ctx, chatID, splitHTML(text, maxMessageLen), "HTML", ev.Kind+"/"+ev.Key); err != nil {
 			return fmt.Errorf("bot: queue %s for chat %d: %w", ev.Kind, chatID, err)
 		}
 	}
-	if b.OnQueued != nil {
-		b.OnQueued()
+	if n.queued != nil {
+		n.queued()
 	}
 	return nil
 }
 
 // chatGets reports whether a chat receives an event about account ("" for every
 // account): a chat limited to some accounts gets only events about one of them.
-func (b *Bot) chatGets(chatID int64, account string) bool {
+func (n *Notifier) chatGets(chatID int64, account string) bool {
 	if account == "" {
-		return b.cfg.ChatAccounts.Of(chatID) == nil
+		return n.cfg.ChatAccounts.Of(chatID) == nil
 	}
-	return b.cfg.ChatSeesAccount(chatID, account)
+	return n.cfg.ChatSeesAccount(chatID, account)
+}
+
+// chatTranslator is the chat's language, else BOT_LANG.
+func (n *Notifier) chatTranslator(ctx context.Context, chatID int64) translator {
+	lang, err := n.store.ChatLang(ctx, chatID)
+	if err != nil {
+		n.log.Warn("could not read the chat language", "chat_id", chatID, "error", err)
+	}
+	if lang == "" {
+		lang = n.cfg.Lang
+	}
+	return n.catalog.translator(lang)
 }
 
 // Render renders an event in one language without queueing it (for `costbot report`
-// and tests).
-func (b *Bot) Render(lang string, ev costmodels.Event) (string, error) {
-	eventRenderersMu.RLock()
-	render, ok := eventRenderers[ev.Kind]
-	eventRenderersMu.RUnlock()
-	if !ok {
-		return "", fmt.Errorf("bot: no renderer for event kind %q", ev.Kind)
-	}
-	return render(b.catalog.translator(lang), ev.Data)
-}

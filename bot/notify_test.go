@@ -21,6 +21,16 @@ func init() {
 	})
 }
 
+// notifier is a Notifier over the harness's settings and store; queued may be nil.
+func (h *harness) notifier(queued func()) *Notifier {
+	h.t.Helper()
+	n, err := NewNotifier(h.cfg, h.store, queued, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
 func TestNotifyQueuesOncePerChatInItsLanguage(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
@@ -28,15 +38,15 @@ func TestNotifyQueuesOncePerChatInItsLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	queued := 0
-	h.bot.OnQueued = func() { queued++ }
+	n := h.notifier(func() { queued++ })
 	ev := costmodels.Event{Kind: "test.alert", Key: "2026-11/i-1", Data: testAlert{Name: "web<1>"}}
 	for range 2 { // raised twice (a retry): still one message per chat
-		if err := h.bot.Notify(ctx, ev); err != nil {
+		if err := n.Notify(ctx, ev); err != nil {
 			t.Fatalf("Notify: %v", err)
 		}
 	}
 	if queued != 2 {
-		t.Errorf("OnQueued called %d times, want 2", queued)
+		t.Errorf("queued called %d times, want 2", queued)
 	}
 	due, err := h.store.DueMessages(ctx, h.clock.Now().Add(1<<40), 100)
 	if err != nil {
@@ -63,7 +73,7 @@ func TestNotifyQueuesOncePerChatInItsLanguage(t *testing.T) {
 	if err := h.store.SetChatBlocked(ctx, groupID, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.bot.Notify(ctx, costmodels.Event{Kind: "test.alert", Key: "other", Data: testAlert{Name: "x"}}); err != nil {
+	if err := n.Notify(ctx, costmodels.Event{Kind: "test.alert", Key: "other", Data: testAlert{Name: "x"}}); err != nil {
 		t.Fatal(err)
 	}
 	due, _ = h.store.DueMessages(ctx, h.clock.Now().Add(1<<40), 100)
@@ -73,7 +83,7 @@ func TestNotifyQueuesOncePerChatInItsLanguage(t *testing.T) {
 		}
 	}
 
-	if err := h.bot.Notify(ctx, costmodels.Event{Kind: "no.such.kind"}); err == nil {
+	if err := n.Notify(ctx, costmodels.Event{Kind: "no.such.kind"}); err == nil {
 		t.Error("an unknown event kind must be an error, not a silent nothing")
 	}
 }

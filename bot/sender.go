@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"costbot/config"
 	costmodels "costbot/models"
 )
 
@@ -23,6 +25,21 @@ import (
 type Sender struct {
 	b       *tgbot.Bot
 	secrets []string
+}
+
+// NewAPI is a Bot API client that never polls: the outbox sends through it (NewSender)
+// and the dashboard asks it about group members (NewMembers), so both are built before
+// the bot that polls. It makes no network call.
+func NewAPI(cfg *config.Config) (*tgbot.Bot, error) {
+	if err := cfg.RequireTelegram(); err != nil {
+		return nil, err
+	}
+	api, err := tgbot.New(cfg.TelegramToken, tgbot.WithServerURL(cfg.TelegramAPIURL), tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(pollTimeout, &http.Client{Timeout: pollTimeout + 15*time.Second}))
+	if err != nil {
+		return nil, redactErr(fmt.Errorf("bot: %w", err), cfg.TelegramToken)
+	}
+	return api, nil
 }
 
 // NewSender wraps b; secrets (the token) are removed from every error on top of

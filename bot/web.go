@@ -9,6 +9,8 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"costbot/config"
 )
 
 // WebAccess hands out dashboard sign-in links and revokes them (web.Server).
@@ -68,27 +70,37 @@ func (b *Bot) setMenuButton(ctx context.Context) error {
 	return err
 }
 
+// Members answers the dashboard's question about a Mini App user (web.MemberChecker)
+// by asking Telegram about the allowed groups.
+type Members struct {
+	cfg *config.Config
+	api *tgbot.Bot
+}
+
+// NewMembers asks through api (NewAPI) about the groups of cfg.
+func NewMembers(cfg *config.Config, api *tgbot.Bot) *Members { return &Members{cfg: cfg, api: api} }
+
 // InAllowedChat reports whether a user may see the dashboard: their private chat is
 // allowed, or Telegram says they are a member of an allowed group.
-func (b *Bot) InAllowedChat(ctx context.Context, userID int64) (bool, error) {
-	if b.cfg.IsAllowedChat(userID) {
+func (m *Members) InAllowedChat(ctx context.Context, userID int64) (bool, error) {
+	if m.cfg.IsAllowedChat(userID) {
 		return true, nil
 	}
 	var lastErr error
-	for _, chatID := range b.cfg.TelegramChatIDs {
+	for _, chatID := range m.cfg.TelegramChatIDs {
 		if chatID > 0 {
 			continue // a private chat is its user's only
 		}
-		m, err := b.api.GetChatMember(ctx, &tgbot.GetChatMemberParams{ChatID: chatID, UserID: userID})
+		member, err := m.api.GetChatMember(ctx, &tgbot.GetChatMemberParams{ChatID: chatID, UserID: userID})
 		if err != nil {
-			lastErr = redactErr(fmt.Errorf("get chat member %d of %d: %w", userID, chatID, err), b.cfg.TelegramToken)
+			lastErr = redactErr(fmt.Errorf("get chat member %d of %d: %w", userID, chatID, err), m.cfg.TelegramToken)
 			continue
 		}
-		switch m.Type {
+		switch member.Type {
 		case models.ChatMemberTypeOwner, models.ChatMemberTypeAdministrator, models.ChatMemberTypeMember:
 			return true, nil
 		case models.ChatMemberTypeRestricted:
-			if m.Restricted != nil && m.Restricted.IsMember {
+			if member.Restricted != nil && member.Restricted.IsMember {
 				return true, nil
 			}
 		}

@@ -24,7 +24,12 @@ import (
 func withDashboard(t *testing.T, h *harness, extra map[string]string) (testURL, configured string) {
 	t.Helper()
 	h.cfg = testConfig(t, h.srv, extra)
-	dash, err := web.New(web.Options{Config: h.cfg, Store: h.store, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	api, err := NewAPI(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash, err := web.New(web.Options{Config: h.cfg, Store: h.store, Now: h.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Members: NewMembers(h.cfg, api)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +37,6 @@ func withDashboard(t *testing.T, h *harness, extra map[string]string) (testURL, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash.SetMembers(h.bot)
 	ts := httptest.NewServer(dash)
 	t.Cleanup(ts.Close)
 	return ts.URL, h.cfg.DashboardURL()
@@ -126,6 +130,11 @@ func TestInAllowedChat(t *testing.T) {
 		}
 		return true, http.StatusOK, fmt.Sprintf(`{"ok":true,"result":{"status":%q,"user":{"id":%s,"is_bot":false,"first_name":"x"}}}`, status, c.Params["user_id"])
 	})
+	api, err := NewAPI(h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := NewMembers(h.cfg, api)
 	for _, tc := range []struct {
 		name   string
 		userID int64
@@ -135,7 +144,7 @@ func TestInAllowedChat(t *testing.T) {
 		{"a member of an allowed group", memberID, true},
 		{"a stranger", strangerID, false},
 	} {
-		got, err := h.bot.InAllowedChat(context.Background(), tc.userID)
+		got, err := members.InAllowedChat(context.Background(), tc.userID)
 		if err != nil || got != tc.want {
 			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
 		}

@@ -51,8 +51,9 @@ type Biller struct {
 }
 
 // NewBiller builds the billing job around ce, whose every request it pays for from the
-// day's budget. notifier may be nil and set later.
+// day's budget; its alerts go to notifier, which is required.
 func NewBiller(store *models.Store, ce *aws.CostExplorer, notifier Notifier, opt BillingOptions) *Biller {
+	mustNotifier("NewBiller", notifier)
 	if opt.Clock == nil {
 		opt.Clock = clockwork.NewRealClock()
 	}
@@ -68,13 +69,6 @@ func NewBiller(store *models.Store, ce *aws.CostExplorer, notifier Notifier, opt
 	b := &Biller{store: store, ce: ce, clock: opt.Clock, log: opt.Logger, opt: opt, notifier: notifier}
 	ce.Spend = b.spend
 	return b
-}
-
-// SetNotifier sets where the billing alerts go.
-func (b *Biller) SetNotifier(n Notifier) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.notifier = n
 }
 
 // Schedule adds the job to s every interval, and at start-up when the last read is
@@ -181,10 +175,7 @@ func (b *Biller) Run(ctx context.Context) (counts string, err error) {
 	if err := b.recordStatus(ctx, runErr, now); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
-	b.mu.Lock()
-	n := b.notifier
-	b.mu.Unlock()
-	raised, nerr := raiseCostEvents(ctx, b.store, n, b.clock, b.opt.MaxNotifyAttempts, b.log)
+	raised, nerr := raiseCostEvents(ctx, b.store, b.notifier, b.clock, b.opt.MaxNotifyAttempts, b.log)
 	counts = fmt.Sprintf("requests=%d lines=%d queued=%d raised=%d", requests, lines, queued, raised)
 	return counts, errors.Join(billingError(runErr), nerr)
 }

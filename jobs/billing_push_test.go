@@ -40,7 +40,7 @@ func TestReportCarriesWhatAWSBilled(t *testing.T) {
 	}
 	storeBilled(t, store, feb1, feb1.AddDate(0, 0, 19), 1.5)
 
-	ev, err := NewReporter(cfg, store, nil, clockwork.NewFakeClockAt(now)).Report(context.Background())
+	ev, err := NewReporter(cfg, store, &fakeNotifier{}, clockwork.NewFakeClockAt(now)).Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestReportCarriesWhatAWSBilled(t *testing.T) {
 	near(t, "forecast", d.ForecastUSD, 33.60-22.80+31.16)
 
 	cfg.CostExplorerInterval = 0
-	ev, err = NewReporter(cfg, store, nil, clockwork.NewFakeClockAt(now)).Report(context.Background())
+	ev, err = NewReporter(cfg, store, &fakeNotifier{}, clockwork.NewFakeClockAt(now)).Report(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,10 +32,18 @@ type Pricer interface {
 	PriceScan(ctx context.Context, rs []models.Resource, mtd *pricing.MonthToDate) ([]models.PricedResource, *pricing.MonthToDate, error)
 }
 
-// Notifier pushes an event to every subscribed chat: (*bot.Bot).Notify. Raising the same
-// Key again must be harmless (the bot queues it once per chat).
+// Notifier pushes an event to every subscribed chat: (*bot.Notifier).Notify. Raising the
+// same Key again must be harmless (it is queued once per chat).
 type Notifier interface {
 	Notify(ctx context.Context, ev models.Event) error
+}
+
+// mustNotifier panics when a job is built without a notifier: a push with nowhere to go
+// is a wiring mistake, never something to drop quietly.
+func mustNotifier(constructor string, n Notifier) {
+	if n == nil {
+		panic("jobs: " + constructor + " needs a notifier")
+	}
 }
 
 // CollectorOptions tune a Collector; zero values take the defaults.
@@ -103,10 +111,10 @@ type collectFlight struct {
 	err  error
 }
 
-// NewCollector builds the collect job. notifier may be nil and set later with
-// SetNotifier (the bot, which needs the collector for /collect, may be built after it);
-// until then alerts wait in the store.
+// NewCollector builds the collect job; its alerts and bills go to notifier, which is
+// required (an event the notifier refuses waits in the store for the next run).
 func NewCollector(store *models.Store, scanner Scanner, pricer Pricer, notifier Notifier, opt CollectorOptions) *Collector {
+	mustNotifier("NewCollector", notifier)
 	if opt.Clock == nil {
 		opt.Clock = clockwork.NewRealClock()
 	}
@@ -121,19 +129,6 @@ func NewCollector(store *models.Store, scanner Scanner, pricer Pricer, notifier 
 	}
 	return &Collector{store: store, scanner: scanner, pricer: pricer, clock: opt.Clock, log: opt.Logger,
 		opt: opt, busy: make(chan struct{}, 1), notifier: notifier}
-}
-
-// SetNotifier sets where alerts and closed bills are pushed.
-func (c *Collector) SetNotifier(n Notifier) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.notifier = n
-}
-
-func (c *Collector) currentNotifier() Notifier {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.notifier
 }
 
 // Schedule adds the collect job to s: every interval, and at start-up too unless the
@@ -489,7 +484,7 @@ func (c *Collector) monthToDate(ctx context.Context, hour time.Time) (*pricing.M
 
 // raisePending hands every queued event to the notifier (see raiseCostEvents).
 func (c *Collector) raisePending(ctx context.Context) (int, error) {
-	return raiseCostEvents(ctx, c.store, c.currentNotifier(), c.clock, c.opt.MaxNotifyAttempts, c.log)
+	return raiseCostEvents(ctx, c.store, c.notifier, c.clock, c.opt.MaxNotifyAttempts, c.log)
 }
 
 // hourWrite turns a priced scan into the rows of the hour.

@@ -16,9 +16,6 @@ import (
 // stays queued for the next run of either job, until maxAttempts. Two jobs raising the
 // same event at once is harmless: the notifier queues a Key once per chat.
 func raiseCostEvents(ctx context.Context, store *models.Store, n Notifier, clock clockwork.Clock, maxAttempts int, log *slog.Logger) (int, error) {
-	if n == nil {
-		return 0, nil
-	}
 	pending, err := store.PendingCostEvents(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("events: %w", err)

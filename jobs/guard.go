@@ -128,34 +128,23 @@ type Guard struct {
 	multi guardAccounts // more than one account (guard_accounts.go)
 }
 
-// NewGuard builds the guard over the SDK's Lightsail client. notifier may be nil and set
-// later with SetNotifier (pushes wait in the store until then); clock nil is the real
-// clock; store nil only measures.
-func NewGuard(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, notifier Notifier, clock clockwork.Clock) *Guard {
-	return NewGuardWithOps(cfg, store, sdkLightsail{base: awsCfg}, notifier, clock)
+// NewGuard builds the guard over the SDK's Lightsail client. Its pushes go to notifier
+// (required; a push it refuses waits in the store); flusher delivers the outbox before
+// the guard stops costbot's own host, and is nil where no outbox runs (that stop then
+// fails rather than go unannounced). clock nil is the real clock; store nil only
+// measures.
+func NewGuard(cfg *config.Config, store *models.Store, awsCfg awssdk.Config, notifier Notifier, flusher OutboxFlusher, clock clockwork.Clock) *Guard {
+	return NewGuardWithOps(cfg, store, sdkLightsail{base: awsCfg}, notifier, flusher, clock)
 }
 
 // NewGuardWithOps is NewGuard over any LightsailOps.
-func NewGuardWithOps(cfg *config.Config, store *models.Store, ops LightsailOps, notifier Notifier, clock clockwork.Clock) *Guard {
+func NewGuardWithOps(cfg *config.Config, store *models.Store, ops LightsailOps, notifier Notifier, flusher OutboxFlusher, clock clockwork.Clock) *Guard {
+	mustNotifier("NewGuard", notifier)
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	return &Guard{cfg: cfg, store: store, ops: ops, clock: clock, notifier: notifier, log: slog.Default(),
+	return &Guard{cfg: cfg, store: store, ops: ops, clock: clock, notifier: notifier, flusher: flusher, log: slog.Default(),
 		heartbeat: &http.Client{Timeout: heartbeatTimeout}, self: &selfHost{}}
-}
-
-// SetNotifier sets where the guard's pushes go.
-func (g *Guard) SetNotifier(n Notifier) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.notifier = n
-}
-
-// SetFlusher sets what delivers the outbox before the guard stops costbot's own host.
-func (g *Guard) SetFlusher(f OutboxFlusher) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.flusher = f
 }
 
 // SetLogger sets the guard's logger.
@@ -176,21 +165,20 @@ func (g *Guard) logger() *slog.Logger {
 	return g.log
 }
 
-func (g *Guard) currentNotifier() Notifier {
+// notifierOf is where the guard's pushes go: an account's guard pushes through the
+// guard that made it.
+func (g *Guard) notifierOf() Notifier {
 	if g.multi.parent != nil {
-		return g.multi.parent.currentNotifier()
+		return g.multi.parent.notifierOf()
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	return g.notifier
 }
 
-func (g *Guard) currentFlusher() OutboxFlusher {
+// flusherOf is what delivers the outbox, the parent's for an account's guard.
+func (g *Guard) flusherOf() OutboxFlusher {
 	if g.multi.parent != nil {
-		return g.multi.parent.currentFlusher()
+		return g.multi.parent.flusherOf()
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	return g.flusher
 }
 

@@ -40,7 +40,7 @@ func TestGuardStopsTheInstanceInTheRightAccount(t *testing.T) {
 
 	store := openStore(t)
 	events := &eventLog{}
-	guard := NewGuard(guardConfig(t, map[string]string{"LIGHTSAIL_REGIONS": east}), store, m.Config(east), events, clock)
+	guard := NewGuard(guardConfig(t, map[string]string{"LIGHTSAIL_REGIONS": east}), store, m.Config(east), events, nil, clock)
 	// Each account's Lightsail, reached with that account's assumed credentials.
 	guard.SetAccounts(resolver, 2, func(a aws.Account) LightsailOps {
 		cfg := a.Config.Copy()
@@ -134,7 +134,7 @@ func TestGuardRecordsAnAccountItCannotReach(t *testing.T) {
 	if err := store.SaveAccounts(ctx, []models.Account{{ID: good}, {ID: refused}}); err != nil {
 		t.Fatal(err)
 	}
-	guard := NewGuard(guardConfig(t, map[string]string{"LIGHTSAIL_REGIONS": east}), store, m.Config(east), &eventLog{}, clock)
+	guard := NewGuard(guardConfig(t, map[string]string{"LIGHTSAIL_REGIONS": east}), store, m.Config(east), &eventLog{}, nil, clock)
 	guard.SetAccounts(resolver, 2, func(a aws.Account) LightsailOps {
 		cfg := a.Config.Copy()
 		cfg.BaseEndpoint = &lightsail.URL

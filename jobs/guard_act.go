@@ -278,11 +278,10 @@ func attachEvent(a *models.LightsailAction, kind, key string, data any) error {
 	return nil
 }
 
-// notify hands a stored action's push to the notifier and records the attempt. Without
-// a notifier the push waits in the store.
+// notify hands a stored action's push to the notifier and records the attempt.
 func (g *Guard) notify(ctx context.Context, a *models.LightsailAction) error {
-	n := g.currentNotifier()
-	if n == nil || a.EventKind == "" {
+	n := g.notifierOf()
+	if a.EventKind == "" {
 		return nil
 	}
 	ev, err := models.DecodeLightsailEvent(a.EventKind, a.EventKey, a.EventData)
@@ -312,9 +311,6 @@ func (g *Guard) notify(ctx context.Context, a *models.LightsailAction) error {
 
 // raisePending hands the notifier every push it has not taken yet, oldest first.
 func (g *Guard) raisePending(ctx context.Context) error {
-	if g.currentNotifier() == nil {
-		return nil
-	}
 	pending, err := g.store.PendingLightsailNotices(ctx)
 	if err != nil {
 		return err

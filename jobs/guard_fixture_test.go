@@ -91,7 +91,7 @@ func newGuardFixture(t *testing.T, start time.Time, env map[string]string) *guar
 		events: &eventLog{},
 	}
 	f.ls.SetClock(f.clock.Now)
-	f.guard = NewGuard(f.cfg, f.store, f.ls.Config(east), f.events, f.clock)
+	f.guard = NewGuard(f.cfg, f.store, f.ls.Config(east), f.events, nil, f.clock)
 	return f
 }
 

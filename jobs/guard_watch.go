@@ -228,7 +228,7 @@ func (g *Guard) flushBeforeSelfStop(ctx context.Context, a *models.LightsailActi
 	if err := g.notify(ctx, a); err != nil {
 		return err
 	}
-	f := g.currentFlusher()
+	f := g.flusherOf()
 	if f == nil {
 		return errors.New("no outbox to deliver")
 	}

@@ -279,9 +279,9 @@ func TestSelfHostIsDetectedAndToldBeforeItsStop(t *testing.T) {
 			hostID = aws.SupportCodeInstanceID(in.SupportCode)
 		}
 	}
-	f.guard.SetMetadataEndpoint(awstest.StartInstanceMetadata(t, hostID).URL)
 	flush := &recordingFlusher{f: f}
-	f.guard.SetFlusher(flush)
+	f.guard = NewGuard(f.cfg, f.store, f.ls.Config(east), f.events, flush, f.clock)
+	f.guard.SetMetadataEndpoint(awstest.StartInstanceMetadata(t, hostID).URL)
 	f.check()
 
 	if !f.latest(east, "host").SelfHost || f.latest(east, "other").SelfHost {
@@ -350,7 +350,7 @@ func TestAFailedStopOfTheSelfHostIsPushedAndTriedAgain(t *testing.T) {
 	f := newGuardFixture(t, start, map[string]string{"LIGHTSAIL_SELF": "host"})
 	growth(f, east, "host", start, 96, 96, 96)
 	flush := &recordingFlusher{f: f}
-	f.guard.SetFlusher(flush)
+	f.guard = NewGuard(f.cfg, f.store, f.ls.Config(east), f.events, flush, f.clock)
 	f.ls.InjectFault(awstest.LightsailFault{Op: "StopInstance", Times: 1, Code: "InternalFailure"})
 	if _, err := f.guard.Check(context.Background()); err == nil {
 		t.Fatal("the failed stop must fail the check")

@@ -39,7 +39,7 @@ func TestScanOverageIsTheGuards(t *testing.T) {
 	scanner := &collectorScanner{collector: aws.NewLightsailCollector(f.clock.Now), cfg: f.ls.Config(east), now: f.clock.Now}
 	prices := awstest.NewPricingServer(t, awstest.DefaultPricingCatalogue())
 	pricer := pricing.New(f.store, pricing.NewAPIClient(prices.Config()), pricing.Options{Now: f.clock.Now})
-	c := NewCollector(f.store, scanner, pricer, nil, CollectorOptions{Clock: f.clock})
+	c := NewCollector(f.store, scanner, pricer, &fakeNotifier{}, CollectorOptions{Clock: f.clock})
 	if _, err := c.Collect(context.Background()); err != nil {
 		t.Fatal(err)
 	}

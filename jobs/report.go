@@ -36,20 +36,14 @@ type Reporter struct {
 	log      *slog.Logger
 }
 
-// NewReporter builds the report job. notifier may be nil and set later with
-// SetNotifier; clock nil is the real clock.
+// NewReporter builds the report job, which sends to notifier (required); clock nil is
+// the real clock.
 func NewReporter(cfg *config.Config, store *models.Store, notifier Notifier, clock clockwork.Clock) *Reporter {
+	mustNotifier("NewReporter", notifier)
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
 	return &Reporter{cfg: cfg, figures: figures.New(store, cfg), clock: clock, notifier: notifier, log: slog.Default()}
-}
-
-// SetNotifier sets where the scheduled report goes.
-func (r *Reporter) SetNotifier(n Notifier) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notifier = n
 }
 
 // SetLogger sets the reporter's logger.
@@ -84,12 +78,7 @@ func (r *Reporter) Send(ctx context.Context) (counts string, err error) {
 		r.logger().Warn("daily report skipped: too late for its day", "due", slot, "late", late)
 		return "sent=0 skipped=late", nil
 	}
-	r.mu.Lock()
 	n := r.notifier
-	r.mu.Unlock()
-	if n == nil {
-		return "sent=0", fmt.Errorf("report: no notifier")
-	}
 	ev, err := r.build(ctx, now, slot.Format(time.DateOnly))
 	if err != nil {
 		return "sent=0", err

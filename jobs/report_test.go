@@ -144,7 +144,7 @@ func TestReportFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ev, err := NewReporter(cfg, store, nil, clock).Report(ctx)
+	ev, err := NewReporter(cfg, store, &fakeNotifier{}, clock).Report(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

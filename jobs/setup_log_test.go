@@ -44,7 +44,7 @@ func TestMissingCredentialsAreLoggedOnce(t *testing.T) {
 		o.Client = imds.New(imds.Options{ClientEnableState: imds.ClientDisabled})
 	}))}
 	scanner := &aws.Scanner{Base: base, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Services: config.Services, Concurrency: 4}
-	collector := NewCollector(store, scanner, nil, nil, CollectorOptions{Clock: clock})
+	collector := NewCollector(store, scanner, nil, &fakeNotifier{}, CollectorOptions{Clock: clock})
 	guardLike := func(ctx context.Context) (string, error) {
 		_, err := scanner.Scan(ctx)
 		return "", err

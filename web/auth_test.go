@@ -194,7 +194,8 @@ func (f fakeMembers) InAllowedChat(_ context.Context, userID int64) (bool, error
 }
 
 func TestMiniAppSignIn(t *testing.T) {
-	d := newDash(t, map[string]string{"WEB_PUBLIC_URL": "https://costs.example.org", "HTTP_ADDR": "127.0.0.1:0"})
+	members := fakeMembers{}
+	d := newDashWith(t, map[string]string{"WEB_PUBLIC_URL": "https://costs.example.org", "HTTP_ADDR": "127.0.0.1:0"}, members)
 	d.seedMarch()
 	post := func(c *http.Client, initData string) int {
 		t.Helper()
@@ -248,7 +249,7 @@ func TestMiniAppSignIn(t *testing.T) {
 	if status := post(d.client(), goodInitData); status != http.StatusUnauthorized {
 		t.Errorf("a user in no allowed chat: %d, want 401", status)
 	}
-	d.srv.SetMembers(fakeMembers{1001: true})
+	members[1001] = true // the bot now finds them in an allowed group
 	if status := post(secureJar(), goodInitData); status != http.StatusNoContent {
 		t.Errorf("a member of an allowed group: %d, want 204", status)
 	}

@@ -53,6 +53,12 @@ type dash struct {
 
 func newDash(t *testing.T, env map[string]string) *dash {
 	t.Helper()
+	return newDashWith(t, env, nil)
+}
+
+// newDashWith is newDash whose Mini App sign-in asks members about group membership.
+func newDashWith(t *testing.T, env map[string]string, members MemberChecker) *dash {
+	t.Helper()
 	store, err := models.Open(filepath.Join(t.TempDir(), "web.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +74,7 @@ func newDash(t *testing.T, env map[string]string) *dash {
 	}
 	clock := &testClock{t: utc("2025-03-10 12:30")}
 	srv, err := New(Options{Config: cfg, Store: store, Version: "v-test", StartedAt: clock.Now().Add(-time.Hour), Now: clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Members: members})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	StartedAt time.Time
 	Now       func() time.Time // nil: time.Now
 	Logger    *slog.Logger     // nil: slog.Default()
+	// Members answers whether a Mini App user is in an allowed group (the bot's, which
+	// asks Telegram); nil: only users whose private chat is allowed get in.
+	Members MemberChecker
 }
 
 // Server serves the dashboard; mount it at "/" of the HTTP server.
@@ -79,18 +82,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		cfg: opts.Config, store: opts.Store, figures: figures.New(opts.Store, opts.Config), opts: opts, now: opts.Now,
-		log:    opts.Logger.With("component", "web"),
-		key:    loginKey(opts.Config.TelegramToken),
-		pages:  pages,
-		secure: strings.HasPrefix(opts.Config.DashboardURL(), "https://"),
+		log:     opts.Logger.With("component", "web"),
+		key:     loginKey(opts.Config.TelegramToken),
+		members: opts.Members,
+		pages:   pages,
+		secure:  strings.HasPrefix(opts.Config.DashboardURL(), "https://"),
 	}
 	s.routes()
 	return s, nil
 }
-
-// SetMembers sets who answers whether a Mini App user is in an allowed chat; without
-// it only users whose private chat is allowed get in.
-func (s *Server) SetMembers(m MemberChecker) { s.members = m }
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
