@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"costbot/config"
@@ -83,7 +84,7 @@ func (n *Notifier) Notify(ctx context.Context, ev costmodels.Event) error {
 		return fmt.Errorf("bot: notify %s: %w", ev.Kind, err)
 	}
 	for _, chatID := range chats {
-		if !n.chatGets(chatID, ev.Account()) {
+		if !n.chatGets(chatID, ev) {
 			continue
 		}
 		text, err := render(n.chatTranslator(ctx, chatID), ev.Data)
@@ -100,9 +101,15 @@ func (n *Notifier) Notify(ctx context.Context, ev costmodels.Event) error {
 	return nil
 }
 
-// chatGets reports whether a chat receives an event about account ("" for every
-// account): a chat limited to some accounts gets only events about one of them.
-func (n *Notifier) chatGets(chatID int64, account string) bool {
+// chatGets reports whether a chat receives ev: an event built for some accounts (the
+// daily report of a chat's accounts) reaches the chats limited to exactly those; an event
+// about one account, the chats that see it; an event about every account, the chats that
+// see every account.
+func (n *Notifier) chatGets(chatID int64, ev costmodels.Event) bool {
+	if aud := ev.Audience(); aud != nil {
+		return sameAccounts(n.cfg.ChatAccounts.Of(chatID), aud)
+	}
+	account := ev.Account()
 	if account == "" {
 		return n.cfg.ChatAccounts.Of(chatID) == nil
 	}
@@ -122,3 +129,11 @@ func (n *Notifier) chatTranslator(ctx context.Context, chatID int64) translator 
 }
 
 // Render renders an event in one language without queueing it (for `costbot report`
+
+// sameAccounts reports whether a chat's accounts (nil: every account) are exactly scope.
+func sameAccounts(chat []string, scope costmodels.AccountScope) bool {
+	if chat == nil {
+		return false
+	}
+	return slices.Equal(slices.Sorted(slices.Values(chat)), slices.Sorted(slices.Values(scope)))
+}

@@ -16,7 +16,7 @@ func (r *Reader) Report(ctx context.Context, scope Scope, now time.Time, date st
 	tz := r.tz()
 	d := models.DailyReport{
 		Date: date, TZ: tz.String(), GeneratedAt: now.UTC(), Month: models.MonthOf(now.UTC()),
-		StopPercent: r.cfg.LightsailStopPercent,
+		StopPercent: r.cfg.LightsailStopPercent, Scope: scope,
 	}
 	ov, err := r.Overview(ctx, scope, now)
 	if err != nil {

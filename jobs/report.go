@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,15 +80,40 @@ func (r *Reporter) Send(ctx context.Context) (counts string, err error) {
 		r.logger().Warn("daily report skipped: too late for its day", "due", slot, "late", late)
 		return "sent=0 skipped=late", nil
 	}
-	n := r.notifier
-	ev, err := r.build(ctx, now, slot.Format(time.DateOnly))
-	if err != nil {
-		return "sent=0", err
+	date := slot.Format(time.DateOnly)
+	sent := 0
+	for _, scope := range reportScopes(r.cfg) {
+		d, err := r.figures.Report(ctx, scope, now, date)
+		if err != nil {
+			return fmt.Sprintf("sent=%d", sent), err
+		}
+		if err := r.notifier.Notify(ctx, models.Event{Kind: models.EventReportDaily, Key: date, Data: d}); err != nil {
+			return fmt.Sprintf("sent=%d", sent), fmt.Errorf("report %s: %w", date, err)
+		}
+		sent++
 	}
-	if err := n.Notify(ctx, ev); err != nil {
-		return "sent=0", fmt.Errorf("report %s: %w", ev.Key, err)
+	return fmt.Sprintf("sent=%d date=%s", sent, date), nil
+}
+
+// reportScopes are the scopes the daily report is built for: every account (nil), for the
+// chats that see every account, and each distinct set of accounts TELEGRAM_CHAT_ACCOUNTS
+// limits a chat to, so every chat gets the report of exactly its accounts.
+func reportScopes(cfg *config.Config) []models.AccountScope {
+	scopes := []models.AccountScope{nil}
+	seen := map[string]bool{}
+	for _, chat := range cfg.TelegramChatIDs {
+		accts := cfg.ChatAccounts.Of(chat)
+		if accts == nil {
+			continue
+		}
+		accts = slices.Sorted(slices.Values(accts))
+		key := strings.Join(accts, ",")
+		if !seen[key] {
+			seen[key] = true
+			scopes = append(scopes, models.AccountScope(accts))
+		}
 	}
-	return "sent=1 date=" + ev.Key, nil
+	return scopes
 }
 
 func (r *Reporter) logger() *slog.Logger {

@@ -225,6 +225,9 @@ type DailyReport struct {
 	// Billed is AWS's bill for the month's billed days beside the estimate (nil when
 	// Cost Explorer is off); ForecastUSD then counts those days in AWS's figures.
 	Billed *BillComparison `json:",omitempty"`
+	// Scope is the accounts the report covers: nil for every account, else it goes to the
+	// chats limited (TELEGRAM_CHAT_ACCOUNTS) to exactly those accounts.
+	Scope AccountScope `json:",omitempty"`
 }
 
 // DecodeLightsailEvent rebuilds a stored guard event from its kind, key and JSON data.
