@@ -43,7 +43,7 @@ const (
 
 // Deps is what the bot needs from the rest of costbot.
 type Deps struct {
-	Store     *costmodels.Store
+	Store     Store
 	Version   string
 	StartedAt time.Time
 	Logger    *slog.Logger          // nil: slog.Default()
@@ -65,6 +65,22 @@ type LeaderInfo interface {
 // JobSchedule tells when each scheduled job runs next.
 type JobSchedule interface {
 	NextRuns() map[string]time.Time
+}
+
+// Store is what the bot reads and writes besides the figures, which it reads through
+// figures: the chats' languages and accounts, the accounts, the Lightsail rows an action
+// checks, Cost Explorer's state for /status, and the database's health and size.
+type Store interface {
+	figures.Store
+	ChatLang(ctx context.Context, chatID int64) (string, error)
+	SetChatLang(ctx context.Context, chatID int64, lang string) error
+	ChatAccount(ctx context.Context, chatID int64) (string, error)
+	SetChatAccount(ctx context.Context, chatID int64, account string) error
+	UnblockChat(ctx context.Context, chatID int64) (bool, error)
+	BillingStatusOf(ctx context.Context) (costmodels.BillingStatus, bool, error)
+	CostExplorerRequests(ctx context.Context, from, to time.Time) (int, error)
+	Ping(ctx context.Context) error
+	SizeBytes() int64
 }
 
 // Bot is the running Telegram bot.

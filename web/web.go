@@ -32,10 +32,26 @@ type MemberChecker interface {
 	InAllowedChat(ctx context.Context, userID int64) (bool, error)
 }
 
+// Store is what the dashboard reads and writes besides the figures, which it reads
+// through figures: sign-in links and sessions, the chats' languages, and the database's
+// size for the status page.
+type Store interface {
+	figures.Store
+	AddWebLogin(ctx context.Context, l *models.WebLogin) error
+	UseWebLogin(ctx context.Context, nonce string, now time.Time) (*models.WebLogin, error)
+	AddWebSession(ctx context.Context, ws *models.WebSession) error
+	LiveWebSession(ctx context.Context, tokenHash string, now time.Time) (*models.WebSession, error)
+	SetWebSessionLang(ctx context.Context, id uint, lang string) error
+	RevokeWebSession(ctx context.Context, id uint, now time.Time) (int64, error)
+	RevokeWebAccess(ctx context.Context, userID int64, now time.Time) (int64, error)
+	ChatLang(ctx context.Context, chatID int64) (string, error)
+	SizeBytes() int64
+}
+
 // Options is what the dashboard needs from the rest of costbot.
 type Options struct {
 	Config    *config.Config
-	Store     *models.Store
+	Store     Store
 	Schedule  JobSchedule // nil: next runs are not shown
 	Version   string
 	StartedAt time.Time
@@ -49,7 +65,7 @@ type Options struct {
 // Server serves the dashboard; mount it at "/" of the HTTP server.
 type Server struct {
 	cfg     *config.Config
-	store   *models.Store
+	store   Store
 	figures *figures.Reader // every figure a page shows comes from here
 	opts    Options
 	now     func() time.Time
