@@ -17,6 +17,7 @@ import (
 	costaws "costbot/aws"
 	"costbot/config"
 	"costbot/jobs"
+	"costbot/locale"
 	"costbot/models"
 	"costbot/pricing"
 )
@@ -173,7 +174,7 @@ func printScanTable(w io.Writer, doc *scanDocument) {
 		for _, r := range rs {
 			hourly, monthly := "unpriced", "unpriced"
 			if r.HourlyUSD != nil {
-				hourly, monthly = fmt.Sprintf("$%.4f", *r.HourlyUSD), fmt.Sprintf("$%.2f", *r.MonthlyUSD)
+				hourly, monthly = locale.Rate(*r.HourlyUSD), locale.USD(*r.MonthlyUSD)
 			}
 			waste := ""
 			if r.Waste {
@@ -205,7 +206,7 @@ func costLine(count, unpriced int, hourlyUSD, monthlyUSD float64) string {
 	if count > 0 && unpriced == count {
 		return "unpriced (see each resource's reason)"
 	}
-	line := fmt.Sprintf("$%.4f/h, $%.2f/month", hourlyUSD, monthlyUSD)
+	line := locale.Rate(hourlyUSD) + "/h, " + locale.USD(monthlyUSD) + "/month"
 	if unpriced > 0 {
 		line += fmt.Sprintf(" + %d unpriced", unpriced)
 	}
