@@ -100,7 +100,7 @@ func TestReplicaFence(t *testing.T) {
 		t.Run(tc.state+"/aws", func(t *testing.T) {
 			r, rec := newTestReplica(tc.state)
 			ls := awstest.StartLightsail(t)
-			fill(ls, "us-east-1", "web", time.Now(), 50)
+			ls.AddUsedInstance("us-east-1", "web", time.Now(), 50)
 			cfg := ls.Config("us-east-1")
 			r.fenceAWS(&cfg)
 			stopsAtExit := -1

@@ -17,7 +17,7 @@ const lsAdmin2 = 3003
 func TestConfirmationIsBoundToItsAskerAndMessage(t *testing.T) {
 	now := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	w := newLightsailWorld(t, now)
-	fill(w.ls, "us-east-1", "web", now, 40)
+	w.ls.AddUsedInstance("us-east-1", "web", now, 40)
 	w.check()
 
 	ask := w.say(lsOwner, lsOwner, "/stop web") // in the owner's private chat

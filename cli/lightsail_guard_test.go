@@ -21,7 +21,7 @@ func TestLightsailGuardIssue13DoneWhen(t *testing.T) {
 	now := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	w := newLightsailWorld(t, now)
 	w.cfg.GuardHeartbeatURL = hb.URL + "/hb"
-	fill(w.ls, "us-east-1", "blog", now, 60)
+	w.ls.AddUsedInstance("us-east-1", "blog", now, 60)
 	w.ls.AddInstance("us-east-1", awstest.LightsailInstance{Name: "quiet", Bundle: "nano_3_0", AllowanceGB: 500,
 		CreatedAt: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}) // running, no datapoints ever
 	w.check()

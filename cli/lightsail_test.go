@@ -56,22 +56,6 @@ func lightsailConfig(t *testing.T, extra map[string]string) *config.Config {
 	return cfg
 }
 
-// fill seeds an instance of 1000 GB that used pct percent of it by now, evenly since the
-// month began.
-func fill(ls *awstest.Lightsail, region, name string, now time.Time, pct float64) {
-	ls.AddInstance(region, awstest.LightsailInstance{Name: name, AllowanceGB: 1000, Bundle: "small_3_0",
-		CreatedAt: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)})
-	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	slots := float64(now.Sub(start) / awstest.LightsailResolution)
-	per := pct / 100 * 1000e9 / slots
-	ls.SetTraffic(region, name, "NetworkOut", func(slot time.Time) float64 {
-		if slot.Before(now) {
-			return per
-		}
-		return 0
-	})
-}
-
 func newLightsailWorld(t *testing.T, now time.Time) *lightsailWorld {
 	t.Helper()
 	w := &lightsailWorld{t: t, srv: tgtest.New(t), ls: awstest.StartLightsail(t), clock: clockwork.NewFakeClockAt(now)}
@@ -180,8 +164,8 @@ func (w *lightsailWorld) outboxKeys() []string {
 func TestLightsailGuardDoneWhen(t *testing.T) {
 	now := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	w := newLightsailWorld(t, now)
-	fill(w.ls, "us-east-1", "big_<one>", now, 96)
-	fill(w.ls, "eu-west-1", "mid_two", now, 85)
+	w.ls.AddUsedInstance("us-east-1", "big_<one>", now, 96)
+	w.ls.AddUsedInstance("eu-west-1", "mid_two", now, 85)
 
 	w.check()
 	if n := w.stopCalls("big_<one>"); n != 1 {
@@ -246,9 +230,9 @@ func TestLightsailGuardDoneWhen(t *testing.T) {
 func TestStopConfirmationEndToEnd(t *testing.T) {
 	now := time.Date(2025, 3, 20, 8, 0, 0, 0, time.UTC)
 	w := newLightsailWorld(t, now)
-	fill(w.ls, "us-east-1", "web", now, 40)
-	fill(w.ls, "us-east-1", "twin", now, 10)
-	fill(w.ls, "eu-west-1", "twin", now, 20)
+	w.ls.AddUsedInstance("us-east-1", "web", now, 40)
+	w.ls.AddUsedInstance("us-east-1", "twin", now, 10)
+	w.ls.AddUsedInstance("eu-west-1", "twin", now, 20)
 	w.check()
 
 	// /stop NAME → a confirmation; a non-admin's press is refused and uses nothing up.
@@ -337,8 +321,8 @@ func TestLightsailCommandLine(t *testing.T) {
 	ls := awstest.StartLightsail(t)
 	clock := clockwork.NewFakeClockAt(now)
 	ls.SetClock(clock.Now)
-	fill(ls, "us-east-1", "over", now, 97)
-	fill(ls, "eu-west-1", "fine", now, 30)
+	ls.AddUsedInstance("us-east-1", "over", now, 97)
+	ls.AddUsedInstance("eu-west-1", "fine", now, 30)
 	cfg := lightsailConfig(t, nil)
 
 	var out, errOut bytes.Buffer

@@ -173,7 +173,7 @@ func TestReplicasFailOverMidGuardCheck(t *testing.T) {
 	db := storetest.PostgresURL(t)
 	tg := tgtest.New(t)
 	ls := awstest.StartLightsail(t)
-	fill(ls, "us-east-1", "web", time.Now(), 97) // over the 95 % stop threshold
+	ls.AddUsedInstance("us-east-1", "web", time.Now(), 97) // over the 95 % stop threshold
 	lsURL, release := holdingProxy(t, ls.URL)
 	defer release()
 	env := replicaEnv(t, tg, db, lsURL)
@@ -355,18 +355,3 @@ func TestReplicaThatCannotRenewExits(t *testing.T) {
 	costReply(t, tg, asked, 10*time.Second)
 }
 
-// fill seeds an instance of 1000 GB that used pct percent of it by now, evenly since the
-// month began.
-func fill(ls *awstest.Lightsail, region, name string, now time.Time, pct float64) {
-	ls.AddInstance(region, awstest.LightsailInstance{Name: name, AllowanceGB: 1000, Bundle: "small_3_0",
-		CreatedAt: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)})
-	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	slots := float64(now.Sub(start) / awstest.LightsailResolution)
-	per := pct / 100 * 1000e9 / slots
-	ls.SetTraffic(region, name, "NetworkOut", func(slot time.Time) float64 {
-		if slot.Before(now) {
-			return per
-		}
-		return 0
-	})
-}
