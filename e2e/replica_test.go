@@ -354,4 +354,3 @@ func TestReplicaThatCannotRenewExits(t *testing.T) {
 	tg.SendMessage(4242, 4242, "/cost")
 	costReply(t, tg, asked, 10*time.Second)
 }
-
