@@ -100,9 +100,15 @@ func renderStatus(tr translator, v statusView) string {
 		}))
 		if run.Error != "" {
 			lines = append(lines, tr.T(msgID{"status.job_error"}, map[string]any{"Error": truncate(run.Error, 300)}))
+		} else if run.Outcome == "failed" {
+			lines = append(lines, tr.T(msgID{"status.error_elsewhere"}))
 		} else if failed, ok := v.LastFailed[run.Job]; ok && failed.ID != run.ID {
+			errText := truncate(failed.Error, 300)
+			if errText == "" {
+				errText = stripTags(tr.T(msgID{"status.error_elsewhere"}))
+			}
 			lines = append(lines, tr.T(msgID{"status.job_last_error"}, map[string]any{
-				"When": failed.StartedAt.In(tz).Format("2006-01-02 15:04 MST"), "Error": truncate(failed.Error, 300)}))
+				"When": failed.StartedAt.In(tz).Format("2006-01-02 15:04 MST"), "Error": errText}))
 		}
 		if next, ok := v.Next[run.Job]; ok && !next.IsZero() {
 			lines = append(lines, tr.T(msgID{"status.job_next"}, map[string]any{"Next": next.In(tz).Format("2006-01-02 15:04:05 MST")}))

@@ -65,3 +65,23 @@ func TestCollectAndStatusShowOnlyTheChatsAccounts(t *testing.T) {
 		}
 	}
 }
+
+// A run that failed only in an account the chat does not see is said to have failed
+// elsewhere, in the chat's language, without the other account's ID or error.
+func TestStatusSaysARunFailedElsewhere(t *testing.T) {
+	inBothLanguages(t, groupID, func(t *testing.T, h *harness, _ *recordingLightsail, tr translator) {
+		ctx := context.Background()
+		run, err := h.store.StartJobRun(ctx, "guard", utc("2025-03-10 12:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.FinishJobRun(ctx, run, utc("2025-03-10 12:01"), "", errors.New(acctB+" us-east-1: AccessDenied")); err != nil {
+			t.Fatal(err)
+		}
+		status := h.say(groupID, memberID, "/status").Params["text"]
+		mustLack(t, "the group's /status", status, acctB, "AccessDenied")
+		if want := tr.T(msgID{"status.error_elsewhere"}); !strings.Contains(status, want) {
+			t.Errorf("the group's /status lacks %q:\n%s", want, status)
+		}
+	})
+}

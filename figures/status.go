@@ -62,22 +62,16 @@ func (r *Reader) Status(ctx context.Context, scope Scope) (Status, error) {
 
 // ScopedRun is run as a viewer of scope may see it: all of it for a viewer of every
 // account; otherwise without its counts, and its error without the parts that name an
-// account outside the scope.
+// account outside the scope. A failed run left without an error failed only in accounts
+// the viewer does not see, and the faces say so in those words.
 func ScopedRun(run models.JobRun, scope Scope) models.JobRun {
 	if scope.All() {
 		return run
 	}
 	run.Counts = ""
-	run.Error = ScopedText(run.Error, scope)
-	if run.Error == "" && run.Outcome == "failed" {
-		run.Error = OtherAccounts
-	}
+	run.Error = ScopedText(run.Error, scope) // "" on a failed run: it failed in accounts the viewer does not see
 	return run
 }
-
-// OtherAccounts stands for an error of a job run that concerned only accounts the viewer
-// does not see.
-const OtherAccounts = "(accounts outside this chat's view)"
 
 // accountID matches what may be an AWS account ID in a message: twelve digits alone.
 var accountID = regexp.MustCompile(`(^|[^0-9])([0-9]{12})([^0-9]|$)`)
