@@ -322,11 +322,6 @@ func (b *Bot) noteHandled(updateID int64) {
 	b.handledMu.Unlock()
 }
 
-// API is the underlying go-telegram/bot client, for code that sends through it
-// directly (NewSender). Its errors are not redacted: log them through a
-// RedactingHandler.
-func (b *Bot) API() *tgbot.Bot { return b.api }
-
 // Alive reports whether polling runs and a getUpdates round succeeded recently
 // (within two poll timeouts), for /healthz.
 func (b *Bot) Alive() bool {
@@ -344,21 +339,6 @@ func (b *Bot) Health(ctx context.Context) error {
 	}
 	if err := b.deps.Store.Ping(ctx); err != nil {
 		return fmt.Errorf("database: %s", Redact(err.Error(), b.cfg.TelegramToken))
-	}
-	return nil
-}
-
-// Send delivers HTML to a chat, split into parts of at most 4096 characters; the
-// markup, if any, goes with the last part. Errors keep their chain (errors.Is
-// tgbot.ErrorForbidden, errors.As *tgbot.TooManyRequestsError) with the token redacted.
-func (b *Bot) Send(ctx context.Context, chatID int64, html string, markup ...*models.InlineKeyboardMarkup) error {
-	_, err := b.send(ctx, chatID, html, firstMarkup(markup))
-	return err
-}
-
-func firstMarkup(m []*models.InlineKeyboardMarkup) *models.InlineKeyboardMarkup {
-	if len(m) > 0 {
-		return m[0]
 	}
 	return nil
 }

@@ -301,7 +301,8 @@ func TestAdminOnlyCommand(t *testing.T) {
 	ran := make(chan int64, 2)
 	h.bot.commands["wipe"] = Command{Name: "wipe", Help: msgID{"help.status"}, Admin: true, Handle: func(ctx context.Context, r *Request) error {
 		ran <- r.UserID
-		return h.bot.Send(ctx, r.ChatID, "wiped")
+		_, err := h.bot.send(ctx, r.ChatID, "wiped", nil)
+		return err
 	}}
 	h.start()
 	refused := h.say(groupID, memberID, "/wipe")
@@ -407,14 +408,14 @@ func TestTokenNeverLogged(t *testing.T) {
 	h.start()
 	h.logs.waitFor(t, "telegram client error")
 
-	err := h.bot.Send(context.Background(), ownerID, "hi")
+	_, err := h.bot.send(context.Background(), ownerID, "hi", nil)
 	if err == nil || strings.Contains(err.Error(), token) || !strings.Contains(err.Error(), redacted) {
 		t.Fatalf("Send error = %v, want it redacted", err)
 	}
 
 	h.srv.SetHandler(nil)
 	h.srv.Fail("sendMessage", 1, http.StatusForbidden, "Forbidden: bot was blocked by the user "+token, 0)
-	err = h.bot.Send(context.Background(), ownerID, "hi")
+	_, err = h.bot.send(context.Background(), ownerID, "hi", nil)
 	if !errors.Is(err, tgbot.ErrorForbidden) || strings.Contains(err.Error(), token) {
 		t.Fatalf("Send error = %v, want forbidden, redacted", err)
 	}
@@ -439,7 +440,8 @@ func TestShutdownLetsHandlerFinish(t *testing.T) {
 	h.bot.commands["slow"] = Command{Name: "slow", Help: msgID{"help.help"}, Handle: func(ctx context.Context, r *Request) error {
 		close(started)
 		<-release
-		return h.bot.Send(ctx, r.ChatID, "finished")
+		_, err := h.bot.send(ctx, r.ChatID, "finished", nil)
+		return err
 	}}
 	h.start()
 	id := h.srv.SendMessage(ownerID, ownerID, "/slow")

@@ -37,7 +37,7 @@ func TestPushesSurviveTelegramOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	tg, err := bot.New(cfg, bot.Deps{Store: store, Version: "test", StartedAt: time.Now()})
+	api, err := bot.NewAPI(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestPushesSurviveTelegramOutage(t *testing.T) {
 		return false, 0, ""
 	})
 
-	deliverer := jobs.NewDeliverer(store, bot.NewSender(tg.API()), jobs.DelivererOptions{
+	deliverer := jobs.NewDeliverer(store, bot.NewSender(api), jobs.DelivererOptions{
 		PerChatInterval: 5 * time.Millisecond, GlobalInterval: time.Millisecond,
 		BackoffMin: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond, Tick: 50 * time.Millisecond,
 	})
