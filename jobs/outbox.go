@@ -43,11 +43,27 @@ type DelivererOptions struct {
 	Jitter func(time.Duration) time.Duration
 }
 
+// OutboxStore is what the deliverer needs of the store: the outbox, and which chats get
+// pushes and which blocked the bot.
+type OutboxStore interface {
+	Enqueue(ctx context.Context, chatID int64, parts []string, parseMode, dedupKey string) (queued bool, err error)
+	EnqueueAll(ctx context.Context, chatIDs []int64, parts []string, parseMode, dedupKey string) (queued int, err error)
+	DueMessages(ctx context.Context, now time.Time, limit int) ([]models.OutboxMessage, error)
+	NextDue(ctx context.Context) (at time.Time, ok bool, err error)
+	MarkSent(ctx context.Context, id uint, at time.Time) error
+	MarkRetry(ctx context.Context, id uint, nextAttempt time.Time, cause error) error
+	MarkDropped(ctx context.Context, id uint, cause error) error
+	ReplaceText(ctx context.Context, id uint, text, parseMode string, cause error) error
+	DropChatPending(ctx context.Context, chatID int64, reason string) (int64, error)
+	SetChatBlocked(ctx context.Context, chatID int64, blocked bool) error
+	SubscribedChats(ctx context.Context, configured []int64) ([]int64, error)
+}
+
 // Deliverer sends the outbox to Telegram: oldest first per chat, paced under Telegram's
 // limits, retrying what failed, and marking a message sent only once Telegram took it.
 // Run is its loop; DeliverDue is one pass, usable as a job body. Passes never overlap.
 type Deliverer struct {
-	store  *models.Store
+	store  OutboxStore
 	sender Sender
 	clock  clockwork.Clock
 	log    *slog.Logger
@@ -63,7 +79,7 @@ type Deliverer struct {
 }
 
 // NewDeliverer builds a Deliverer over store sending through sender.
-func NewDeliverer(store *models.Store, sender Sender, opt DelivererOptions) *Deliverer {
+func NewDeliverer(store OutboxStore, sender Sender, opt DelivererOptions) *Deliverer {
 	if opt.Clock == nil {
 		opt.Clock = clockwork.NewRealClock()
 	}

@@ -40,7 +40,7 @@ type Reporter struct {
 
 // NewReporter builds the report job, which sends to notifier (required); clock nil is
 // the real clock.
-func NewReporter(cfg *config.Config, store *models.Store, notifier Notifier, clock clockwork.Clock) *Reporter {
+func NewReporter(cfg *config.Config, store figures.Store, notifier Notifier, clock clockwork.Clock) *Reporter {
 	mustNotifier("NewReporter", notifier)
 	if clock == nil {
 		clock = clockwork.NewRealClock()

@@ -20,11 +20,17 @@ import (
 // Func is a job body. counts is a short summary of what it did ("resources=42").
 type Func func(ctx context.Context) (counts string, err error)
 
+// RunLog is where the scheduler records every job run.
+type RunLog interface {
+	StartJobRun(ctx context.Context, job string, at time.Time) (*models.JobRun, error)
+	FinishJobRun(ctx context.Context, run *models.JobRun, at time.Time, counts string, runErr error) error
+}
+
 // Scheduler runs named jobs on gocron and records each run (start, end, outcome, error,
 // counts) in job_runs.
 type Scheduler struct {
 	sched  gocron.Scheduler
-	store  *models.Store
+	store  RunLog
 	clock  clockwork.Clock
 	log    *slog.Logger
 	ctx    context.Context
@@ -43,7 +49,7 @@ type Scheduler struct {
 
 // NewScheduler builds a scheduler on clock (clockwork.NewRealClock() in production, a fake
 // clock in tests).
-func NewScheduler(store *models.Store, clock clockwork.Clock, log *slog.Logger) (*Scheduler, error) {
+func NewScheduler(store RunLog, clock clockwork.Clock, log *slog.Logger) (*Scheduler, error) {
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
