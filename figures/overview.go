@@ -22,7 +22,7 @@ type Overview struct {
 	Month      string               // YYYY-MM (UTC)
 	MonthUSD   float64              // this month so far: the month bill's total
 	Trend      Trend
-	LastScan   *models.JobRun // nil for a viewer of some accounts: its counts are every account's
+	LastScan   *models.JobRun // as the viewer may see it (ScopedRun); nil before the first scan
 	Sources    models.PriceSourceCounts
 	Active     map[string]int // active resources per service
 	// Unpriced are the services with active resources no price was found for: each is
@@ -86,10 +86,12 @@ func (r *Reader) Overview(ctx context.Context, scope Scope, now time.Time) (Over
 	if v.Unpriced, err = st.UnpricedActive(ctx, scope); err != nil {
 		return v, err
 	}
-	if scope.All() {
-		if v.LastScan, err = st.LastRunOf(ctx, ScanJob); err != nil {
-			return v, err
-		}
+	if v.LastScan, err = st.LastRunOf(ctx, ScanJob); err != nil {
+		return v, err
+	}
+	if v.LastScan != nil {
+		run := ScopedRun(*v.LastScan, scope)
+		v.LastScan = &run
 	}
 	latest, ok, err := st.LatestCostHour(ctx)
 	if err != nil || !ok {
