@@ -41,7 +41,7 @@ func FuzzBilledLines(f *testing.F) {
 					UnblendedUSD: l.UnblendedUSD, NetUSD: l.NetUSD, Quantity: l.Quantity, Unit: l.Unit})
 			}
 			c := models.CompareBill(sums, []models.ServiceCost{{Service: "ec2", USD: 1}}, []string{"ec2", "ebs", "lightsail"})
-			_ = models.BilledMoreThanEstimated(models.ServiceComparison{BilledUSD: c.GrossUSD})
+			_ = models.ServiceComparison{BilledUSD: c.GrossUSD}.OverEstimate()
 		}
 	})
 }

@@ -53,7 +53,7 @@ func renderComparison(tr translator, c costmodels.BillComparison) string {
 		line := tr.T(msgID{"billed.service"}, map[string]any{
 			"Service": serviceName(s.Service), "Estimated": formatUSD(s.EstimatedUSD), "Billed": formatUSD(s.BilledUSD), "Diff": formatDiff(s.DiffUSD()),
 		})
-		if costmodels.BilledMoreThanEstimated(s) && s.TopUsageType != "" {
+		if s.OverEstimate() && s.TopUsageType != "" {
 			line += " " + tr.T(msgID{"billed.mostly"}, map[string]any{"Usage": s.TopUsageType})
 		}
 		lines = append(lines, line)

@@ -230,7 +230,7 @@ func billingEvents(cmp models.BillComparison, becameFinal bool) []models.Event {
 	var out []models.Event
 	through := cmp.Through.Format(time.DateOnly)
 	for _, s := range cmp.Services {
-		if cmp.Covered() && models.BilledMoreThanEstimated(s) {
+		if cmp.Covered() && s.OverEstimate() {
 			out = append(out, models.Event{Kind: models.EventBillDifference, Key: cmp.Month + ":" + s.Service,
 				Data: models.BillDifference{Month: cmp.Month, Through: through, ServiceComparison: s}})
 		}

@@ -35,6 +35,13 @@ type ServiceComparison struct {
 // DiffUSD is billed minus estimated: positive when AWS billed more.
 func (s ServiceComparison) DiffUSD() float64 { return s.BilledUSD - s.EstimatedUSD }
 
+// OverEstimate reports whether AWS billed the service more than costbot estimated for the
+// same days by more than max($1, 10 % of the estimate): the rule of the difference alert,
+// and when /bill names the usage type behind the difference.
+func (s ServiceComparison) OverEstimate() bool {
+	return s.DiffUSD() > math.Max(1, 0.1*s.EstimatedUSD)
+}
+
 // BilledLine is a billed amount costbot does not estimate, under its own name.
 type BilledLine struct {
 	Name string
@@ -216,13 +223,6 @@ func cmpDesc(a, b float64) int {
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
-
-// BilledMoreThanEstimated reports whether AWS billed a service more than costbot
-// estimated for the same days by more than max($1, 10 % of the estimate): the rule of
-// the difference alert.
-func BilledMoreThanEstimated(s ServiceComparison) bool {
-	return s.DiffUSD() > math.Max(1, 0.1*s.EstimatedUSD)
-}
 
 // ForecastWithBilled is the month-end forecast with the billed days in AWS's figures:
 // the estimate's forecast with costbot's estimate of those days replaced by what AWS

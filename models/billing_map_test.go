@@ -120,7 +120,7 @@ func TestCompareBill(t *testing.T) {
 	}
 }
 
-func TestBilledMoreThanEstimated(t *testing.T) {
+func TestOverEstimate(t *testing.T) {
 	for _, tt := range []struct {
 		est, billed float64
 		want        bool
@@ -129,7 +129,7 @@ func TestBilledMoreThanEstimated(t *testing.T) {
 		{100, 109, false}, {100, 110.5, true}, {100, 50, false},
 	} {
 		s := ServiceComparison{EstimatedUSD: tt.est, BilledUSD: tt.billed}
-		if got := BilledMoreThanEstimated(s); got != tt.want {
+		if got := s.OverEstimate(); got != tt.want {
 			t.Errorf("estimated %v billed %v: %v, want %v", tt.est, tt.billed, got, tt.want)
 		}
 	}
