@@ -1,14 +1,14 @@
 package cli
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"costbot/internal/nettest"
 )
 
 // With the limits in force: an idle keep-alive connection is closed after IdleTimeout;
@@ -29,7 +29,7 @@ func TestHTTPLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !keptAlive(idle, addr) {
+	if !nettest.KeptAlive(idle, addr) {
 		t.Fatal("first request not served")
 	}
 	start := time.Now()
@@ -57,7 +57,7 @@ func TestHTTPLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !keptAlive(c, addr) {
+		if !nettest.KeptAlive(c, addr) {
 			t.Fatal("a connection within the cap was not served")
 		}
 		held = append(held, c)
@@ -66,7 +66,7 @@ func TestHTTPLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keptAlive(extra, addr) {
+	if nettest.KeptAlive(extra, addr) {
 		t.Errorf("connection %d was served beyond the cap of %d", limits.MaxConns+1, limits.MaxConns)
 	}
 	extra.Close()
@@ -77,7 +77,7 @@ func TestHTTPLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok := keptAlive(c, addr)
+		ok := nettest.KeptAlive(c, addr)
 		c.Close()
 		if ok {
 			break
@@ -89,18 +89,4 @@ func TestHTTPLimits(t *testing.T) {
 	for _, c := range held[1:] {
 		c.Close()
 	}
-}
-
-// keptAlive sends one keep-alive request on c and reports whether it was answered.
-func keptAlive(c net.Conn, addr string) bool {
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return true
 }

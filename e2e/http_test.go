@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"costbot/internal/nettest"
 	"costbot/internal/tgtest"
 )
 
@@ -109,25 +108,11 @@ func TestHTTPServerResistsHeaderAndConnectionFloods(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		if keptAlive(c, addr) {
+		if nettest.KeptAlive(c, addr) {
 			served++
 		}
 	}
 	if served > daemonMaxConns || served == 0 {
 		t.Errorf("%d of %d idle keep-alive connections were served and kept, want at most %d", served, flood, daemonMaxConns)
 	}
-}
-
-// keptAlive sends one keep-alive request on c and reports whether it was answered.
-func keptAlive(c net.Conn, addr string) bool {
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return true
 }
