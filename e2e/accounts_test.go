@@ -22,15 +22,8 @@ import (
 // accounts in moto and AWS_ACCOUNTS=organization, the daemon's first collection reaches
 // both through their roles, and /cost shows each account and their sum.
 func TestOrganizationCostDoneWhen(t *testing.T) {
-	moto := awstest.StartMoto(t)
-	moto.Reset(t)
+	moto, members, accounts := devAndProd(t)
 	ctx := awstest.Context(t)
-	members := moto.CreateOrganization(t, ctx, "dev", "prod")
-	resolver := &costaws.AccountResolver{Base: moto.Config("us-east-1"), Organization: true, RoleName: "CostbotReadOnly"}
-	accounts, err := resolver.Resolve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// dev runs one m5.large, prod two: $0.096 an hour each.
 	for _, a := range accounts {
 		n := map[string]int32{members["dev"]: 1, members["prod"]: 2}[a.ID]
@@ -78,15 +71,8 @@ func TestOrganizationCostDoneWhen(t *testing.T) {
 // TestScanJSONNamesEachResourcesAccount scans two member accounts of an organization:
 // each resource carries the ID and the name of the account it is in.
 func TestScanJSONNamesEachResourcesAccount(t *testing.T) {
-	moto := awstest.StartMoto(t)
-	moto.Reset(t)
+	moto, members, accounts := devAndProd(t)
 	ctx := awstest.Context(t)
-	members := moto.CreateOrganization(t, ctx, "dev", "prod")
-	resolver := &costaws.AccountResolver{Base: moto.Config("us-east-1"), Organization: true, RoleName: "CostbotReadOnly"}
-	accounts, err := resolver.Resolve(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	instances := map[string]string{} // instance ID -> the account it was started in
 	for _, a := range accounts {
 		if a.ID != members["dev"] && a.ID != members["prod"] {
@@ -125,4 +111,20 @@ func TestScanJSONNamesEachResourcesAccount(t *testing.T) {
 	if len(seen) != 2 {
 		t.Errorf("scan lists %d of the two accounts' instances: %+v", len(seen), doc.Resources)
 	}
+}
+
+// devAndProd is an organization in a fresh moto with two members, dev and prod (their
+// IDs by name), each reached through its CostbotReadOnly role.
+func devAndProd(t *testing.T) (*awstest.Moto, map[string]string, []costaws.Account) {
+	t.Helper()
+	moto := awstest.StartMoto(t)
+	moto.Reset(t)
+	ctx := awstest.Context(t)
+	members := moto.CreateOrganization(t, ctx, "dev", "prod")
+	resolver := &costaws.AccountResolver{Base: moto.Config("us-east-1"), Organization: true, RoleName: "CostbotReadOnly"}
+	accounts, err := resolver.Resolve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return moto, members, accounts
 }
